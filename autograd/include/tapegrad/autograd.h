@@ -1,0 +1,249 @@
+// The tape: nodes recorded by ops, the steppable backward engine, autograd::grad and gradcheck.
+//
+// Every op on a tensor that requires grad appends a Node: its op name, a sequence number (its
+// position on the tape), the tensors it saved, the edges to its inputs' nodes and a vjp (the
+// vector-Jacobian product, written with Tensor ops). backward() runs a BackwardEngine, which
+// processes one node per step() in reverse tape order; tools that trace or pause backward observe
+// those steps instead of re-implementing the loop.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tapegrad/ops.h"
+#include "tapegrad/tensor.h"
+
+namespace tg::autograd {
+
+class Node;
+
+// Shape and dtype of a tensor flowing through a node (its output, or one of its inputs).
+struct TensorMeta {
+  DimVector sizes;
+  ScalarType dtype = kFloat32;
+};
+
+// Where the gradient for one input of a node goes: input_nr of `function` (a Node, or an
+// AccumulateGrad node for a leaf). An edge with no function means "this input needs no gradient".
+struct Edge {
+  std::shared_ptr<Node> function;
+  uint32_t input_nr = 0;
+  bool is_valid() const { return function != nullptr; }
+};
+
+// A tensor saved for backward together with the version it had when saved. unpack() refuses a
+// tensor that was modified in place since (libtorch's check) or freed after backward.
+class SavedTensor {
+ public:
+  SavedTensor() = default;
+  SavedTensor(const Tensor& tensor, bool is_output);
+  // `owner` is the node that saved it: a saved output is handed back with owner as grad_fn, so
+  // that a create_graph backward differentiates through it.
+  Tensor unpack(const Node& owner, const std::shared_ptr<Node>& owner_ptr) const;
+  Tensor peek() const { return data_; }  // for printing: no checks, no grad_fn
+  bool released() const { return released_; }
+  void release();
+  // For iterative graph destruction: takes the grad_fn of a saved tensor no one else holds.
+  std::shared_ptr<Node> steal_unique_grad_fn();
+  int64_t saved_version() const { return saved_version_; }
+  bool is_output() const { return is_output_; }
+
+ private:
+  Tensor data_;  // an output is stored detached (no grad_fn), so node -> tensor -> node is no cycle
+  int64_t saved_version_ = 0;
+  bool is_output_ = false;
+  bool released_ = false;
+};
+
+class VjpContext;
+// The backward half of one op: grad_output -> one gradient per input (undefined when an input
+// needs none). Written with Tensor ops, so it is itself differentiable.
+using VjpFn = std::vector<Tensor> (*)(const VjpContext& ctx, const Tensor& grad_output);
+
+// One op's identity on the tape: its name and its vjp. Each differentiable op defines one next to
+// its forward code; all of them are listed by registered_ops().
+struct OpDef {
+  const char* name;
+  VjpFn vjp;
+};
+const std::vector<const OpDef*>& registered_ops();
+
+using GradHook = std::function<Tensor(const Tensor&)>;
+
+class Node : public std::enable_shared_from_this<Node> {
+ public:
+  Node(const OpDef* op, uint64_t sequence_nr);
+  virtual ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // ---- read-only view for tools ----
+  const char* name() const { return op_->name; }  // "mul"
+  std::string backward_name() const;               // "MulBackward0", as PyTorch prints grad_fn
+  const OpDef& op() const { return *op_; }
+  uint64_t sequence_nr() const { return sequence_nr_; }
+  const std::vector<Edge>& next_edges() const { return next_edges_; }
+  const std::vector<TensorMeta>& input_meta() const { return input_meta_; }
+  const TensorMeta& output_meta() const { return output_meta_; }
+  // The saved tensors as plain data (no grad_fn); empty slots after release.
+  std::vector<Tensor> saved_tensors() const;
+  std::size_t num_saved() const { return saved_.size(); }
+  bool saved_released() const { return released_; }
+  const DimVector& int_args() const { return int_args_; }
+  const std::vector<double>& scalar_args() const { return scalar_args_; }
+  virtual bool is_accumulate_grad() const { return false; }
+
+  // ---- for the engine ----
+  // Runs the vjp: one gradient per input edge (undefined where none is needed).
+  virtual std::vector<Tensor> apply(const Tensor& grad_output);
+  virtual void release_saved();
+  // Hooks on the gradient flowing into this node's output (Tensor::register_hook on a non-leaf).
+  unsigned add_pre_hook(GradHook hook);
+  void remove_pre_hook(unsigned handle);
+  Tensor run_pre_hooks(Tensor grad_output) const;
+  void set_retain_grad_target(const std::shared_ptr<TensorImpl>& target);
+
+  // ---- for ops recording themselves (autograd/src/record.h) ----
+  std::vector<Edge> next_edges_;
+  std::vector<TensorMeta> input_meta_;
+  TensorMeta output_meta_;
+  std::vector<SavedTensor> saved_;
+  DimVector int_args_;
+  std::vector<double> scalar_args_;
+
+ private:
+  friend class VjpContext;
+  const OpDef* op_;
+  uint64_t sequence_nr_;
+  bool released_ = false;
+  std::vector<std::pair<unsigned, GradHook>> pre_hooks_;
+  std::weak_ptr<TensorImpl> retain_grad_target_;
+};
+
+// What a vjp sees: its node's saved tensors (checked), metadata and non-tensor arguments.
+class VjpContext {
+ public:
+  VjpContext(const Node& node, const std::shared_ptr<Node>& node_ptr) : node_(node), ptr_(node_ptr) {}
+  Tensor saved(std::size_t i) const;
+  const TensorMeta& input(std::size_t i) const { return node_.input_meta_[i]; }
+  IntArrayRef input_sizes(std::size_t i) const { return node_.input_meta_[i].sizes; }
+  const TensorMeta& output() const { return node_.output_meta_; }
+  bool needs_input_grad(std::size_t i) const {
+    return i < node_.next_edges_.size() && node_.next_edges_[i].is_valid();
+  }
+  int64_t int_arg(std::size_t i) const { return node_.int_args_[i]; }
+  IntArrayRef int_args() const { return node_.int_args_; }
+  double scalar_arg(std::size_t i) const { return node_.scalar_args_[i]; }
+  const Node& node() const { return node_; }
+
+ private:
+  const Node& node_;
+  const std::shared_ptr<Node>& ptr_;
+};
+
+// The node that a leaf tensor's gradient flows into: accumulates into leaf.grad().
+class AccumulateGrad final : public Node {
+ public:
+  AccumulateGrad(std::shared_ptr<TensorImpl> leaf, uint64_t sequence_nr);
+  bool is_accumulate_grad() const override { return true; }
+  std::vector<Tensor> apply(const Tensor& grad_output) override;
+  Tensor variable() const;
+  // When false (autograd::grad), apply() only passes the gradient through.
+  bool accumulate = true;
+  bool create_graph = false;
+
+ private:
+  std::shared_ptr<TensorImpl> leaf_;
+};
+
+// ---- the engine ----
+
+// What one step did: the node processed, the gradient that reached its output, and the
+// gradients it sent to each input edge.
+struct StepRecord {
+  std::shared_ptr<Node> node;
+  Tensor grad_output;
+  std::vector<Tensor> grad_inputs;
+};
+
+// Runs backward from `outputs` one node at a time, newest sequence number first. Usage:
+//   BackwardEngine engine({loss}, {}, /*retain_graph=*/false, /*create_graph=*/false);
+//   while (!engine.done()) { auto record = engine.step(); ... }
+// When `inputs` is given (autograd::grad), gradients for those tensors are captured instead of
+// accumulated into leaves' grad(), and only nodes that lead to an input are run.
+class BackwardEngine {
+ public:
+  BackwardEngine(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs,
+                 bool retain_graph, bool create_graph, const std::vector<Tensor>& inputs = {},
+                 bool allow_unused = false);
+  ~BackwardEngine();
+  BackwardEngine(const BackwardEngine&) = delete;
+  BackwardEngine& operator=(const BackwardEngine&) = delete;
+
+  bool done() const;
+  // The node the next step() will process (nullptr when done).
+  std::shared_ptr<Node> peek() const;
+  // The gradient accumulated so far for a node's output (undefined if none yet).
+  Tensor pending_grad(const Node* node) const;
+  std::size_t nodes_remaining() const;
+  StepRecord step();
+  void run();
+  // Observers see every step, after it ran.
+  void add_observer(std::function<void(const StepRecord&)> observer);
+  // autograd::grad's results, one per input (after run()).
+  std::vector<Tensor> captured_grads() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// libtorch's torch::autograd::backward / grad.
+void backward(const std::vector<Tensor>& tensors, const std::vector<Tensor>& grad_tensors = {},
+              std::optional<bool> retain_graph = std::nullopt, bool create_graph = false);
+std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+                         const std::vector<Tensor>& grad_outputs = {},
+                         std::optional<bool> retain_graph = std::nullopt,
+                         bool create_graph = false, bool allow_unused = false);
+
+// The tape behind `root`: every node reachable from it, newest (highest sequence number) first.
+std::vector<std::shared_ptr<Node>> collect_tape(const Tensor& root);
+
+// ---- numerical checks ----
+using TensorFn = std::function<Tensor(const std::vector<Tensor>&)>;
+// Compares the tape's gradient of sum(fn(inputs) * v) (v random) with central finite differences,
+// as PyTorch's gradcheck compares full Jacobians. Inputs should be float64. Throws tg::Error with
+// the worst mismatch when raise_exception, else returns false.
+bool gradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs, double eps = 1e-6,
+               double atol = 1e-5, double rtol = 1e-3, bool raise_exception = true);
+// Checks second derivatives: gradcheck of the map (inputs, v) -> grad(fn(inputs), inputs, v).
+bool gradgradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs, double eps = 1e-6,
+                   double atol = 1e-5, double rtol = 1e-3, bool raise_exception = true);
+
+// ---- the op table: every differentiable op with sample inputs, for the generic tests ----
+struct OpSample {
+  std::vector<Tensor> inputs;  // float64 inputs (int64 index inputs where an op takes them)
+  std::string description;     // e.g. "[3, 1] * [1, 4] broadcast"
+};
+struct OpInfo {
+  std::string name;  // the op's name (for a primitive, the name its node records)
+  bool primitive;    // owns a vjp (an OpDef) vs composed from other ops
+  TensorFn fn;
+  std::function<std::vector<OpSample>()> samples;
+  bool check_gradgrad = true;
+  double eps = 1e-6;  // finite-difference step and tolerances for this op's checks
+  double atol = 1e-5;
+  double rtol = 1e-3;
+};
+// Built by an explicit function (no static registration), so a static link needs nothing special.
+const std::vector<OpInfo>& op_table();
+
+}  // namespace tg::autograd
+
+namespace tg {
+// A hook-free way to say "this node's op" from a tensor: "MulBackward0", or "" for a leaf.
+std::string grad_fn_name(const Tensor& t);
+}  // namespace tg

@@ -1,0 +1,256 @@
+// The backward engine: micrograd's "topological order, then a reverse loop", turned inside out so
+// that one call to step() processes exactly one node. Nodes run newest first (highest sequence
+// number): every edge points from a node to an older one, so when a node is popped every
+// gradient it will ever receive has arrived.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <queue>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "record.h"
+
+namespace tg::autograd {
+
+struct BackwardEngine::State {
+  bool retain_graph = false;
+  bool create_graph = false;
+  bool capture_mode = false;  // autograd::grad: capture, don't accumulate into leaves
+  bool allow_unused = false;
+
+  struct Later {
+    bool operator()(const std::shared_ptr<Node>& a, const std::shared_ptr<Node>& b) const {
+      return a->sequence_nr() < b->sequence_nr();
+    }
+  };
+  std::priority_queue<std::shared_ptr<Node>, std::vector<std::shared_ptr<Node>>, Later> ready;
+  std::unordered_map<const Node*, Tensor> pending;
+  std::unordered_set<const Node*> needed;  // capture mode: nodes on a path to some input
+  std::unordered_map<const Node*, std::vector<std::size_t>> capture_slots;
+  std::vector<Tensor> captured;
+  std::vector<std::function<void(const StepRecord&)>> observers;
+
+  bool is_needed(const Node* node) const { return !capture_mode || needed.count(node) > 0; }
+
+  void deliver(const std::shared_ptr<Node>& node, Tensor grad) {
+    auto it = pending.find(node.get());
+    if (it == pending.end()) {
+      pending.emplace(node.get(), std::move(grad));
+      ready.push(node);
+    } else {
+      it->second = it->second + grad;
+    }
+  }
+};
+
+namespace {
+// Capture mode: mark every node from which one of the targets can be reached.
+bool mark_needed(const Node* node, const std::unordered_set<const Node*>& targets,
+                 std::unordered_map<const Node*, bool>& memo) {
+  // iterative DFS to survive deep graphs (10,000-step chains)
+  std::vector<std::pair<const Node*, std::size_t>> stack{{node, 0}};
+  while (!stack.empty()) {
+    auto& [current, next_child] = stack.back();
+    if (next_child == 0 && memo.count(current)) {
+      stack.pop_back();
+      continue;
+    }
+    if (next_child < current->next_edges().size()) {
+      const Node* child = current->next_edges()[next_child++].function.get();
+      if (child && !memo.count(child)) stack.emplace_back(child, 0);
+      continue;
+    }
+    bool result = targets.count(current) > 0;
+    for (const Edge& e : current->next_edges())
+      if (e.function && memo[e.function.get()]) result = true;
+    memo[current] = result;
+    stack.pop_back();
+  }
+  return memo[node];
+}
+}  // namespace
+
+BackwardEngine::BackwardEngine(const std::vector<Tensor>& outputs,
+                               const std::vector<Tensor>& grad_outputs, bool retain_graph,
+                               bool create_graph, const std::vector<Tensor>& inputs,
+                               bool allow_unused)
+    : state_(std::make_unique<State>()) {
+  State& s = *state_;
+  s.retain_graph = retain_graph;
+  s.create_graph = create_graph;
+  s.capture_mode = !inputs.empty();
+  s.allow_unused = allow_unused;
+  const char* who = s.capture_mode ? "autograd::grad" : "backward";
+  if (!grad_outputs.empty() && grad_outputs.size() != outputs.size())
+    throw Error(fmt::format("{}: got {} tensors and {} gradients", who, outputs.size(), grad_outputs.size()));
+
+  std::vector<std::pair<std::shared_ptr<Node>, Tensor>> roots;
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    const Tensor& out = outputs[i];
+    if (!out.defined()) throw Error(fmt::format("{}: output {} is an undefined tensor", who, i));
+    if (!out.requires_grad())
+      throw Error(fmt::format("{}: element {} of tensors does not require grad and does not have a "
+                              "grad_fn (shape {}); did you forget requires_grad(true), or run it under "
+                              "NoGradGuard?", who, i, shape_str(out.sizes())));
+    Tensor grad = grad_outputs.empty() ? Tensor() : grad_outputs[i];
+    if (!grad.defined()) {
+      if (out.numel() != 1)
+        throw Error(fmt::format("{}: grad can be implicitly created only for scalar outputs; got a "
+                                "tensor of shape {} (pass a gradient of that shape)", who, shape_str(out.sizes())));
+      grad = ones_like(out);
+    } else if (!grad.sizes().equals(out.sizes())) {
+      throw Error(fmt::format("{}: gradient of shape {} does not match output {} of shape {}", who,
+                              shape_str(grad.sizes()), i, shape_str(out.sizes())));
+    }
+    roots.emplace_back(gradient_edge(out).function, grad);
+  }
+
+  if (s.capture_mode) {
+    std::unordered_set<const Node*> targets;
+    s.captured.resize(inputs.size());
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      const Tensor& in = inputs[i];
+      if (!in.defined() || !in.requires_grad())
+        throw Error(fmt::format("autograd::grad: input {} (shape {}) does not require grad", i,
+                                in.defined() ? shape_str(in.sizes()) : std::string("undefined")));
+      Edge edge = gradient_edge(in);
+      s.capture_slots[edge.function.get()].push_back(i);
+      targets.insert(edge.function.get());
+      // keep the accumulator alive for the duration of the run
+      s.needed.insert(edge.function.get());
+    }
+    std::unordered_map<const Node*, bool> memo;
+    for (auto& [node, grad] : roots) mark_needed(node.get(), targets, memo);
+    for (auto& [node, flag] : memo)
+      if (flag) s.needed.insert(node);
+  }
+
+  AutoGradMode mode(create_graph);
+  for (auto& [node, grad] : roots)
+    if (s.is_needed(node.get())) s.deliver(node, grad);
+}
+
+BackwardEngine::~BackwardEngine() = default;
+
+bool BackwardEngine::done() const { return state_->ready.empty(); }
+std::size_t BackwardEngine::nodes_remaining() const { return state_->ready.size(); }
+
+std::shared_ptr<Node> BackwardEngine::peek() const {
+  return state_->ready.empty() ? nullptr : state_->ready.top();
+}
+
+Tensor BackwardEngine::pending_grad(const Node* node) const {
+  auto it = state_->pending.find(node);
+  return it == state_->pending.end() ? Tensor() : it->second;
+}
+
+void BackwardEngine::add_observer(std::function<void(const StepRecord&)> observer) {
+  state_->observers.push_back(std::move(observer));
+}
+
+StepRecord BackwardEngine::step() {
+  State& s = *state_;
+  if (s.ready.empty()) throw Error("backward: step() called on a finished engine");
+  AutoGradMode mode(s.create_graph);
+  StepRecord record;
+  record.node = s.ready.top();
+  s.ready.pop();
+  Node& node = *record.node;
+  auto it = s.pending.find(&node);
+  Tensor grad = std::move(it->second);
+  s.pending.erase(it);
+
+  grad = node.run_pre_hooks(grad);
+  record.grad_output = grad;
+
+  bool run_node = true;
+  if (s.capture_mode) {
+    auto slots = s.capture_slots.find(&node);
+    if (slots != s.capture_slots.end()) {
+      for (std::size_t i : slots->second) s.captured[i] = grad;
+      // a leaf's accumulator must not touch .grad() in autograd::grad
+      if (node.is_accumulate_grad()) run_node = false;
+    }
+  }
+
+  if (run_node) {
+    if (node.is_accumulate_grad()) static_cast<AccumulateGrad&>(node).create_graph = s.create_graph;
+    record.grad_inputs = node.apply(grad);
+    const auto& edges = node.next_edges();
+    if (!node.is_accumulate_grad() && record.grad_inputs.size() != edges.size())
+      throw Error(fmt::format("backward: the vjp of '{}' returned {} gradients for {} inputs",
+                              node.name(), record.grad_inputs.size(), edges.size()));
+    for (std::size_t i = 0; i < record.grad_inputs.size(); ++i) {
+      const Tensor& g = record.grad_inputs[i];
+      const Edge& edge = edges[i];
+      if (!edge.is_valid() || !g.defined() || !s.is_needed(edge.function.get())) continue;
+      const TensorMeta& meta = node.input_meta()[i];
+      if (!g.sizes().equals(meta.sizes))
+        throw Error(fmt::format("backward: the vjp of '{}' (#{}) returned a gradient of shape {} for "
+                                "input {} of shape {}", node.name(), node.sequence_nr(),
+                                shape_str(g.sizes()), i, shape_str(meta.sizes)));
+      s.deliver(edge.function, g.dtype() == meta.dtype ? g : g.to(meta.dtype));
+    }
+  }
+  if (!s.retain_graph) node.release_saved();
+  for (const auto& observer : s.observers) observer(record);
+  return record;
+}
+
+void BackwardEngine::run() {
+  while (!done()) step();
+}
+
+std::vector<Tensor> BackwardEngine::captured_grads() const {
+  const State& s = *state_;
+  if (!s.allow_unused)
+    for (std::size_t i = 0; i < s.captured.size(); ++i)
+      if (!s.captured[i].defined())
+        throw Error(fmt::format("autograd::grad: input {} was not used in the graph of the outputs; "
+                                "pass allow_unused=true to get an undefined gradient for it", i));
+  return s.captured;
+}
+
+void backward(const std::vector<Tensor>& tensors, const std::vector<Tensor>& grad_tensors,
+              std::optional<bool> retain_graph, bool create_graph) {
+  BackwardEngine engine(tensors, grad_tensors, retain_graph.value_or(create_graph), create_graph);
+  engine.run();
+}
+
+std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+                         const std::vector<Tensor>& grad_outputs, std::optional<bool> retain_graph,
+                         bool create_graph, bool allow_unused) {
+  if (inputs.empty()) throw Error("autograd::grad: inputs must not be empty");
+  BackwardEngine engine(outputs, grad_outputs, retain_graph.value_or(create_graph), create_graph,
+                        inputs, allow_unused);
+  engine.run();
+  return engine.captured_grads();
+}
+
+std::vector<std::shared_ptr<Node>> collect_tape(const Tensor& root) {
+  std::vector<std::shared_ptr<Node>> nodes;
+  if (!root.defined() || !root.requires_grad()) return nodes;
+  std::unordered_set<const Node*> seen;
+  std::vector<std::shared_ptr<Node>> stack{gradient_edge(root).function};
+  while (!stack.empty()) {
+    std::shared_ptr<Node> node = std::move(stack.back());
+    stack.pop_back();
+    if (!node || !seen.insert(node.get()).second) continue;
+    nodes.push_back(node);
+    for (const Edge& e : node->next_edges())
+      if (e.function) stack.push_back(e.function);
+  }
+  std::sort(nodes.begin(), nodes.end(),
+            [](const auto& a, const auto& b) { return a->sequence_nr() > b->sequence_nr(); });
+  return nodes;
+}
+
+}  // namespace tg::autograd
+
+namespace tg {
+void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, bool create_graph) const {
+  autograd::backward({*this}, gradient.defined() ? std::vector<Tensor>{gradient} : std::vector<Tensor>{},
+                     retain_graph, create_graph);
+}
+}  // namespace tg

@@ -1,0 +1,354 @@
+// Nodes, saved tensors and the recording of ops onto the tape; the autograd methods of Tensor.
+#include <fmt/format.h>
+
+#include <atomic>
+#include <cctype>
+
+#include "../../core/src/kernels.h"
+#include "record.h"
+
+namespace tg::autograd {
+
+// ---- SavedTensor ----
+
+SavedTensor::SavedTensor(const Tensor& tensor, bool is_output) : is_output_(is_output) {
+  if (!tensor.defined()) return;
+  saved_version_ = tensor._version();
+  if (is_output) {
+    // Keep the data but not the grad_fn: output -> node -> saved output would be a cycle.
+    const TensorImpl& src = *tensor.unsafe_impl();
+    data_ = detail::make_view(tensor, src.sizes, src.strides, src.offset);
+    data_.unsafe_impl()->is_view = src.is_view;
+  } else {
+    data_ = tensor;
+  }
+}
+
+std::shared_ptr<Node> SavedTensor::steal_unique_grad_fn() {
+  if (!data_.defined() || data_.impl_ptr().use_count() != 1) return nullptr;
+  std::shared_ptr<Node>& fn = data_.unsafe_impl()->grad_fn;
+  if (!fn || fn.use_count() != 1) return nullptr;
+  return std::move(fn);
+}
+
+void SavedTensor::release() {
+  data_ = Tensor();
+  released_ = true;
+}
+
+Tensor SavedTensor::unpack(const Node& owner, const std::shared_ptr<Node>& owner_ptr) const {
+  if (released_)
+    throw Error(fmt::format(
+        "backward: trying to backward through the graph a second time: node '{}' (#{}) freed its "
+        "saved tensors after the first backward. Pass retain_graph=true to the first backward if "
+        "you need to backward through the same graph twice.",
+        owner.name(), owner.sequence_nr()));
+  if (!data_.defined()) return data_;
+  if (data_._version() != saved_version_)
+    throw Error(fmt::format(
+        "backward: a tensor needed by '{}' (#{}) to compute gradients, of shape {} and dtype {}, "
+        "has been modified by an in-place operation: it is at version {}, expected version {}. "
+        "Use an out-of-place op or clone() it before modifying.",
+        owner.name(), owner.sequence_nr(), shape_str(data_.sizes()), dtype_name(data_.dtype()),
+        data_._version(), saved_version_));
+  if (is_output_ && is_grad_enabled() && owner_ptr) {
+    // create_graph: hand the output back with its node, so double backward goes through it.
+    const TensorImpl& src = *data_.unsafe_impl();
+    Tensor with_graph = detail::make_view(data_, src.sizes, src.strides, src.offset);
+    with_graph.unsafe_impl()->grad_fn = owner_ptr;
+    with_graph.unsafe_impl()->requires_grad = true;
+    return with_graph;
+  }
+  return data_;
+}
+
+// ---- Node ----
+
+Node::Node(const OpDef* op, uint64_t sequence_nr) : op_(op), sequence_nr_(sequence_nr) {}
+// Dropping the last reference to a long graph would recurse once per node (each node's edges and
+// saved inputs own older nodes). Unlink iteratively instead: children whose last owner is this node
+// are queued and destroyed by the outermost destructor's loop.
+Node::~Node() {
+  static thread_local bool draining = false;
+  static thread_local std::vector<std::shared_ptr<Node>> queue;
+  for (Edge& e : next_edges_)
+    if (e.function && e.function.use_count() == 1) queue.push_back(std::move(e.function));
+  for (SavedTensor& s : saved_)
+    if (auto child = s.steal_unique_grad_fn()) queue.push_back(std::move(child));
+  if (draining) return;
+  draining = true;
+  while (!queue.empty()) {
+    std::shared_ptr<Node> next = std::move(queue.back());
+    queue.pop_back();
+    next.reset();  // may push more children
+  }
+  draining = false;
+}
+
+std::string Node::backward_name() const {
+  std::string out;
+  bool upper = true;
+  for (const char* c = name(); *c; ++c) {
+    if (*c == '_') {
+      upper = true;
+      continue;
+    }
+    out += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(*c))) : *c;
+    upper = false;
+  }
+  return out + "Backward0";
+}
+
+std::vector<Tensor> Node::saved_tensors() const {
+  std::vector<Tensor> out;
+  out.reserve(saved_.size());
+  for (const SavedTensor& s : saved_) out.push_back(s.peek());
+  return out;
+}
+
+std::vector<Tensor> Node::apply(const Tensor& grad_output) {
+  std::shared_ptr<Node> self = shared_from_this();
+  VjpContext ctx(*this, self);
+  return op_->vjp(ctx, grad_output);
+}
+
+void Node::release_saved() {
+  for (SavedTensor& s : saved_) s.release();
+  released_ = true;
+}
+
+namespace {
+std::atomic<unsigned> next_hook_handle{1};
+}
+
+unsigned Node::add_pre_hook(GradHook hook) {
+  unsigned handle = next_hook_handle++;
+  pre_hooks_.emplace_back(handle, std::move(hook));
+  return handle;
+}
+
+void Node::remove_pre_hook(unsigned handle) {
+  std::erase_if(pre_hooks_, [&](const auto& entry) { return entry.first == handle; });
+}
+
+Tensor Node::run_pre_hooks(Tensor grad_output) const {
+  for (const auto& [handle, hook] : pre_hooks_) {
+    Tensor replaced = hook(grad_output);
+    if (replaced.defined()) grad_output = replaced;
+  }
+  if (auto target = retain_grad_target_.lock()) {
+    if (!target->grad.defined()) {
+      target->grad = is_grad_enabled() ? grad_output : grad_output.detach().clone();
+    } else {
+      target->grad = target->grad + grad_output;
+    }
+  }
+  return grad_output;
+}
+
+void Node::set_retain_grad_target(const std::shared_ptr<TensorImpl>& target) {
+  retain_grad_target_ = target;
+}
+
+Tensor VjpContext::saved(std::size_t i) const { return node_.saved_[i].unpack(node_, ptr_); }
+
+// ---- AccumulateGrad ----
+
+namespace {
+std::vector<Tensor> accumulate_grad_vjp(const VjpContext&, const Tensor&) { return {}; }
+const OpDef kAccumulateGradDef{"accumulate_grad", &accumulate_grad_vjp};
+}  // namespace
+
+AccumulateGrad::AccumulateGrad(std::shared_ptr<TensorImpl> leaf, uint64_t sequence_nr)
+    : Node(&kAccumulateGradDef, sequence_nr), leaf_(std::move(leaf)) {
+  output_meta_ = TensorMeta{leaf_->sizes, leaf_->dtype};
+}
+
+Tensor AccumulateGrad::variable() const { return Tensor(leaf_); }
+
+std::vector<Tensor> AccumulateGrad::apply(const Tensor& grad_output) {
+  Tensor grad = grad_output;
+  for (const auto& [handle, hook] : leaf_->hooks) {
+    Tensor replaced = hook(grad);
+    if (replaced.defined()) grad = replaced;
+  }
+  if (!accumulate) return {};
+  Tensor& slot = leaf_->grad;
+  if (!slot.defined()) {
+    // A fresh buffer: the incoming gradient may be shared with other leaves (add passes it on).
+    slot = create_graph ? grad : grad.detach().clone();
+  } else if (create_graph) {
+    slot = slot + grad;
+  } else {
+    kernels::binary_inplace(slot, grad, kernels::Binary::Add);
+    detail::bump_version(slot);
+  }
+  return {};
+}
+
+// ---- recording ----
+
+uint64_t next_sequence_nr() {
+  static std::atomic<uint64_t> counter{0};
+  return counter.fetch_add(1, std::memory_order_relaxed);
+}
+
+bool needs_grad(std::initializer_list<const Tensor*> inputs) {
+  if (!is_grad_enabled()) return false;
+  for (const Tensor* t : inputs)
+    if (t->defined() && t->requires_grad()) return true;
+  return false;
+}
+
+bool needs_grad(const std::vector<Tensor>& inputs) {
+  if (!is_grad_enabled()) return false;
+  for (const Tensor& t : inputs)
+    if (t.defined() && t.requires_grad()) return true;
+  return false;
+}
+
+Edge gradient_edge(const Tensor& t) {
+  TensorImpl* impl = t.unsafe_impl();
+  if (impl->grad_fn) return Edge{impl->grad_fn, 0};
+  if (!impl->requires_grad) return Edge{};
+  std::shared_ptr<Node> acc = impl->grad_accumulator.lock();
+  if (!acc) {
+    acc = std::make_shared<AccumulateGrad>(t.impl_ptr(), next_sequence_nr());
+    impl->grad_accumulator = acc;
+  }
+  return Edge{acc, 0};
+}
+
+namespace {
+template <typename Inputs, typename Get>
+Node& record_impl(const OpDef& op, const Inputs& inputs, Get get, Tensor& output,
+                  std::initializer_list<Tensor> saved, RecordArgs& args) {
+  // Edges first: a leaf's AccumulateGrad created here must get an older sequence number than this
+  // node, or the engine's newest-first order would run it before this node delivers to it.
+  std::vector<Edge> edges;
+  edges.reserve(inputs.size());
+  for (const auto& item : inputs) {
+    const Tensor& t = get(item);
+    edges.push_back(t.defined() && t.requires_grad() ? gradient_edge(t) : Edge{});
+  }
+  auto node = std::make_shared<Node>(&op, next_sequence_nr());
+  node->next_edges_ = std::move(edges);
+  node->input_meta_.reserve(inputs.size());
+  for (const auto& item : inputs) {
+    const Tensor& t = get(item);
+    node->input_meta_.push_back(t.defined() ? TensorMeta{t.sizes(), t.dtype()} : TensorMeta{});
+  }
+  node->output_meta_ = TensorMeta{output.sizes(), output.dtype()};
+  node->saved_.reserve(saved.size());
+  for (const Tensor& s : saved) node->saved_.emplace_back(s, s.defined() && s.is_same(output));
+  node->int_args_ = std::move(args.ints);
+  node->scalar_args_ = std::move(args.scalars);
+  TensorImpl* out = output.unsafe_impl();
+  out->grad_fn = node;
+  out->requires_grad = true;
+  return *node;
+}
+}  // namespace
+
+Node& record(const OpDef& op, std::initializer_list<const Tensor*> inputs, Tensor& output,
+             std::initializer_list<Tensor> saved, RecordArgs args) {
+  return record_impl(op, inputs, [](const Tensor* t) -> const Tensor& { return *t; }, output, saved, args);
+}
+
+Node& record(const OpDef& op, const std::vector<Tensor>& inputs, Tensor& output,
+             std::initializer_list<Tensor> saved, RecordArgs args) {
+  return record_impl(op, inputs, [](const Tensor& t) -> const Tensor& { return t; }, output, saved, args);
+}
+
+}  // namespace tg::autograd
+
+// ---- the autograd methods of Tensor ----
+namespace tg {
+
+namespace {
+TensorImpl& impl_of(const Tensor& t, const char* what) {
+  if (!t.defined()) throw Error(std::string(what) + ": called on an undefined tensor");
+  return *t.unsafe_impl();
+}
+}  // namespace
+
+bool Tensor::requires_grad() const {
+  const TensorImpl& impl = impl_of(*this, "requires_grad");
+  return impl.requires_grad || impl.grad_fn != nullptr;
+}
+
+Tensor& Tensor::requires_grad_(bool flag) {
+  TensorImpl& impl = impl_of(*this, "requires_grad_");
+  if (impl.grad_fn && !flag)
+    throw Error(fmt::format("requires_grad_: you can only change requires_grad of leaf tensors; "
+                            "this one is the output of '{}' (use detach())", impl.grad_fn->name()));
+  if (flag && !tg::is_floating_point(impl.dtype))
+    throw Error(fmt::format("requires_grad_: only floating-point tensors can require gradients, "
+                            "got a {} tensor of shape {}", dtype_name(impl.dtype), shape_str(impl.sizes)));
+  impl.requires_grad = flag;
+  return *this;
+}
+
+const Tensor& Tensor::grad() const { return impl_of(*this, "grad").grad; }
+Tensor& Tensor::mutable_grad() { return impl_of(*this, "mutable_grad").grad; }
+bool Tensor::is_leaf() const { return impl_of(*this, "is_leaf").grad_fn == nullptr; }
+const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const { return impl_of(*this, "grad_fn").grad_fn; }
+uint32_t Tensor::output_nr() const { return 0; }
+
+void Tensor::retain_grad() const {
+  TensorImpl& impl = impl_of(*this, "retain_grad");
+  if (!requires_grad())
+    throw Error("retain_grad: can't retain_grad on a tensor that doesn't require gradient (shape " +
+                shape_str(impl.sizes) + ")");
+  if (!impl.grad_fn) return;  // leaves keep their grad anyway
+  impl.retains_grad = true;
+  impl.grad_fn->set_retain_grad_target(impl_ptr());
+}
+
+bool Tensor::retains_grad() const { return impl_of(*this, "retains_grad").retains_grad; }
+
+unsigned Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) const {
+  TensorImpl& impl = impl_of(*this, "register_hook");
+  if (!requires_grad())
+    throw Error("register_hook: cannot register a hook on a tensor that doesn't require gradient "
+                "(shape " + shape_str(impl.sizes) + ")");
+  if (impl.grad_fn) return impl.grad_fn->add_pre_hook(std::move(hook));
+  static std::atomic<unsigned> leaf_handles{1u << 30};
+  unsigned handle = leaf_handles++;
+  impl.hooks.emplace_back(handle, std::move(hook));
+  return handle;
+}
+
+unsigned Tensor::register_hook(std::function<void(const Tensor&)> hook) const {
+  return register_hook(std::function<Tensor(const Tensor&)>([hook = std::move(hook)](const Tensor& g) {
+    hook(g);
+    return Tensor();
+  }));
+}
+
+void Tensor::remove_hook(unsigned handle) const {
+  TensorImpl& impl = impl_of(*this, "remove_hook");
+  if (impl.grad_fn) impl.grad_fn->remove_pre_hook(handle);
+  std::erase_if(impl.hooks, [&](const auto& entry) { return entry.first == handle; });
+}
+
+Tensor Tensor::detach() const {
+  const TensorImpl& impl = impl_of(*this, "detach");
+  Tensor out = detail::make_view(*this, impl.sizes, impl.strides, impl.offset);
+  out.unsafe_impl()->is_view = impl.is_view;
+  return out;
+}
+
+Tensor& Tensor::detach_() {
+  TensorImpl& impl = impl_of(*this, "detach_");
+  impl.grad_fn.reset();
+  impl.requires_grad = false;
+  return *this;
+}
+
+std::string grad_fn_name(const Tensor& t) {
+  if (!t.defined() || !t.grad_fn()) return "";
+  return t.grad_fn()->backward_name();
+}
+
+}  // namespace tg

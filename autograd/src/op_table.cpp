@@ -1,0 +1,282 @@
+// The op table: every differentiable op with sample inputs (shapes with broadcasting, size-1 dims,
+// 0-d tensors) drawn from the domain it needs. tests/test_op_table.cpp runs gradcheck and
+// gradgradcheck over every sample of every entry, and fails if a registered op has no entry.
+#include <cmath>
+
+#include "tapegrad/autograd.h"
+
+namespace tg::autograd {
+namespace {
+
+using Inputs = std::vector<Tensor>;
+
+// A small deterministic generator, independent of tg::manual_seed, so that every sample is the
+// same whichever tests run before it.
+struct SampleRng {
+  uint64_t state;
+  double uniform() {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<double>(state >> 11) * 0x1.0p-53;
+  }
+};
+
+enum class Domain { Any, Positive, AwayFromZero, Unit, Distinct };
+
+Tensor make(IntArrayRef sizes, Domain domain, uint64_t seed, bool requires_grad = true) {
+  SampleRng rng{seed * 2654435761ULL + 12345};
+  Tensor t = empty(sizes, kFloat64);
+  double* p = t.data_ptr<double>();
+  int64_t n = t.numel();
+  for (int64_t i = 0; i < n; ++i) {
+    double u = rng.uniform();
+    switch (domain) {
+      case Domain::Any: p[i] = 4 * u - 2; break;                       // [-2, 2)
+      case Domain::Positive: p[i] = 0.5 + 1.5 * u; break;              // [0.5, 2)
+      case Domain::Unit: p[i] = 1.6 * u - 0.8; break;                  // (-0.8, 0.8)
+      case Domain::AwayFromZero: p[i] = (rng.uniform() < 0.5 ? -1 : 1) * (0.25 + 1.5 * u); break;
+      case Domain::Distinct:  // well-separated values: no ties within 0.05
+        p[i] = static_cast<double>((i * 7919) % (n + 3)) * 0.1 + 0.05 * u - 1;
+        break;
+    }
+  }
+  if (requires_grad) t.requires_grad_(true);
+  return t;
+}
+
+Tensor index_tensor(std::vector<int64_t> values, IntArrayRef sizes) {
+  return tensor(values, kInt64).reshape(sizes);
+}
+
+OpSample sample(Inputs inputs, std::string description) { return OpSample{std::move(inputs), std::move(description)}; }
+
+OpInfo primitive(std::string name, TensorFn fn, std::function<std::vector<OpSample>()> samples) {
+  return OpInfo{std::move(name), true, std::move(fn), std::move(samples)};
+}
+OpInfo composite(std::string name, TensorFn fn, std::function<std::vector<OpSample>()> samples) {
+  return OpInfo{std::move(name), false, std::move(fn), std::move(samples)};
+}
+
+// Samples for a binary op: same shape, broadcasting both ways, a 0-d operand, a size-1 dim.
+std::function<std::vector<OpSample>()> binary_samples(Domain da, Domain db) {
+  return [da, db] {
+    return std::vector<OpSample>{
+        sample({make({3, 4}, da, 1), make({3, 4}, db, 2)}, "[3, 4] and [3, 4]"),
+        sample({make({3, 1}, da, 3), make({1, 4}, db, 4)}, "[3, 1] and [1, 4] broadcast"),
+        sample({make({2, 3}, da, 5), make({}, db, 6)}, "[2, 3] and 0-d"),
+        sample({make({4}, da, 7), make({2, 1, 4}, db, 8)}, "[4] and [2, 1, 4]"),
+    };
+  };
+}
+
+std::function<std::vector<OpSample>()> unary_samples(Domain d) {
+  return [d] {
+    return std::vector<OpSample>{
+        sample({make({2, 3}, d, 11)}, "[2, 3]"),
+        sample({make({}, d, 12)}, "0-d"),
+        sample({make({1, 4, 1}, d, 13)}, "[1, 4, 1] (size-1 dims)"),
+    };
+  };
+}
+
+std::vector<OpInfo> build_table() {
+  std::vector<OpInfo> t;
+  auto un = [](auto f) { return TensorFn([f](const Inputs& in) { return f(in[0]); }); };
+  auto bin = [](auto f) { return TensorFn([f](const Inputs& in) { return f(in[0], in[1]); }); };
+
+  // ---- pointwise primitives
+  t.push_back(primitive("add", bin([](const Tensor& a, const Tensor& b) { return add(a, b, 2.0); }),
+                        binary_samples(Domain::Any, Domain::Any)));
+  t.push_back(primitive("sub", bin([](const Tensor& a, const Tensor& b) { return a - b; }),
+                        binary_samples(Domain::Any, Domain::Any)));
+  t.push_back(primitive("mul", bin([](const Tensor& a, const Tensor& b) { return a * b; }),
+                        binary_samples(Domain::Any, Domain::Any)));
+  t.push_back(primitive("div", bin([](const Tensor& a, const Tensor& b) { return a / b; }),
+                        binary_samples(Domain::Any, Domain::AwayFromZero)));
+  t.push_back(primitive("add_scalar", un([](const Tensor& x) { return x + 1.5; }), unary_samples(Domain::Any)));
+  t.push_back(primitive("mul_scalar", un([](const Tensor& x) { return x * -2.5; }), unary_samples(Domain::Any)));
+  t.push_back(primitive("div_scalar", un([](const Tensor& x) { return x / 3.0; }), unary_samples(Domain::Any)));
+  t.push_back(primitive("neg", un([](const Tensor& x) { return -x; }), unary_samples(Domain::Any)));
+  t.push_back(primitive("pow", un([](const Tensor& x) { return pow(x, 2.5); }), unary_samples(Domain::Positive)));
+  t.push_back(primitive("pow_tensor", bin([](const Tensor& a, const Tensor& b) { return pow(a, b); }),
+                        binary_samples(Domain::Positive, Domain::Any)));
+  t.push_back(primitive("exp", un([](const Tensor& x) { return exp(x); }), unary_samples(Domain::Any)));
+  t.push_back(primitive("log", un([](const Tensor& x) { return log(x); }), unary_samples(Domain::Positive)));
+  t.push_back(primitive("log1p", un([](const Tensor& x) { return log1p(x); }), unary_samples(Domain::Unit)));
+  t.push_back(primitive("sqrt", un([](const Tensor& x) { return sqrt(x); }), unary_samples(Domain::Positive)));
+  t.push_back(primitive("rsqrt", un([](const Tensor& x) { return rsqrt(x); }), unary_samples(Domain::Positive)));
+  t.push_back(primitive("abs", un([](const Tensor& x) { return abs(x); }), unary_samples(Domain::AwayFromZero)));
+  t.push_back(primitive("sign", un([](const Tensor& x) { return sign(x); }), unary_samples(Domain::AwayFromZero)));
+  t.push_back(primitive("step", un([](const Tensor& x) { return step(x, 0.1); }), unary_samples(Domain::AwayFromZero)));
+  t.push_back(primitive("heaviside", bin([](const Tensor& a, const Tensor& b) { return heaviside(a, b); }),
+                        binary_samples(Domain::AwayFromZero, Domain::Any)));
+  t.push_back(primitive("sin", un([](const Tensor& x) { return sin(x); }), unary_samples(Domain::Any)));
+  t.push_back(primitive("cos", un([](const Tensor& x) { return cos(x); }), unary_samples(Domain::Any)));
+  t.push_back(primitive("erf", un([](const Tensor& x) { return erf(x); }), unary_samples(Domain::Any)));
+  t.push_back(primitive("tanh", un([](const Tensor& x) { return tanh(x); }), unary_samples(Domain::Any)));
+  t.push_back(primitive("tanh_backward", bin([](const Tensor& g, const Tensor& y) { return tanh_backward(g, y); }),
+                        binary_samples(Domain::Any, Domain::Unit)));
+  t.push_back(primitive("sigmoid", un([](const Tensor& x) { return sigmoid(x); }), unary_samples(Domain::Any)));
+  t.push_back(primitive("sigmoid_backward", bin([](const Tensor& g, const Tensor& y) { return sigmoid_backward(g, y); }),
+                        binary_samples(Domain::Any, Domain::Unit)));
+  t.push_back(primitive("relu", un([](const Tensor& x) { return relu(x); }), unary_samples(Domain::AwayFromZero)));
+  t.push_back(primitive("relu_backward", bin([](const Tensor& g, const Tensor& y) { return relu_backward(g, y); }),
+                        binary_samples(Domain::Any, Domain::AwayFromZero)));
+  t.push_back(primitive("clamp", un([](const Tensor& x) { return clamp(x, -0.9, 1.1); }), unary_samples(Domain::Unit)));
+  t.push_back(primitive("maximum", bin([](const Tensor& a, const Tensor& b) { return maximum(a, b); }),
+                        binary_samples(Domain::Any, Domain::Any)));
+  t.push_back(primitive("minimum", bin([](const Tensor& a, const Tensor& b) { return minimum(a, b); }),
+                        binary_samples(Domain::Any, Domain::Any)));
+  t.push_back(primitive("where",
+                        [](const Inputs& in) { return where(in[0], in[1], in[2]); },
+                        [] {
+                          Tensor cond = tensor({1, 0, 1, 1, 0, 0}, kInt64).reshape({2, 3}).to(kBool);
+                          return std::vector<OpSample>{
+                              sample({cond, make({2, 3}, Domain::Any, 21), make({2, 3}, Domain::Any, 22)}, "[2, 3]"),
+                              sample({cond, make({1, 3}, Domain::Any, 23), make({}, Domain::Any, 24)}, "broadcast [1, 3] and 0-d"),
+                          };
+                        }));
+
+  // ---- reductions
+  t.push_back(primitive("sum", un([](const Tensor& x) { return x.sum({1}, true); }),
+                        [] { return std::vector<OpSample>{sample({make({3, 4}, Domain::Any, 31)}, "[3, 4] dim 1 keepdim"),
+                                                          sample({make({2, 3, 2}, Domain::Any, 32)}, "[2, 3, 2] dim 1 keepdim")}; }));
+  t.push_back(composite("sum_all", un([](const Tensor& x) { return x.sum(); }), unary_samples(Domain::Any)));
+  t.push_back(composite("sum_dims", un([](const Tensor& x) { return x.sum({0, 2}); }),
+                        [] { return std::vector<OpSample>{sample({make({2, 3, 4}, Domain::Any, 33)}, "[2, 3, 4] dims {0, 2}")}; }));
+  t.push_back(primitive("prod", un([](const Tensor& x) { return x.prod(1); }),
+                        [] {
+                          Tensor with_zero = make({2, 3}, Domain::Any, 34);
+                          {
+                            NoGradGuard guard;
+                            with_zero.detach()[0][1].fill_(0.0);
+                          }
+                          return std::vector<OpSample>{sample({make({3, 4}, Domain::AwayFromZero, 35)}, "[3, 4] dim 1"),
+                                                       sample({with_zero}, "[2, 3] with a zero")};
+                        }));
+  t.push_back(composite("prod_all", un([](const Tensor& x) { return x.prod(); }), unary_samples(Domain::AwayFromZero)));
+  t.push_back(primitive("amax", un([](const Tensor& x) { return x.amax({1}); }),
+                        [] { return std::vector<OpSample>{sample({make({3, 4}, Domain::Distinct, 36)}, "[3, 4] dim 1")}; }));
+  t.push_back(primitive("amin", un([](const Tensor& x) { return x.amin({0}, true); }),
+                        [] { return std::vector<OpSample>{sample({make({3, 4}, Domain::Distinct, 37)}, "[3, 4] dim 0 keepdim")}; }));
+  t.push_back(primitive("norm", un([](const Tensor& x) { return x.norm(2, {1}); }),
+                        [] { return std::vector<OpSample>{sample({make({3, 4}, Domain::Any, 38)}, "[3, 4] dim 1"),
+                                                          sample({make({2, 5}, Domain::Any, 39)}, "[2, 5] dim 1")}; }));
+  t.push_back(composite("norm_p3", un([](const Tensor& x) { return x.norm(3); }), unary_samples(Domain::AwayFromZero)));
+  t.push_back(composite("mean", un([](const Tensor& x) { return x.mean({-1}, true); }), unary_samples(Domain::Any)));
+  t.push_back(composite("var", un([](const Tensor& x) { return x.var({1}); }),
+                        [] { return std::vector<OpSample>{sample({make({3, 4}, Domain::Any, 40)}, "[3, 4] dim 1")}; }));
+  t.push_back(composite("std", un([](const Tensor& x) { return x.std(); }),
+                        [] { return std::vector<OpSample>{sample({make({3, 4}, Domain::Any, 41)}, "[3, 4] all")}; }));
+  t.push_back(composite("max_dim", un([](const Tensor& x) { return std::get<0>(x.max(1)); }),
+                        [] { return std::vector<OpSample>{sample({make({3, 4}, Domain::Distinct, 42)}, "[3, 4] dim 1")}; }));
+  t.push_back(composite("min_dim", un([](const Tensor& x) { return std::get<0>(x.min(0, true)); }),
+                        [] { return std::vector<OpSample>{sample({make({3, 4}, Domain::Distinct, 43)}, "[3, 4] dim 0 keepdim")}; }));
+  t.push_back(composite("max_all", un([](const Tensor& x) { return x.max(); }),
+                        [] { return std::vector<OpSample>{sample({make({3, 4}, Domain::Distinct, 44)}, "[3, 4]")}; }));
+  t.push_back(composite("logsumexp", un([](const Tensor& x) { return x.logsumexp({1}); }),
+                        [] { return std::vector<OpSample>{sample({make({3, 4}, Domain::Any, 45)}, "[3, 4] dim 1"),
+                                                          sample({make({2, 1, 3}, Domain::Any, 46)}, "[2, 1, 3] dim 1")}; }));
+  t.push_back(composite("softmax", un([](const Tensor& x) { return x.softmax(1); }),
+                        [] { return std::vector<OpSample>{sample({make({3, 4}, Domain::Any, 47)}, "[3, 4] dim 1")}; }));
+  t.push_back(composite("log_softmax", un([](const Tensor& x) { return x.log_softmax(-1); }),
+                        [] { return std::vector<OpSample>{sample({make({3, 4}, Domain::Any, 48)}, "[3, 4] dim -1")}; }));
+
+  // ---- composite activations
+  t.push_back(composite("leaky_relu", un([](const Tensor& x) { return leaky_relu(x, 0.1); }), unary_samples(Domain::AwayFromZero)));
+  t.push_back(composite("elu", un([](const Tensor& x) { return elu(x, 1.5); }), unary_samples(Domain::AwayFromZero)));
+  t.push_back(composite("gelu", un([](const Tensor& x) { return gelu(x); }), unary_samples(Domain::Any)));
+  t.push_back(composite("gelu_tanh", un([](const Tensor& x) { return gelu(x, "tanh"); }), unary_samples(Domain::Any)));
+  t.push_back(composite("softplus", un([](const Tensor& x) { return softplus(x, 2.0, 3.0); }), unary_samples(Domain::AwayFromZero)));
+  t.push_back(composite("square", un([](const Tensor& x) { return square(x); }), unary_samples(Domain::Any)));
+  t.push_back(composite("reciprocal", un([](const Tensor& x) { return reciprocal(x); }), unary_samples(Domain::AwayFromZero)));
+  t.push_back(composite("rsub", un([](const Tensor& x) { return 2.0 - x; }), unary_samples(Domain::Any)));
+  t.push_back(composite("scalar_div", un([](const Tensor& x) { return 2.0 / x; }), unary_samples(Domain::AwayFromZero)));
+  t.push_back(composite("pow_int", un([](const Tensor& x) { return pow(x, 3.0); }), unary_samples(Domain::Any)));
+
+  // ---- shape ops
+  t.push_back(primitive("view", un([](const Tensor& x) { return x.view({4, -1}); }),
+                        [] { return std::vector<OpSample>{sample({make({2, 3, 2}, Domain::Any, 51)}, "[2, 3, 2] -> [4, 3]")}; }));
+  t.push_back(primitive("permute", un([](const Tensor& x) { return x.permute({2, 0, 1}); }),
+                        [] { return std::vector<OpSample>{sample({make({2, 3, 4}, Domain::Any, 52)}, "[2, 3, 4]")}; }));
+  t.push_back(primitive("expand", un([](const Tensor& x) { return x.expand({2, 3, 4}); }),
+                        [] { return std::vector<OpSample>{sample({make({3, 1}, Domain::Any, 53)}, "[3, 1] -> [2, 3, 4]"),
+                                                          sample({make({}, Domain::Any, 54)}, "0-d -> [2, 3, 4]")}; }));
+  t.push_back(primitive("narrow", un([](const Tensor& x) { return x.narrow(1, 1, 2); }),
+                        [] { return std::vector<OpSample>{sample({make({3, 4}, Domain::Any, 55)}, "[3, 4] dim 1 [1, 3)")}; }));
+  t.push_back(primitive("pad", un([](const Tensor& x) { return pad(x, {1, 2, 0, 1}, 0.5); }),
+                        [] { return std::vector<OpSample>{sample({make({2, 3}, Domain::Any, 56)}, "[2, 3] pad (1, 2, 0, 1)")}; }));
+  t.push_back(primitive("cat", [](const Inputs& in) { return cat({in[0], in[1], in[2]}, 1); },
+                        [] { return std::vector<OpSample>{sample({make({2, 1}, Domain::Any, 57), make({2, 3}, Domain::Any, 58),
+                                                                  make({2, 2}, Domain::Any, 59)}, "[2, 1] [2, 3] [2, 2] dim 1")}; }));
+  t.push_back(primitive("gather", [](const Inputs& in) { return gather(in[0], 1, in[1]); },
+                        [] { return std::vector<OpSample>{sample({make({3, 4}, Domain::Any, 60),
+                                                                  index_tensor({0, 3, 3, 1, 2, 0}, {3, 2})}, "[3, 4] dim 1, index [3, 2] with repeats")}; }));
+  t.push_back(primitive("scatter_add", [](const Inputs& in) { return scatter_add(in[0], 0, in[1], in[2]); },
+                        [] { return std::vector<OpSample>{sample({make({3, 2}, Domain::Any, 61), index_tensor({0, 2, 0, 0}, {2, 2}),
+                                                                  make({2, 2}, Domain::Any, 62)}, "[3, 2] dim 0, src [2, 2]")}; }));
+  t.push_back(primitive("clone", un([](const Tensor& x) { return x.transpose(0, 1).clone(); }),
+                        [] { return std::vector<OpSample>{sample({make({2, 3}, Domain::Any, 63)}, "transposed [2, 3]")}; }));
+  t.push_back(primitive("to", un([](const Tensor& x) { return x.to(kFloat32).to(kFloat64); }), unary_samples(Domain::Any)));
+  t.push_back(composite("reshape_noncontiguous", un([](const Tensor& x) { return x.t().reshape({-1}); }),
+                        [] { return std::vector<OpSample>{sample({make({2, 3}, Domain::Any, 64)}, "[2, 3]^T -> [6]")}; }));
+  t.push_back(composite("transpose", un([](const Tensor& x) { return x.transpose(0, 2); }),
+                        [] { return std::vector<OpSample>{sample({make({2, 3, 4}, Domain::Any, 65)}, "[2, 3, 4]")}; }));
+  t.push_back(composite("squeeze_unsqueeze", un([](const Tensor& x) { return x.squeeze(1).unsqueeze(0); }),
+                        [] { return std::vector<OpSample>{sample({make({3, 1, 2}, Domain::Any, 66)}, "[3, 1, 2]")}; }));
+  t.push_back(composite("flatten", un([](const Tensor& x) { return x.flatten(1); }),
+                        [] { return std::vector<OpSample>{sample({make({2, 3, 2}, Domain::Any, 67)}, "[2, 3, 2]")}; }));
+  t.push_back(composite("stack", bin([](const Tensor& a, const Tensor& b) { return stack({a, b}, 1); }),
+                        [] { return std::vector<OpSample>{sample({make({2, 3}, Domain::Any, 68), make({2, 3}, Domain::Any, 69)}, "two [2, 3] at dim 1")}; }));
+  t.push_back(composite("split", un([](const Tensor& x) {
+                          auto parts = x.split(2, 1);
+                          return parts[0] * 2.0 + parts[1] * parts[1];
+                        }),
+                        [] { return std::vector<OpSample>{sample({make({3, 4}, Domain::Any, 70)}, "[3, 4] into 2 + 2")}; }));
+  t.push_back(composite("chunk", un([](const Tensor& x) { return x.chunk(3, 0)[2]; }),
+                        [] { return std::vector<OpSample>{sample({make({5, 2}, Domain::Any, 71)}, "[5, 2] in 3 chunks")}; }));
+  t.push_back(composite("slice_step", un([](const Tensor& x) { return x.slice(1, 0, 5, 2); }),
+                        [] { return std::vector<OpSample>{sample({make({2, 5}, Domain::Any, 72)}, "[2, 5] dim 1, 0:5:2")}; }));
+  t.push_back(composite("select", un([](const Tensor& x) { return x[1]; }),
+                        [] { return std::vector<OpSample>{sample({make({3, 4}, Domain::Any, 73)}, "row 1 of [3, 4]")}; }));
+  t.push_back(composite("index_select", [](const Inputs& in) { return index_select(in[0], 0, in[1]); },
+                        [] { return std::vector<OpSample>{sample({make({4, 3}, Domain::Any, 74), index_tensor({3, 0, 3}, {3})}, "[4, 3] rows 3, 0, 3")}; }));
+
+  // ---- matrix products
+  t.push_back(primitive("mm", bin([](const Tensor& a, const Tensor& b) { return mm(a, b); }),
+                        [] { return std::vector<OpSample>{sample({make({3, 4}, Domain::Any, 81), make({4, 2}, Domain::Any, 82)}, "[3, 4] @ [4, 2]"),
+                                                          sample({make({1, 3}, Domain::Any, 83), make({3, 1}, Domain::Any, 84)}, "[1, 3] @ [3, 1]")}; }));
+  t.push_back(primitive("bmm", bin([](const Tensor& a, const Tensor& b) { return bmm(a, b); }),
+                        [] { return std::vector<OpSample>{sample({make({2, 3, 4}, Domain::Any, 85), make({2, 4, 2}, Domain::Any, 86)}, "[2, 3, 4] @ [2, 4, 2]")}; }));
+  t.push_back(composite("matmul", bin([](const Tensor& a, const Tensor& b) { return matmul(a, b); }),
+                        [] {
+                          return std::vector<OpSample>{
+                              sample({make({4}, Domain::Any, 87), make({4}, Domain::Any, 88)}, "[4] @ [4]"),
+                              sample({make({3, 4}, Domain::Any, 89), make({4}, Domain::Any, 90)}, "[3, 4] @ [4]"),
+                              sample({make({4}, Domain::Any, 91), make({4, 2}, Domain::Any, 92)}, "[4] @ [4, 2]"),
+                              sample({make({2, 3, 4}, Domain::Any, 93), make({4, 2}, Domain::Any, 94)}, "[2, 3, 4] @ [4, 2]"),
+                              sample({make({2, 1, 3, 4}, Domain::Any, 95), make({3, 4, 2}, Domain::Any, 96)}, "[2, 1, 3, 4] @ [3, 4, 2] broadcast"),
+                          };
+                        }));
+  t.push_back(composite("addmm", [](const Inputs& in) { return addmm(in[0], in[1], in[2]); },
+                        [] { return std::vector<OpSample>{sample({make({2}, Domain::Any, 97), make({3, 4}, Domain::Any, 98),
+                                                                  make({4, 2}, Domain::Any, 99)}, "[2] + [3, 4] @ [4, 2]")}; }));
+  t.push_back(composite("outer", bin([](const Tensor& a, const Tensor& b) { return outer(a, b); }),
+                        [] { return std::vector<OpSample>{sample({make({3}, Domain::Any, 100), make({2}, Domain::Any, 101)}, "[3] x [2]")}; }));
+
+  // float32 round trip: finite differences need a step far above float32 rounding
+  for (OpInfo& entry : t)
+    if (entry.name == "to") {
+      entry.eps = 1e-3;
+      entry.atol = 1e-3;
+    }
+  return t;
+}
+
+}  // namespace
+
+const std::vector<OpInfo>& op_table() {
+  static const std::vector<OpInfo> table = build_table();
+  return table;
+}
+
+}  // namespace tg::autograd

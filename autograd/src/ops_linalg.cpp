@@ -1,0 +1,129 @@
+// Matrix products. mm and bmm own vjps (both are again products, with transposed views that the
+// BLAS call takes as flags); matmul, addmm, dot and outer are built from them.
+#include "ops_common.h"
+
+namespace tg {
+
+using autograd::OpDef;
+using autograd::record;
+using autograd::VjpContext;
+
+namespace {
+
+std::vector<Tensor> mm_vjp(const VjpContext& ctx, const Tensor& g) {
+  Tensor ga, gb;
+  if (ctx.needs_input_grad(0)) ga = mm(g, ctx.saved(1).t());
+  if (ctx.needs_input_grad(1)) gb = mm(ctx.saved(0).t(), g);
+  return {ga, gb};
+}
+const OpDef kMm{"mm", &mm_vjp};
+
+std::vector<Tensor> bmm_vjp(const VjpContext& ctx, const Tensor& g) {
+  Tensor ga, gb;
+  if (ctx.needs_input_grad(0)) ga = bmm(g, ctx.saved(1).transpose(1, 2));
+  if (ctx.needs_input_grad(1)) gb = bmm(ctx.saved(0).transpose(1, 2), g);
+  return {ga, gb};
+}
+const OpDef kBmm{"bmm", &bmm_vjp};
+
+void check_operands(const Tensor& a, const Tensor& b, const char* op) {
+  ops::check_floating(a, op);
+  ops::check_floating(b, op);
+  if (a.dtype() != b.dtype())
+    throw Error(fmt::format("{}: expected both operands to have the same dtype, got {} and {} "
+                            "(shapes {} and {})", op, dtype_name(a.dtype()), dtype_name(b.dtype()),
+                            shape_str(a.sizes()), shape_str(b.sizes())));
+}
+
+[[noreturn]] void cannot_multiply(const char* op, const Tensor& a, const Tensor& b, int64_t k1, int64_t k2) {
+  throw Error(fmt::format("{}: shapes {} and {} cannot be multiplied ({} != {})", op,
+                          shape_str(a.sizes()), shape_str(b.sizes()), k1, k2));
+}
+
+}  // namespace
+
+Tensor mm(const Tensor& a, const Tensor& b) {
+  check_operands(a, b, "mm");
+  if (a.dim() != 2 || b.dim() != 2)
+    throw Error(fmt::format("mm: expected 2-D matrices, got shapes {} and {}", shape_str(a.sizes()),
+                            shape_str(b.sizes())));
+  if (a.size(1) != b.size(0)) cannot_multiply("mm", a, b, a.size(1), b.size(0));
+  Tensor out = kernels::matmul2d(a, b);
+  if (autograd::needs_grad({&a, &b})) record(kMm, {&a, &b}, out, {a, b});
+  return out;
+}
+
+Tensor bmm(const Tensor& a, const Tensor& b) {
+  check_operands(a, b, "bmm");
+  if (a.dim() != 3 || b.dim() != 3)
+    throw Error(fmt::format("bmm: expected 3-D tensors, got shapes {} and {}", shape_str(a.sizes()),
+                            shape_str(b.sizes())));
+  if (a.size(0) != b.size(0))
+    throw Error(fmt::format("bmm: batch sizes differ: shapes {} and {}", shape_str(a.sizes()), shape_str(b.sizes())));
+  if (a.size(2) != b.size(1)) cannot_multiply("bmm", a, b, a.size(2), b.size(1));
+  Tensor out = kernels::bmm(a, b);
+  if (autograd::needs_grad({&a, &b})) record(kBmm, {&a, &b}, out, {a, b});
+  return out;
+}
+
+Tensor matmul(const Tensor& a, const Tensor& b) {
+  check_operands(a, b, "matmul");
+  int64_t da = a.dim(), db = b.dim();
+  if (da == 0 || db == 0)
+    throw Error(fmt::format("matmul: both arguments need at least 1 dimension, got shapes {} and {}",
+                            shape_str(a.sizes()), shape_str(b.sizes())));
+  int64_t ka = a.size(-1), kb = db == 1 ? b.size(0) : b.size(-2);
+  if (ka != kb) cannot_multiply("matmul", a, b, ka, kb);
+  if (da == 1 && db == 1) return mm(a.unsqueeze(0), b.unsqueeze(1)).reshape({});
+  if (da == 2 && db == 1) return mm(a, b.unsqueeze(1)).squeeze(1);
+  if (da == 1 && db == 2) return mm(a.unsqueeze(0), b).squeeze(0);
+  if (da == 2 && db == 2) return mm(a, b);
+  if (da >= 3 && db <= 2) {
+    // fold a's batch dims into rows: one gemm instead of a batch of small ones
+    DimVector out_sizes(a.sizes());
+    Tensor b2 = db == 1 ? b.unsqueeze(1) : b;
+    Tensor rows = mm(a.reshape({-1, ka}), b2);
+    if (db == 1) out_sizes.erase(out_sizes.size() - 1);
+    else out_sizes[out_sizes.size() - 1] = b.size(1);
+    return rows.reshape(out_sizes);
+  }
+  Tensor a1 = da == 1 ? a.unsqueeze(0) : a;
+  Tensor b1 = db == 1 ? b.unsqueeze(1) : b;
+  int64_t m = a1.size(-2), n = b1.size(-1);
+  std::vector<int64_t> batch = broadcast_shapes(
+      IntArrayRef(a1.sizes().data(), a1.sizes().size() - 2), IntArrayRef(b1.sizes().data(), b1.sizes().size() - 2));
+  std::vector<int64_t> a_full = batch, b_full = batch, out_sizes = batch;
+  a_full.insert(a_full.end(), {m, ka});
+  b_full.insert(b_full.end(), {ka, n});
+  Tensor product = bmm(a1.expand(a_full).reshape({-1, m, ka}), b1.expand(b_full).reshape({-1, ka, n}));
+  if (da > 1) out_sizes.push_back(m);
+  if (db > 1) out_sizes.push_back(n);
+  return product.reshape(out_sizes);
+}
+
+Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b) { return bias + mm(a, b); }
+
+Tensor dot(const Tensor& a, const Tensor& b) {
+  if (a.defined() && b.defined() && (a.dim() != 1 || b.dim() != 1))
+    throw Error(fmt::format("dot: expected 1-D tensors, got shapes {} and {}", shape_str(a.sizes()),
+                            shape_str(b.sizes())));
+  if (a.defined() && b.defined() && a.size(0) != b.size(0))
+    throw Error(fmt::format("dot: inconsistent tensor sizes {} and {}", shape_str(a.sizes()), shape_str(b.sizes())));
+  return matmul(a, b);
+}
+
+Tensor outer(const Tensor& a, const Tensor& b) {
+  if (a.defined() && b.defined() && (a.dim() != 1 || b.dim() != 1))
+    throw Error(fmt::format("outer: expected 1-D tensors, got shapes {} and {}", shape_str(a.sizes()),
+                            shape_str(b.sizes())));
+  return mul(a.unsqueeze(1), b.unsqueeze(0));
+}
+
+namespace ops {
+void add_linalg_ops(std::vector<const autograd::OpDef*>& out) {
+  out.push_back(&kMm);
+  out.push_back(&kBmm);
+}
+}  // namespace ops
+
+}  // namespace tg

@@ -1,0 +1,582 @@
+// Shape and indexing ops. view, permute, expand, narrow and slice return views that share storage
+// (as libtorch's); cat, pad, gather, scatter_add and clone copy. Each vjp maps the gradient back
+// with another op from this file (narrow <-> pad, gather <-> scatter_add, expand -> sum).
+#include <algorithm>
+#include <numeric>
+#include <optional>
+
+#include "ops_common.h"
+
+namespace tg {
+
+using autograd::OpDef;
+using autograd::record;
+using autograd::RecordArgs;
+using autograd::VjpContext;
+
+Tensor detail_pad(const Tensor& x, IntArrayRef before, IntArrayRef after, double value);
+
+namespace {
+
+// Strides for viewing (sizes, strides) as new_sizes without a copy, or nullopt when the memory
+// layout does not allow it (libtorch's computeStride).
+std::optional<DimVector> view_strides(IntArrayRef sizes, IntArrayRef strides, IntArrayRef new_sizes) {
+  DimVector out(new_sizes.size(), 1);
+  int64_t numel = 1;
+  for (int64_t s : sizes) numel *= s;
+  if (sizes.empty() || numel == 0) {
+    int64_t stride = 1;
+    for (int64_t i = static_cast<int64_t>(new_sizes.size()) - 1; i >= 0; --i) {
+      out[i] = stride;
+      stride *= std::max<int64_t>(new_sizes[i], 1);
+    }
+    return out;
+  }
+  int64_t view_d = static_cast<int64_t>(new_sizes.size()) - 1;
+  int64_t chunk_base_stride = strides.back();
+  int64_t tensor_numel = 1, view_numel = 1;
+  for (int64_t tensor_d = static_cast<int64_t>(sizes.size()) - 1; tensor_d >= 0; --tensor_d) {
+    tensor_numel *= sizes[tensor_d];
+    if (tensor_d == 0 ||
+        (sizes[tensor_d - 1] != 1 && strides[tensor_d - 1] != tensor_numel * chunk_base_stride)) {
+      while (view_d >= 0 && (view_numel < tensor_numel || new_sizes[view_d] == 1)) {
+        out[view_d] = view_numel * chunk_base_stride;
+        view_numel *= new_sizes[view_d];
+        --view_d;
+      }
+      if (view_numel != tensor_numel) return std::nullopt;
+      if (tensor_d > 0) {
+        chunk_base_stride = strides[tensor_d - 1];
+        tensor_numel = 1;
+        view_numel = 1;
+      }
+    }
+  }
+  if (view_d != -1) return std::nullopt;
+  return out;
+}
+
+// Resolves one -1 and checks the element count.
+DimVector infer_shape(const Tensor& x, IntArrayRef shape, const char* op) {
+  DimVector out(shape);
+  int64_t known = 1;
+  int64_t infer_at = -1;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (out[i] == -1) {
+      if (infer_at >= 0) throw Error(fmt::format("{}: only one dimension can be inferred (shape {})", op, shape_str(shape)));
+      infer_at = static_cast<int64_t>(i);
+    } else if (out[i] < 0) {
+      throw Error(fmt::format("{}: invalid shape dimension {} in {}", op, out[i], shape_str(shape)));
+    } else {
+      known *= out[i];
+    }
+  }
+  int64_t numel = x.numel();
+  if (infer_at >= 0) {
+    if (known == 0 || numel % known != 0)
+      throw Error(fmt::format("{}: shape {} is invalid for input of size {} (shape {})", op,
+                              shape_str(shape), numel, shape_str(x.sizes())));
+    out[infer_at] = numel / known;
+  } else if (known != numel) {
+    throw Error(fmt::format("{}: shape {} is invalid for input of size {} (shape {})", op,
+                            shape_str(shape), numel, shape_str(x.sizes())));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- view
+std::vector<Tensor> view_vjp(const VjpContext& ctx, const Tensor& g) { return {g.reshape(ctx.input_sizes(0))}; }
+const OpDef kView{"view", &view_vjp};
+
+Tensor view_impl(const Tensor& x, IntArrayRef new_sizes, IntArrayRef new_strides) {
+  Tensor out = detail::make_view(x, new_sizes, new_strides, x.storage_offset());
+  if (autograd::needs_grad({&x})) record(kView, {&x}, out);
+  return out;
+}
+
+// ---------------------------------------------------------------- permute
+std::vector<Tensor> permute_vjp(const VjpContext& ctx, const Tensor& g) {
+  IntArrayRef dims = ctx.int_args();
+  DimVector inverse(dims.size(), 0);
+  for (std::size_t i = 0; i < dims.size(); ++i) inverse[dims[i]] = static_cast<int64_t>(i);
+  return {g.permute(inverse)};
+}
+const OpDef kPermute{"permute", &permute_vjp};
+
+// ---------------------------------------------------------------- expand
+std::vector<Tensor> expand_vjp(const VjpContext& ctx, const Tensor& g) { return {ops::sum_to(g, ctx.input_sizes(0))}; }
+const OpDef kExpand{"expand", &expand_vjp};
+
+// ---------------------------------------------------------------- narrow <-> pad
+std::vector<Tensor> narrow_vjp(const VjpContext& ctx, const Tensor& g) {
+  int64_t dim = ctx.int_arg(0), start = ctx.int_arg(1);
+  IntArrayRef sizes = ctx.input_sizes(0);
+  DimVector before(sizes.size(), 0), after(sizes.size(), 0);
+  before[dim] = start;
+  after[dim] = sizes[dim] - start - g.size(dim);
+  return {detail_pad(g, before, after, 0.0)};
+}
+const OpDef kNarrow{"narrow", &narrow_vjp};
+
+std::vector<Tensor> pad_vjp(const VjpContext& ctx, const Tensor& g) {
+  IntArrayRef sizes = ctx.input_sizes(0);
+  IntArrayRef before = ctx.int_args();
+  Tensor out = g;
+  for (std::size_t d = 0; d < sizes.size(); ++d)
+    if (g.size(static_cast<int64_t>(d)) != sizes[d]) out = out.narrow(static_cast<int64_t>(d), before[d], sizes[d]);
+  return {out};
+}
+const OpDef kPad{"pad", &pad_vjp};
+
+// ---------------------------------------------------------------- cat
+std::vector<Tensor> cat_vjp(const VjpContext& ctx, const Tensor& g) {
+  int64_t dim = ctx.int_arg(0);
+  std::vector<Tensor> out;
+  int64_t offset = 0;
+  for (std::size_t i = 0; i < ctx.node().input_meta().size(); ++i) {
+    IntArrayRef sizes = ctx.input_sizes(i);
+    bool skipped = sizes.size() == 1 && sizes[0] == 0 && g.dim() != 1;
+    int64_t length = skipped ? 0 : sizes[dim];
+    out.push_back(ctx.needs_input_grad(i) && !skipped ? g.narrow(dim, offset, length) : Tensor());
+    offset += length;
+  }
+  return out;
+}
+const OpDef kCat{"cat", &cat_vjp};
+
+// ---------------------------------------------------------------- gather <-> scatter_add
+std::vector<Tensor> gather_vjp(const VjpContext& ctx, const Tensor& g) {
+  Tensor index = ctx.saved(0);
+  return {scatter_add(zeros(ctx.input_sizes(0), g.dtype()), ctx.int_arg(0), index, g)};
+}
+const OpDef kGather{"gather", &gather_vjp};
+
+std::vector<Tensor> scatter_add_vjp(const VjpContext& ctx, const Tensor& g) {
+  Tensor index = ctx.saved(0);
+  Tensor g_src;
+  if (ctx.needs_input_grad(2)) g_src = gather(g, ctx.int_arg(0), index);
+  return {ctx.needs_input_grad(0) ? g : Tensor(), Tensor(), g_src};
+}
+const OpDef kScatterAdd{"scatter_add", &scatter_add_vjp};
+
+// ---------------------------------------------------------------- clone
+std::vector<Tensor> clone_vjp(const VjpContext&, const Tensor& g) { return {g}; }
+const OpDef kClone{"clone", &clone_vjp};
+
+void check_index_tensor(const Tensor& index, const char* op) {
+  ops::check_defined(index, op, "index");
+  if (index.dtype() != kInt64)
+    throw Error(fmt::format("{}: index must be an Int64 tensor, got {} (shape {})", op,
+                            dtype_name(index.dtype()), shape_str(index.sizes())));
+}
+
+}  // namespace
+
+// pad with explicit per-dim amounts (before[d], after[d]); the primitive behind pad and narrow's vjp.
+Tensor detail_pad(const Tensor& x, IntArrayRef before, IntArrayRef after, double value) {
+  Tensor out = kernels::pad(x, before, after, value);
+  if (autograd::needs_grad({&x})) record(kPad, {&x}, out, {}, RecordArgs{DimVector(before), {value}});
+  return out;
+}
+
+Tensor view(const Tensor& x, IntArrayRef shape) {
+  ops::check_defined(x, "view");
+  DimVector sizes = infer_shape(x, shape, "view");
+  auto strides = view_strides(x.sizes(), x.strides(), sizes);
+  if (!strides)
+    throw Error(fmt::format("view: shape {} is not compatible with the input's size {} and stride {} "
+                            "(at least one dimension spans two contiguous subspaces); use reshape",
+                            shape_str(shape), shape_str(x.sizes()), shape_str(x.strides())));
+  return view_impl(x, sizes, *strides);
+}
+
+Tensor reshape(const Tensor& x, IntArrayRef shape) {
+  ops::check_defined(x, "reshape");
+  DimVector sizes = infer_shape(x, shape, "reshape");
+  auto strides = view_strides(x.sizes(), x.strides(), sizes);
+  if (strides) return view_impl(x, sizes, *strides);
+  Tensor c = x.contiguous();
+  return view_impl(c, sizes, *view_strides(c.sizes(), c.strides(), sizes));
+}
+
+Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
+  ops::check_defined(x, "flatten");
+  if (x.dim() == 0) return x.reshape({1});
+  int64_t s = detail::normalize_dim(start_dim, x.dim(), "flatten");
+  int64_t e = detail::normalize_dim(end_dim, x.dim(), "flatten");
+  if (s > e) throw Error(fmt::format("flatten: start_dim {} comes after end_dim {}", start_dim, end_dim));
+  if (s == e) return x;
+  DimVector sizes;
+  for (int64_t d = 0; d < s; ++d) sizes.push_back(x.size(d));
+  int64_t merged = 1;
+  for (int64_t d = s; d <= e; ++d) merged *= x.size(d);
+  sizes.push_back(merged);
+  for (int64_t d = e + 1; d < x.dim(); ++d) sizes.push_back(x.size(d));
+  return x.reshape(sizes);
+}
+
+Tensor squeeze(const Tensor& x) {
+  ops::check_defined(x, "squeeze");
+  DimVector sizes, strides;
+  for (int64_t d = 0; d < x.dim(); ++d)
+    if (x.size(d) != 1) {
+      sizes.push_back(x.size(d));
+      strides.push_back(x.stride(d));
+    }
+  return view_impl(x, sizes, strides);
+}
+
+Tensor squeeze(const Tensor& x, int64_t dim) {
+  ops::check_defined(x, "squeeze");
+  int64_t d = detail::normalize_dim(dim, x.dim(), "squeeze");
+  if (x.dim() == 0 || x.size(d) != 1) return view_impl(x, x.sizes(), x.strides());
+  DimVector sizes(x.sizes()), strides(x.strides());
+  sizes.erase(static_cast<std::size_t>(d));
+  strides.erase(static_cast<std::size_t>(d));
+  return view_impl(x, sizes, strides);
+}
+
+Tensor unsqueeze(const Tensor& x, int64_t dim) {
+  ops::check_defined(x, "unsqueeze");
+  int64_t d = detail::normalize_dim(dim, x.dim() + 1, "unsqueeze");
+  DimVector sizes(x.sizes()), strides(x.strides());
+  int64_t stride = d < x.dim() ? x.stride(d) * x.size(d) : 1;
+  sizes.insert(static_cast<std::size_t>(d), 1);
+  strides.insert(static_cast<std::size_t>(d), stride);
+  return view_impl(x, sizes, strides);
+}
+
+Tensor permute(const Tensor& x, IntArrayRef dims) {
+  ops::check_defined(x, "permute");
+  int64_t ndim = x.dim();
+  if (static_cast<int64_t>(dims.size()) != ndim)
+    throw Error(fmt::format("permute: number of dims {} does not match the tensor's {} dims (shape {})",
+                            dims.size(), ndim, shape_str(x.sizes())));
+  DimVector normalized, sizes, strides;
+  std::vector<bool> seen(static_cast<std::size_t>(ndim), false);
+  for (int64_t d : dims) {
+    int64_t nd = detail::normalize_dim(d, ndim, "permute");
+    if (ndim > 0 && seen[nd]) throw Error(fmt::format("permute: dim {} repeated in {}", nd, shape_str(dims)));
+    if (ndim > 0) seen[nd] = true;
+    normalized.push_back(nd);
+    sizes.push_back(x.size(nd));
+    strides.push_back(x.stride(nd));
+  }
+  Tensor out = detail::make_view(x, sizes, strides, x.storage_offset());
+  if (autograd::needs_grad({&x})) record(kPermute, {&x}, out, {}, RecordArgs{normalized, {}});
+  return out;
+}
+
+Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
+  ops::check_defined(x, "transpose");
+  int64_t ndim = x.dim();
+  int64_t a = detail::normalize_dim(dim0, ndim, "transpose");
+  int64_t b = detail::normalize_dim(dim1, ndim, "transpose");
+  DimVector order(static_cast<std::size_t>(ndim), 0);
+  std::iota(order.begin(), order.end(), 0);
+  if (ndim > 0) std::swap(order[a], order[b]);
+  return permute(x, order);
+}
+
+Tensor t(const Tensor& x) {
+  ops::check_defined(x, "t");
+  if (x.dim() > 2)
+    throw Error(fmt::format("t: expects a tensor with <= 2 dimensions, but got {} (shape {}); use "
+                            "transpose(dim0, dim1)", x.dim(), shape_str(x.sizes())));
+  return x.dim() < 2 ? transpose(x, 0, 0) : transpose(x, 0, 1);
+}
+
+Tensor expand(const Tensor& x, IntArrayRef sizes) {
+  ops::check_defined(x, "expand");
+  int64_t ndim = static_cast<int64_t>(sizes.size());
+  if (ndim < x.dim())
+    throw Error(fmt::format("expand: the number of sizes provided ({}) must be greater or equal to "
+                            "the number of dimensions in the tensor ({}); shape {} to {}", ndim,
+                            x.dim(), shape_str(x.sizes()), shape_str(sizes)));
+  DimVector out_sizes(static_cast<std::size_t>(ndim), 0), out_strides(static_cast<std::size_t>(ndim), 0);
+  int64_t lead = ndim - x.dim();
+  for (int64_t d = ndim - 1; d >= 0; --d) {
+    int64_t target = sizes[d];
+    if (d < lead) {
+      if (target < 0)
+        throw Error(fmt::format("expand: -1 is not allowed in a leading, non-existing dimension ({} to {})",
+                                shape_str(x.sizes()), shape_str(sizes)));
+      out_sizes[d] = target;
+      out_strides[d] = 0;
+      continue;
+    }
+    int64_t current = x.size(d - lead);
+    if (target == -1) target = current;
+    if (current != target && current != 1)
+      throw Error(fmt::format("expand: the expanded size of the tensor ({}) must match the existing "
+                              "size ({}) at non-singleton dimension {}; shape {} to {}", target, current,
+                              d, shape_str(x.sizes()), shape_str(sizes)));
+    out_sizes[d] = target;
+    out_strides[d] = current == target ? x.stride(d - lead) : 0;
+  }
+  if (IntArrayRef(out_sizes).equals(x.sizes())) return x;
+  Tensor out = detail::make_view(x, out_sizes, out_strides, x.storage_offset());
+  if (autograd::needs_grad({&x})) record(kExpand, {&x}, out);
+  return out;
+}
+
+Tensor broadcast_to(const Tensor& x, IntArrayRef sizes) { return expand(x, sizes); }
+
+std::vector<int64_t> broadcast_shapes(IntArrayRef a, IntArrayRef b) {
+  return kernels::broadcast_shape(a, b, "broadcast_shapes").vec();
+}
+
+Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
+  ops::check_defined(x, "narrow");
+  if (x.dim() == 0) throw Error("narrow: cannot be applied to a 0-dim tensor");
+  int64_t d = detail::normalize_dim(dim, x.dim(), "narrow");
+  int64_t size = x.size(d);
+  if (start < -size || start > size)
+    throw Error(fmt::format("narrow: start {} is out of range for dim {} of size {} (shape {})", start,
+                            d, size, shape_str(x.sizes())));
+  if (start < 0) start += size;
+  if (length < 0 || start + length > size)
+    throw Error(fmt::format("narrow: start ({}) + length ({}) exceeds dimension size ({}) of dim {} "
+                            "(shape {})", start, length, size, d, shape_str(x.sizes())));
+  DimVector sizes(x.sizes());
+  sizes[d] = length;
+  Tensor out = detail::make_view(x, sizes, x.strides(), x.storage_offset() + start * x.stride(d));
+  if (autograd::needs_grad({&x})) record(kNarrow, {&x}, out, {}, RecordArgs{{d, start}, {}});
+  return out;
+}
+
+// Python-style slice. step > 1 is a strided view built from narrow and view: [n*step] ->
+// [n, step] -> take index 0 of the step dim, so its gradient comes from the tape as well.
+Tensor slice(const Tensor& x, int64_t dim, std::optional<int64_t> start_opt,
+             std::optional<int64_t> end_opt, int64_t step) {
+  ops::check_defined(x, "slice");
+  if (x.dim() == 0) throw Error("slice: cannot be applied to a 0-dim tensor");
+  if (step <= 0) throw Error(fmt::format("slice: step must be positive, got {}", step));
+  int64_t d = detail::normalize_dim(dim, x.dim(), "slice");
+  int64_t size = x.size(d);
+  auto clamp_index = [size](int64_t i) {
+    if (i < 0) i += size;
+    return std::clamp<int64_t>(i, 0, size);
+  };
+  int64_t start = start_opt && *start_opt != indexing::None ? clamp_index(*start_opt) : 0;
+  int64_t end = end_opt && *end_opt != indexing::None ? clamp_index(*end_opt) : size;
+  if (end < start) end = start;
+  Tensor part = narrow(x, d, start, end - start);
+  if (step == 1) return part;
+  int64_t count = (end - start + step - 1) / step;
+  int64_t padded = count * step;
+  // pad the tail so the length divides by step, then split the dim and select offset 0
+  if (padded != end - start) {
+    DimVector before(static_cast<std::size_t>(x.dim()), 0), after(static_cast<std::size_t>(x.dim()), 0);
+    after[d] = padded - (end - start);
+    part = detail_pad(part, before, after, 0.0);
+  }
+  DimVector split_sizes(part.sizes());
+  split_sizes[d] = count;
+  split_sizes.insert(static_cast<std::size_t>(d + 1), step);
+  return part.reshape(split_sizes).narrow(d + 1, 0, 1).squeeze(d + 1);
+}
+
+Tensor select(const Tensor& x, int64_t dim, int64_t index) {
+  ops::check_defined(x, "select");
+  if (x.dim() == 0) throw Error("select: cannot be applied to a 0-dim tensor");
+  int64_t d = detail::normalize_dim(dim, x.dim(), "select");
+  int64_t size = x.size(d);
+  if (index < -size || index >= size)
+    throw Error(fmt::format("select: index {} is out of bounds for dimension {} with size {} (shape {})",
+                            index, d, size, shape_str(x.sizes())));
+  if (index < 0) index += size;
+  return narrow(x, d, index, 1).squeeze(d);
+}
+
+Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
+  if (tensors.empty()) throw Error("cat: expected a non-empty list of tensors");
+  const Tensor* reference = nullptr;
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    ops::check_defined(tensors[i], "cat", "tensor");
+    const Tensor& t = tensors[i];
+    if (t.dim() == 1 && t.numel() == 0) continue;  // legacy empty tensors are skipped
+    if (!reference) reference = &t;
+  }
+  if (!reference) return tensors.front().clone();
+  if (reference->dim() == 0) throw Error("cat: zero-dimensional tensor (at position 0) cannot be concatenated");
+  int64_t d = detail::normalize_dim(dim, reference->dim(), "cat");
+  DimVector out_sizes(reference->sizes());
+  out_sizes[d] = 0;
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    const Tensor& t = tensors[i];
+    if (t.dim() == 1 && t.numel() == 0) continue;
+    if (t.dim() != reference->dim())
+      throw Error(fmt::format("cat: tensors must have the same number of dimensions: got {} (shape {}) "
+                              "and {} (shape {}) at position {}", reference->dim(),
+                              shape_str(reference->sizes()), t.dim(), shape_str(t.sizes()), i));
+    for (int64_t k = 0; k < t.dim(); ++k)
+      if (k != d && t.size(k) != reference->size(k))
+        throw Error(fmt::format("cat: sizes of tensors must match except in dimension {}: expected size "
+                                "{} but got size {} for tensor number {} in the list (shapes {} and {})",
+                                d, reference->size(k), t.size(k), i, shape_str(reference->sizes()),
+                                shape_str(t.sizes())));
+    out_sizes[d] += t.size(d);
+  }
+  Tensor out = kernels::cat(tensors, d, out_sizes);
+  if (autograd::needs_grad(tensors)) record(kCat, tensors, out, {}, RecordArgs{{d}, {}});
+  return out;
+}
+
+Tensor concat(const std::vector<Tensor>& tensors, int64_t dim) { return cat(tensors, dim); }
+
+Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
+  if (tensors.empty()) throw Error("stack: expected a non-empty list of tensors");
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    ops::check_defined(tensors[i], "stack", "tensor");
+    if (!tensors[i].sizes().equals(tensors[0].sizes()))
+      throw Error(fmt::format("stack: expects each tensor to be equal size, but got {} at entry 0 and "
+                              "{} at entry {}", shape_str(tensors[0].sizes()), shape_str(tensors[i].sizes()), i));
+  }
+  int64_t d = detail::normalize_dim(dim, tensors[0].dim() + 1, "stack");
+  std::vector<Tensor> expanded;
+  expanded.reserve(tensors.size());
+  for (const Tensor& t : tensors) expanded.push_back(t.unsqueeze(d));
+  return cat(expanded, d);
+}
+
+std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t dim) {
+  ops::check_defined(x, "split");
+  if (x.dim() == 0) throw Error("split: cannot split a 0-dim tensor");
+  int64_t d = detail::normalize_dim(dim, x.dim(), "split");
+  int64_t size = x.size(d);
+  if (split_size < 0 || (split_size == 0 && size != 0))
+    throw Error(fmt::format("split: split_size must be positive, got {} (dim {} of size {})", split_size, d, size));
+  std::vector<Tensor> out;
+  if (size == 0) return {x};
+  for (int64_t start = 0; start < size; start += split_size)
+    out.push_back(narrow(x, d, start, std::min(split_size, size - start)));
+  return out;
+}
+
+std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim) {
+  ops::check_defined(x, "chunk");
+  if (chunks <= 0) throw Error(fmt::format("chunk: number of chunks must be positive, got {}", chunks));
+  if (x.dim() == 0) throw Error("chunk: cannot chunk a 0-dim tensor");
+  int64_t d = detail::normalize_dim(dim, x.dim(), "chunk");
+  int64_t size = x.size(d);
+  int64_t split_size = (size + chunks - 1) / chunks;
+  return split(x, std::max<int64_t>(split_size, size == 0 ? 0 : 1), d);
+}
+
+std::vector<Tensor> unbind(const Tensor& x, int64_t dim) {
+  ops::check_defined(x, "unbind");
+  if (x.dim() == 0) throw Error("unbind: cannot unbind a 0-dim tensor");
+  int64_t d = detail::normalize_dim(dim, x.dim(), "unbind");
+  std::vector<Tensor> out;
+  for (int64_t i = 0; i < x.size(d); ++i) out.push_back(select(x, d, i));
+  return out;
+}
+
+Tensor constant_pad_nd(const Tensor& x, IntArrayRef pad_spec, double value) {
+  ops::check_defined(x, "pad");
+  if (pad_spec.size() % 2 != 0)
+    throw Error(fmt::format("pad: padding length must be even (pairs of left/right), got {}", shape_str(pad_spec)));
+  int64_t pairs = static_cast<int64_t>(pad_spec.size() / 2);
+  if (pairs > x.dim())
+    throw Error(fmt::format("pad: padding {} covers {} dims but the input has only {} (shape {})",
+                            shape_str(pad_spec), pairs, x.dim(), shape_str(x.sizes())));
+  DimVector before(static_cast<std::size_t>(x.dim()), 0), after(static_cast<std::size_t>(x.dim()), 0);
+  for (int64_t i = 0; i < pairs; ++i) {
+    int64_t d = x.dim() - 1 - i;
+    before[d] = pad_spec[2 * i];
+    after[d] = pad_spec[2 * i + 1];
+    if (before[d] < 0 || after[d] < 0)
+      throw Error(fmt::format("pad: negative padding {} is not supported (use narrow)", shape_str(pad_spec)));
+  }
+  return detail_pad(x, before, after, value);
+}
+Tensor pad(const Tensor& x, IntArrayRef pad_spec, double value) { return constant_pad_nd(x, pad_spec, value); }
+
+Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
+  ops::check_defined(x, "gather");
+  check_index_tensor(index, "gather");
+  int64_t d = detail::normalize_dim(dim, x.dim(), "gather");
+  if (index.dim() != x.dim() && !(x.dim() <= 1 && index.dim() <= 1))
+    throw Error(fmt::format("gather: index tensor must have the same number of dimensions as input "
+                            "(index {} vs input {})", shape_str(index.sizes()), shape_str(x.sizes())));
+  for (int64_t k = 0; k < index.dim(); ++k)
+    if (k != d && index.size(k) > x.size(k))
+      throw Error(fmt::format("gather: size of index {} exceeds input {} at dim {} (only dim {} may be "
+                              "larger)", shape_str(index.sizes()), shape_str(x.sizes()), k, d));
+  Tensor out = kernels::gather(x, d, index);
+  if (autograd::needs_grad({&x})) record(kGather, {&x}, out, {index}, RecordArgs{{d}, {}});
+  return out;
+}
+
+Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) {
+  ops::check_defined(x, "scatter_add");
+  ops::check_defined(src, "scatter_add", "src");
+  check_index_tensor(index, "scatter_add");
+  int64_t d = detail::normalize_dim(dim, x.dim(), "scatter_add");
+  if (index.dim() != x.dim() || src.dim() != x.dim())
+    throw Error(fmt::format("scatter_add: index {}, src {} and self {} must have the same number of "
+                            "dimensions", shape_str(index.sizes()), shape_str(src.sizes()), shape_str(x.sizes())));
+  for (int64_t k = 0; k < index.dim(); ++k)
+    if (index.size(k) > src.size(k) || (k != d && index.size(k) > x.size(k)))
+      throw Error(fmt::format("scatter_add: index {} is larger than src {} or self {} at dim {}",
+                              shape_str(index.sizes()), shape_str(src.sizes()), shape_str(x.sizes()), k));
+  Tensor out = kernels::scatter_add(x, d, index, src);
+  if (autograd::needs_grad({&x, &src})) record(kScatterAdd, {&x, &index, &src}, out, {index}, RecordArgs{{d}, {}});
+  return out;
+}
+
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
+  ops::check_defined(x, "index_select");
+  check_index_tensor(index, "index_select");
+  if (index.dim() > 1)
+    throw Error(fmt::format("index_select: index must be 0-d or 1-d, got shape {}", shape_str(index.sizes())));
+  int64_t d = detail::normalize_dim(dim, x.dim(), "index_select");
+  if (x.dim() == 0) return gather(x, 0, index.reshape({}));
+  int64_t n = index.numel();
+  DimVector index_shape(static_cast<std::size_t>(x.dim()), 1), out_shape(x.sizes());
+  index_shape[d] = n;
+  out_shape[d] = n;
+  return gather(x, d, index.reshape(index_shape).expand(out_shape));
+}
+
+Tensor one_hot(const Tensor& labels, int64_t num_classes) {
+  check_index_tensor(labels, "one_hot");
+  int64_t n = labels.numel();
+  Tensor flat = labels.contiguous();
+  const int64_t* p = flat.data_ptr<int64_t>();
+  int64_t max_label = -1;
+  for (int64_t i = 0; i < n; ++i) {
+    if (p[i] < 0) throw Error(fmt::format("one_hot: class values must be non-negative, got {} at position {}", p[i], i));
+    max_label = std::max(max_label, p[i]);
+  }
+  if (num_classes == -1) {
+    if (n == 0) throw Error("one_hot: can not infer the number of classes from an empty tensor");
+    num_classes = max_label + 1;
+  } else if (num_classes <= max_label) {
+    throw Error(fmt::format("one_hot: class value {} is out of range for num_classes {}", max_label, num_classes));
+  }
+  DimVector sizes(labels.sizes());
+  sizes.push_back(num_classes);
+  Tensor out = zeros(sizes, kInt64);
+  int64_t* o = out.data_ptr<int64_t>();
+  for (int64_t i = 0; i < n; ++i) o[i * num_classes + p[i]] = 1;
+  return out;
+}
+
+Tensor clone(const Tensor& x) {
+  ops::check_defined(x, "clone");
+  Tensor out = detail::make_tensor(x.sizes(), x.dtype());
+  kernels::copy(out, x);
+  if (autograd::needs_grad({&x})) record(kClone, {&x}, out);
+  return out;
+}
+
+namespace ops {
+void add_shape_ops(std::vector<const autograd::OpDef*>& out) {
+  for (const OpDef* def : {&kView, &kPermute, &kExpand, &kNarrow, &kPad, &kCat, &kGather, &kScatterAdd, &kClone})
+    out.push_back(def);
+}
+}  // namespace ops
+
+}  // namespace tg

@@ -1,0 +1,357 @@
+// Tensor's methods and operators: thin forwards to the free functions, plus the in-place ops
+// (which bump the version counter so that backward can detect a modified saved tensor).
+#include "ops_common.h"
+
+namespace tg {
+
+using autograd::OpDef;
+using autograd::record;
+using autograd::VjpContext;
+using kernels::Binary;
+using kernels::Unary;
+
+// ---------------------------------------------------------------- dtype conversion
+namespace {
+std::vector<Tensor> to_vjp(const VjpContext& ctx, const Tensor& g) { return {g.to(ctx.input(0).dtype)}; }
+const OpDef kTo{"to", &to_vjp};
+}  // namespace
+
+Tensor Tensor::to(ScalarType target) const {
+  ops::check_defined(*this, "to");
+  if (dtype() == target) return *this;
+  Tensor out = detail::make_tensor(sizes(), target);
+  kernels::copy(out, *this);
+  if (tg::is_floating_point(target) && autograd::needs_grad({this})) record(kTo, {this}, out);
+  return out;
+}
+
+Tensor Tensor::to(TensorOptions options) const {
+  Tensor out = to(options.dtype_opt().value_or(dtype()));
+  if (options.requires_grad()) out.requires_grad_(true);
+  return out;
+}
+
+Tensor Tensor::clone() const { return tg::clone(*this); }
+Tensor Tensor::contiguous() const {
+  ops::check_defined(*this, "contiguous");
+  return is_contiguous() ? *this : tg::clone(*this);
+}
+
+namespace ops {
+void add_conversion_ops(std::vector<const autograd::OpDef*>& out) { out.push_back(&kTo); }
+}  // namespace ops
+
+// ---------------------------------------------------------------- in-place machinery
+namespace {
+
+// Runs an in-place op. Without a graph to record (grad mode off, or nothing requires grad) the
+// kernel writes into self's memory. With one, the op runs out of place (recording its node) and
+// the result is copied into self, which then takes the new node as its grad_fn.
+template <typename Kernel, typename OutOfPlace>
+Tensor& inplace(Tensor& self, const char* name, std::initializer_list<const Tensor*> others,
+                Kernel kernel, OutOfPlace out_of_place) {
+  ops::check_defined(self, name);
+  bool others_need_grad = false;
+  for (const Tensor* o : others) {
+    ops::check_defined(*o, name, "argument");
+    if (o->requires_grad()) others_need_grad = true;
+  }
+  bool recording = is_grad_enabled() && (self.requires_grad() || others_need_grad);
+  if (recording) {
+    if (self.is_leaf() && self.requires_grad())
+      throw Error(fmt::format("{}: a leaf tensor that requires grad (shape {}) is being used in an "
+                              "in-place operation; wrap the update in tg::NoGradGuard", name,
+                              shape_str(self.sizes())));
+    if (self.unsafe_impl()->is_view)
+      throw Error(fmt::format("{}: in-place modification of a view (shape {}) while recording "
+                              "gradients is not supported; clone() it first", name, shape_str(self.sizes())));
+    Tensor result = out_of_place();
+    if (!result.sizes().equals(self.sizes()))
+      throw Error(fmt::format("{}: the result of shape {} cannot be written into a tensor of shape {}",
+                              name, shape_str(result.sizes()), shape_str(self.sizes())));
+    kernels::copy(self, result);
+    detail::bump_version(self);
+    TensorImpl* impl = self.unsafe_impl();
+    impl->grad_fn = result.grad_fn();
+    impl->requires_grad = true;
+    if (impl->grad_fn) impl->grad_fn->output_meta_ = autograd::TensorMeta{self.sizes(), self.dtype()};
+    return self;
+  }
+  kernel();
+  detail::bump_version(self);
+  return self;
+}
+
+void check_inplace_broadcast(const Tensor& self, const Tensor& other, const char* name) {
+  DimVector out = kernels::broadcast_shape(self.sizes(), other.sizes(), name);
+  if (!IntArrayRef(out).equals(self.sizes()))
+    throw Error(fmt::format("{}: output with shape {} doesn't match the broadcast shape {}", name,
+                            shape_str(self.sizes()), shape_str(out)));
+}
+
+void check_inplace_dtype(const Tensor& self, ScalarType result, const char* name) {
+  if (kernels::promote(self.dtype(), result) != self.dtype() && self.dtype() != result)
+    throw Error(fmt::format("{}: result type {} can't be cast to the desired output type {}", name,
+                            dtype_name(result), dtype_name(self.dtype())));
+}
+
+}  // namespace
+
+Tensor& Tensor::add_(const Tensor& other, double alpha) {
+  check_inplace_broadcast(*this, other, "add_");
+  check_inplace_dtype(*this, other.dtype(), "add_");
+  return inplace(*this, "add_", {&other},
+                 [&] { kernels::binary_inplace(*this, other, alpha == 1 ? Binary::Add : Binary::AddScaled, alpha); },
+                 [&] { return tg::add(*this, other, alpha); });
+}
+Tensor& Tensor::add_(double other, double alpha) {
+  return inplace(*this, "add_", {}, [&] { kernels::unary_inplace(*this, Unary::AddScalar, other * alpha); },
+                 [&] { return tg::add(*this, other, alpha); });
+}
+Tensor& Tensor::sub_(const Tensor& other, double alpha) { return add_(other, -alpha); }
+Tensor& Tensor::sub_(double other, double alpha) { return add_(-other, alpha); }
+Tensor& Tensor::mul_(const Tensor& other) {
+  check_inplace_broadcast(*this, other, "mul_");
+  check_inplace_dtype(*this, other.dtype(), "mul_");
+  return inplace(*this, "mul_", {&other}, [&] { kernels::binary_inplace(*this, other, Binary::Mul); },
+                 [&] { return tg::mul(*this, other); });
+}
+Tensor& Tensor::mul_(double other) {
+  return inplace(*this, "mul_", {}, [&] { kernels::unary_inplace(*this, Unary::MulScalar, other); },
+                 [&] { return tg::mul(*this, other); });
+}
+Tensor& Tensor::div_(const Tensor& other) {
+  check_inplace_broadcast(*this, other, "div_");
+  if (!is_floating_point())
+    throw Error(fmt::format("div_: result type Float can't be cast to the desired output type {}", dtype_name(dtype())));
+  return inplace(*this, "div_", {&other}, [&] { kernels::binary_inplace(*this, other, Binary::Div); },
+                 [&] { return tg::div(*this, other); });
+}
+Tensor& Tensor::div_(double other) {
+  if (!is_floating_point())
+    throw Error(fmt::format("div_: result type Float can't be cast to the desired output type {}", dtype_name(dtype())));
+  return inplace(*this, "div_", {}, [&] { kernels::binary_inplace(*this, scalar_tensor(other, dtype()), Binary::Div); },
+                 [&] { return tg::div(*this, other); });
+}
+Tensor& Tensor::clamp_(std::optional<double> min, std::optional<double> max) {
+  if (!min && !max) throw Error("clamp_: at least one of min and max must be given");
+  double lo = min.value_or(-std::numeric_limits<double>::infinity());
+  double hi = max.value_or(std::numeric_limits<double>::infinity());
+  return inplace(*this, "clamp_", {}, [&] { kernels::unary_inplace(*this, Unary::Clamp, lo, hi); },
+                 [&] { return tg::clamp(*this, min, max); });
+}
+Tensor& Tensor::relu_() {
+  return inplace(*this, "relu_", {}, [&] { kernels::unary_inplace(*this, Unary::Relu); },
+                 [&] { return tg::relu(*this); });
+}
+Tensor& Tensor::exp_() {
+  ops::check_floating(*this, "exp_");
+  return inplace(*this, "exp_", {}, [&] { kernels::unary_inplace(*this, Unary::Exp); },
+                 [&] { return tg::exp(*this); });
+}
+Tensor& Tensor::neg_() {
+  return inplace(*this, "neg_", {}, [&] { kernels::unary_inplace(*this, Unary::Neg); },
+                 [&] { return tg::neg(*this); });
+}
+Tensor& Tensor::sqrt_() {
+  ops::check_floating(*this, "sqrt_");
+  return inplace(*this, "sqrt_", {}, [&] { kernels::unary_inplace(*this, Unary::Sqrt); },
+                 [&] { return tg::sqrt(*this); });
+}
+Tensor& Tensor::pow_(double exponent) {
+  ops::check_floating(*this, "pow_");
+  return inplace(*this, "pow_", {}, [&] { kernels::unary_inplace(*this, Unary::PowScalar, exponent); },
+                 [&] { return tg::pow(*this, exponent); });
+}
+Tensor& Tensor::addcmul_(const Tensor& a, const Tensor& b, double value) {
+  Tensor product = tg::mul(a, b);
+  check_inplace_broadcast(*this, product, "addcmul_");
+  return inplace(*this, "addcmul_", {&a, &b},
+                 [&] { kernels::binary_inplace(*this, product, Binary::AddScaled, value); },
+                 [&] { return tg::add(*this, product, value); });
+}
+Tensor& Tensor::addcdiv_(const Tensor& a, const Tensor& b, double value) {
+  Tensor quotient = tg::div(a, b);
+  check_inplace_broadcast(*this, quotient, "addcdiv_");
+  return inplace(*this, "addcdiv_", {&a, &b},
+                 [&] { kernels::binary_inplace(*this, quotient, Binary::AddScaled, value); },
+                 [&] { return tg::add(*this, quotient, value); });
+}
+Tensor& Tensor::lerp_(const Tensor& end, double weight) {
+  Tensor step_towards = tg::sub(end, *this);
+  check_inplace_broadcast(*this, step_towards, "lerp_");
+  return inplace(*this, "lerp_", {&end},
+                 [&] { kernels::binary_inplace(*this, step_towards, Binary::AddScaled, weight); },
+                 [&] { return tg::add(*this, step_towards, weight); });
+}
+
+Tensor& Tensor::copy_(const Tensor& src) {
+  ops::check_defined(*this, "copy_");
+  ops::check_defined(src, "copy_", "source");
+  check_inplace_broadcast(*this, src, "copy_");
+  return inplace(*this, "copy_", {&src}, [&] { kernels::copy(*this, src); },
+                 [&] { return tg::clone(src.to(dtype()).expand(sizes())); });
+}
+Tensor& Tensor::fill_(double value) {
+  return inplace(*this, "fill_", {}, [&] { kernels::fill(*this, value); },
+                 [&] { return tg::add(tg::mul(*this, 0.0), value); });
+}
+Tensor& Tensor::zero_() { return fill_(0); }
+
+// ---------------------------------------------------------------- forwards
+Tensor Tensor::reshape(IntArrayRef shape) const { return tg::reshape(*this, shape); }
+Tensor Tensor::view(IntArrayRef shape) const { return tg::view(*this, shape); }
+Tensor Tensor::view_as(const Tensor& other) const { return tg::view(*this, other.sizes()); }
+Tensor Tensor::reshape_as(const Tensor& other) const { return tg::reshape(*this, other.sizes()); }
+Tensor Tensor::flatten(int64_t s, int64_t e) const { return tg::flatten(*this, s, e); }
+Tensor Tensor::squeeze() const { return tg::squeeze(*this); }
+Tensor Tensor::squeeze(int64_t dim) const { return tg::squeeze(*this, dim); }
+Tensor Tensor::unsqueeze(int64_t dim) const { return tg::unsqueeze(*this, dim); }
+Tensor Tensor::t() const { return tg::t(*this); }
+Tensor Tensor::transpose(int64_t a, int64_t b) const { return tg::transpose(*this, a, b); }
+Tensor Tensor::permute(IntArrayRef dims) const { return tg::permute(*this, dims); }
+Tensor Tensor::expand(IntArrayRef sizes) const { return tg::expand(*this, sizes); }
+Tensor Tensor::expand_as(const Tensor& other) const { return tg::expand(*this, other.sizes()); }
+Tensor Tensor::narrow(int64_t dim, int64_t start, int64_t length) const { return tg::narrow(*this, dim, start, length); }
+Tensor Tensor::slice(int64_t dim, std::optional<int64_t> start, std::optional<int64_t> end, int64_t step) const {
+  return tg::slice(*this, dim, start, end, step);
+}
+Tensor Tensor::select(int64_t dim, int64_t index) const { return tg::select(*this, dim, index); }
+Tensor Tensor::operator[](int64_t index) const { return tg::select(*this, 0, index); }
+Tensor Tensor::index_select(int64_t dim, const Tensor& index) const { return tg::index_select(*this, dim, index); }
+Tensor Tensor::gather(int64_t dim, const Tensor& index) const { return tg::gather(*this, dim, index); }
+Tensor Tensor::scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const {
+  return tg::scatter_add(*this, dim, index, src);
+}
+std::vector<Tensor> Tensor::split(int64_t size, int64_t dim) const { return tg::split(*this, size, dim); }
+std::vector<Tensor> Tensor::chunk(int64_t chunks, int64_t dim) const { return tg::chunk(*this, chunks, dim); }
+std::vector<Tensor> Tensor::unbind(int64_t dim) const { return tg::unbind(*this, dim); }
+
+Tensor Tensor::add(const Tensor& o, double alpha) const { return tg::add(*this, o, alpha); }
+Tensor Tensor::add(double o, double alpha) const { return tg::add(*this, o, alpha); }
+Tensor Tensor::sub(const Tensor& o, double alpha) const { return tg::sub(*this, o, alpha); }
+Tensor Tensor::sub(double o, double alpha) const { return tg::sub(*this, o, alpha); }
+Tensor Tensor::mul(const Tensor& o) const { return tg::mul(*this, o); }
+Tensor Tensor::mul(double o) const { return tg::mul(*this, o); }
+Tensor Tensor::div(const Tensor& o) const { return tg::div(*this, o); }
+Tensor Tensor::div(double o) const { return tg::div(*this, o); }
+Tensor Tensor::neg() const { return tg::neg(*this); }
+Tensor Tensor::pow(double e) const { return tg::pow(*this, e); }
+Tensor Tensor::pow(const Tensor& e) const { return tg::pow(*this, e); }
+Tensor Tensor::exp() const { return tg::exp(*this); }
+Tensor Tensor::log() const { return tg::log(*this); }
+Tensor Tensor::log1p() const { return tg::log1p(*this); }
+Tensor Tensor::sqrt() const { return tg::sqrt(*this); }
+Tensor Tensor::rsqrt() const { return tg::rsqrt(*this); }
+Tensor Tensor::abs() const { return tg::abs(*this); }
+Tensor Tensor::sign() const { return tg::sign(*this); }
+Tensor Tensor::sin() const { return tg::sin(*this); }
+Tensor Tensor::cos() const { return tg::cos(*this); }
+Tensor Tensor::tanh() const { return tg::tanh(*this); }
+Tensor Tensor::sigmoid() const { return tg::sigmoid(*this); }
+Tensor Tensor::relu() const { return tg::relu(*this); }
+Tensor Tensor::erf() const { return tg::erf(*this); }
+Tensor Tensor::square() const { return tg::square(*this); }
+Tensor Tensor::reciprocal() const { return tg::reciprocal(*this); }
+Tensor Tensor::clamp(std::optional<double> lo, std::optional<double> hi) const { return tg::clamp(*this, lo, hi); }
+Tensor Tensor::clamp_min(double lo) const { return tg::clamp_min(*this, lo); }
+Tensor Tensor::clamp_max(double hi) const { return tg::clamp_max(*this, hi); }
+Tensor Tensor::maximum(const Tensor& o) const { return tg::maximum(*this, o); }
+Tensor Tensor::minimum(const Tensor& o) const { return tg::minimum(*this, o); }
+Tensor Tensor::heaviside(const Tensor& v) const { return tg::heaviside(*this, v); }
+Tensor Tensor::eq(const Tensor& o) const { return tg::eq(*this, o); }
+Tensor Tensor::ne(const Tensor& o) const { return tg::ne(*this, o); }
+Tensor Tensor::lt(const Tensor& o) const { return tg::lt(*this, o); }
+Tensor Tensor::le(const Tensor& o) const { return tg::le(*this, o); }
+Tensor Tensor::gt(const Tensor& o) const { return tg::gt(*this, o); }
+Tensor Tensor::ge(const Tensor& o) const { return tg::ge(*this, o); }
+
+namespace {
+Tensor compare_scalar(const Tensor& t, double v, Unary op, const char* name) {
+  ops::check_defined(t, name);
+  return kernels::unary(t, op, v);
+}
+}  // namespace
+Tensor Tensor::eq(double o) const { return compare_scalar(*this, o, Unary::EqScalar, "eq"); }
+Tensor Tensor::ne(double o) const { return compare_scalar(*this, o, Unary::NeScalar, "ne"); }
+Tensor Tensor::lt(double o) const { return compare_scalar(*this, o, Unary::LtScalar, "lt"); }
+Tensor Tensor::le(double o) const { return compare_scalar(*this, o, Unary::LeScalar, "le"); }
+Tensor Tensor::gt(double o) const { return compare_scalar(*this, o, Unary::GtScalar, "gt"); }
+Tensor Tensor::ge(double o) const { return compare_scalar(*this, o, Unary::GeScalar, "ge"); }
+Tensor Tensor::logical_not() const { return tg::logical_not(*this); }
+Tensor Tensor::logical_and(const Tensor& o) const { return tg::logical_and(*this, o); }
+Tensor Tensor::logical_or(const Tensor& o) const { return tg::logical_or(*this, o); }
+
+Tensor Tensor::sum(std::optional<ScalarType> d) const { return tg::sum(*this, d); }
+Tensor Tensor::sum(IntArrayRef dims, bool keepdim, std::optional<ScalarType> d) const { return tg::sum(*this, dims, keepdim, d); }
+Tensor Tensor::mean(std::optional<ScalarType> d) const { return tg::mean(*this, d); }
+Tensor Tensor::mean(IntArrayRef dims, bool keepdim, std::optional<ScalarType> d) const { return tg::mean(*this, dims, keepdim, d); }
+Tensor Tensor::prod(std::optional<ScalarType> d) const { return tg::prod(*this, d); }
+Tensor Tensor::prod(int64_t dim, bool keepdim, std::optional<ScalarType> d) const { return tg::prod(*this, dim, keepdim, d); }
+Tensor Tensor::max() const { return tg::max(*this); }
+Tensor Tensor::min() const { return tg::min(*this); }
+std::tuple<Tensor, Tensor> Tensor::max(int64_t dim, bool keepdim) const { return tg::max(*this, dim, keepdim); }
+std::tuple<Tensor, Tensor> Tensor::min(int64_t dim, bool keepdim) const { return tg::min(*this, dim, keepdim); }
+Tensor Tensor::amax(IntArrayRef dims, bool keepdim) const { return tg::amax(*this, dims, keepdim); }
+Tensor Tensor::amin(IntArrayRef dims, bool keepdim) const { return tg::amin(*this, dims, keepdim); }
+Tensor Tensor::argmax(std::optional<int64_t> dim, bool keepdim) const { return tg::argmax(*this, dim, keepdim); }
+Tensor Tensor::argmin(std::optional<int64_t> dim, bool keepdim) const { return tg::argmin(*this, dim, keepdim); }
+Tensor Tensor::var(bool unbiased) const { return tg::var(*this, unbiased); }
+Tensor Tensor::var(IntArrayRef dims, bool unbiased, bool keepdim) const { return tg::var(*this, dims, unbiased, keepdim); }
+Tensor Tensor::std(bool unbiased) const { return tg::std(*this, unbiased); }
+Tensor Tensor::std(IntArrayRef dims, bool unbiased, bool keepdim) const { return tg::std(*this, dims, unbiased, keepdim); }
+Tensor Tensor::norm(double p) const { return tg::norm(*this, p); }
+Tensor Tensor::norm(double p, IntArrayRef dims, bool keepdim) const { return tg::norm(*this, p, dims, keepdim); }
+Tensor Tensor::logsumexp(IntArrayRef dims, bool keepdim) const { return tg::logsumexp(*this, dims, keepdim); }
+Tensor Tensor::softmax(int64_t dim, std::optional<ScalarType> d) const { return tg::softmax(*this, dim, d); }
+Tensor Tensor::log_softmax(int64_t dim, std::optional<ScalarType> d) const { return tg::log_softmax(*this, dim, d); }
+bool Tensor::allclose(const Tensor& o, double rtol, double atol, bool equal_nan) const {
+  return tg::allclose(*this, o, rtol, atol, equal_nan);
+}
+bool Tensor::equal(const Tensor& o) const { return tg::equal(*this, o); }
+Tensor Tensor::matmul(const Tensor& o) const { return tg::matmul(*this, o); }
+Tensor Tensor::mm(const Tensor& o) const { return tg::mm(*this, o); }
+Tensor Tensor::bmm(const Tensor& o) const { return tg::bmm(*this, o); }
+
+// ---------------------------------------------------------------- operators
+Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
+Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
+Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
+Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
+Tensor operator+(const Tensor& a, double b) { return add(a, b); }
+Tensor operator-(const Tensor& a, double b) { return sub(a, b); }
+Tensor operator*(const Tensor& a, double b) { return mul(a, b); }
+Tensor operator/(const Tensor& a, double b) { return div(a, b); }
+Tensor operator+(double a, const Tensor& b) { return add(b, a); }
+Tensor operator-(double a, const Tensor& b) { return rsub(b, a); }
+Tensor operator*(double a, const Tensor& b) { return mul(b, a); }
+Tensor operator/(double a, const Tensor& b) {
+  ops::check_defined(b, "div");
+  return div(scalar_tensor(a, b.is_floating_point() ? b.dtype() : kFloat32), b);
+}
+Tensor operator-(const Tensor& a) { return neg(a); }
+Tensor& operator+=(Tensor& a, const Tensor& b) { return a.add_(b); }
+Tensor& operator-=(Tensor& a, const Tensor& b) { return a.sub_(b); }
+Tensor& operator*=(Tensor& a, const Tensor& b) { return a.mul_(b); }
+Tensor& operator/=(Tensor& a, const Tensor& b) { return a.div_(b); }
+Tensor& operator+=(Tensor& a, double b) { return a.add_(b); }
+Tensor& operator-=(Tensor& a, double b) { return a.sub_(b); }
+Tensor& operator*=(Tensor& a, double b) { return a.mul_(b); }
+Tensor& operator/=(Tensor& a, double b) { return a.div_(b); }
+Tensor operator==(const Tensor& a, const Tensor& b) { return eq(a, b); }
+Tensor operator!=(const Tensor& a, const Tensor& b) { return ne(a, b); }
+Tensor operator<(const Tensor& a, const Tensor& b) { return lt(a, b); }
+Tensor operator<=(const Tensor& a, const Tensor& b) { return le(a, b); }
+Tensor operator>(const Tensor& a, const Tensor& b) { return gt(a, b); }
+Tensor operator>=(const Tensor& a, const Tensor& b) { return ge(a, b); }
+Tensor operator==(const Tensor& a, double b) { return a.eq(b); }
+Tensor operator!=(const Tensor& a, double b) { return a.ne(b); }
+Tensor operator<(const Tensor& a, double b) { return a.lt(b); }
+Tensor operator<=(const Tensor& a, double b) { return a.le(b); }
+Tensor operator>(const Tensor& a, double b) { return a.gt(b); }
+Tensor operator>=(const Tensor& a, double b) { return a.ge(b); }
+Tensor operator!(const Tensor& a) { return logical_not(a); }
+Tensor operator&&(const Tensor& a, const Tensor& b) { return logical_and(a, b); }
+Tensor operator||(const Tensor& a, const Tensor& b) { return logical_or(a, b); }
+
+}  // namespace tg

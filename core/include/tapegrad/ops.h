@@ -1,0 +1,213 @@
+// Free-function ops and factories, with libtorch's names and argument order. Every op that can
+// carry a gradient records a node on the tape (see <tapegrad/autograd.h>); the differentiable ones
+// are listed, with sample inputs, in tg::autograd::op_table().
+#pragma once
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "tapegrad/tensor.h"
+
+namespace tg {
+
+// ---- factories ----
+Tensor empty(IntArrayRef sizes, TensorOptions options = {});
+Tensor zeros(IntArrayRef sizes, TensorOptions options = {});
+Tensor ones(IntArrayRef sizes, TensorOptions options = {});
+Tensor full(IntArrayRef sizes, double value, TensorOptions options = {});
+Tensor eye(int64_t n, TensorOptions options = {});
+Tensor eye(int64_t n, int64_t m, TensorOptions options = {});
+Tensor arange(double end, TensorOptions options = {});
+Tensor arange(double start, double end, double step = 1, TensorOptions options = {});
+Tensor linspace(double start, double end, int64_t steps, TensorOptions options = {});
+Tensor rand(IntArrayRef sizes, TensorOptions options = {});
+Tensor randn(IntArrayRef sizes, TensorOptions options = {});
+Tensor randint(int64_t high, IntArrayRef sizes, TensorOptions options = kInt64);
+Tensor randint(int64_t low, int64_t high, IntArrayRef sizes, TensorOptions options = kInt64);
+Tensor randperm(int64_t n, TensorOptions options = kInt64);
+Tensor empty_like(const Tensor& t, std::optional<TensorOptions> options = std::nullopt);
+Tensor zeros_like(const Tensor& t, std::optional<TensorOptions> options = std::nullopt);
+Tensor ones_like(const Tensor& t, std::optional<TensorOptions> options = std::nullopt);
+Tensor full_like(const Tensor& t, double value, std::optional<TensorOptions> options = std::nullopt);
+Tensor rand_like(const Tensor& t, std::optional<TensorOptions> options = std::nullopt);
+Tensor randn_like(const Tensor& t, std::optional<TensorOptions> options = std::nullopt);
+// Wraps memory the caller owns (no copy); the caller keeps it alive while the tensor lives.
+Tensor from_blob(void* data, IntArrayRef sizes, TensorOptions options = {});
+Tensor scalar_tensor(double value, TensorOptions options = {});
+
+// Nested braced lists for tensor(): tensor({{1.0, 2.0}, {3.0, 4.0}}) is a [2, 2] kFloat32 tensor,
+// tensor({{0.0}, {1.0}}) a [2, 1] one, tensor({1, 2}) a kInt64 vector, tensor(2.5) a 0-d tensor
+// (libtorch's TensorDataContainer plays the same role).
+class TensorData {
+ public:
+  TensorData(double v) : value_(v) {}                                  // NOLINT
+  TensorData(float v) : value_(v) {}                                   // NOLINT
+  TensorData(int v) : value_(v), integral_(true) {}                    // NOLINT
+  TensorData(long v) : value_(static_cast<double>(v)), integral_(true) {}       // NOLINT
+  TensorData(long long v) : value_(static_cast<double>(v)), integral_(true) {}  // NOLINT
+  TensorData(bool v) : value_(v), integral_(true), boolean_(true) {}   // NOLINT
+  TensorData(std::initializer_list<TensorData> list) : children_(list), is_list_(true) {}  // NOLINT
+  // Row-major values, the shape, and whether every value was an integer / a bool.
+  void flatten(std::vector<double>& values, std::vector<int64_t>& shape, bool& integral, bool& boolean) const;
+
+ private:
+  void collect(std::vector<double>& values, std::vector<int64_t>& shape, std::size_t depth,
+               bool& integral, bool& boolean) const;
+  double value_ = 0;
+  bool integral_ = false;
+  bool boolean_ = false;
+  std::vector<TensorData> children_;
+  bool is_list_ = false;
+};
+
+// tensor(...) copies values. Floating values give kFloat32 (libtorch's default dtype), integers
+// kInt64 and bools kBool, unless options say otherwise.
+Tensor tensor(const TensorData& data, TensorOptions options = {});
+Tensor tensor_from_values(const std::vector<double>& values, IntArrayRef sizes, TensorOptions options);
+template <typename T>
+Tensor tensor(const std::vector<T>& values, TensorOptions options = {}) {
+  std::vector<double> flat(values.begin(), values.end());
+  if (!options.dtype_opt())
+    options = options.dtype(std::is_same_v<T, bool> ? kBool : std::is_integral_v<T> ? kInt64 : kFloat32);
+  return tensor_from_values(flat, {static_cast<int64_t>(flat.size())}, options);
+}
+
+// ---- pointwise ----
+Tensor add(const Tensor& a, const Tensor& b, double alpha = 1);
+Tensor add(const Tensor& a, double b, double alpha = 1);
+Tensor sub(const Tensor& a, const Tensor& b, double alpha = 1);
+Tensor sub(const Tensor& a, double b, double alpha = 1);
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor mul(const Tensor& a, double b);
+Tensor div(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, double b);
+Tensor rsub(const Tensor& a, double b);  // b - a
+Tensor neg(const Tensor& a);
+Tensor pow(const Tensor& base, double exponent);
+Tensor pow(const Tensor& base, const Tensor& exponent);
+Tensor pow(double base, const Tensor& exponent);
+Tensor square(const Tensor& x);
+Tensor reciprocal(const Tensor& x);
+Tensor exp(const Tensor& x);
+Tensor log(const Tensor& x);
+Tensor log1p(const Tensor& x);
+Tensor sqrt(const Tensor& x);
+Tensor rsqrt(const Tensor& x);
+Tensor abs(const Tensor& x);
+Tensor sign(const Tensor& x);
+Tensor sin(const Tensor& x);
+Tensor cos(const Tensor& x);
+Tensor tanh(const Tensor& x);
+Tensor sigmoid(const Tensor& x);
+Tensor erf(const Tensor& x);
+Tensor relu(const Tensor& x);
+Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
+Tensor elu(const Tensor& x, double alpha = 1.0);
+// approximate: "none" (exact, erf) or "tanh", as libtorch.
+Tensor gelu(const Tensor& x, const std::string& approximate = "none");
+Tensor softplus(const Tensor& x, double beta = 1.0, double threshold = 20.0);
+// heaviside(x, values): 0 where x < 0, values where x == 0, 1 where x > 0; zero gradient.
+Tensor heaviside(const Tensor& x, const Tensor& values);
+// The step activation of the tutorials: 1 where x >= threshold else 0, zero gradient.
+Tensor step(const Tensor& x, double threshold = 0.0);
+Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max = std::nullopt);
+Tensor clamp_min(const Tensor& x, double min);
+Tensor clamp_max(const Tensor& x, double max);
+Tensor maximum(const Tensor& a, const Tensor& b);
+Tensor minimum(const Tensor& a, const Tensor& b);
+Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);
+Tensor where(const Tensor& condition, const Tensor& a, double b);
+Tensor where(const Tensor& condition, double a, const Tensor& b);
+Tensor eq(const Tensor& a, const Tensor& b);
+Tensor ne(const Tensor& a, const Tensor& b);
+Tensor lt(const Tensor& a, const Tensor& b);
+Tensor le(const Tensor& a, const Tensor& b);
+Tensor gt(const Tensor& a, const Tensor& b);
+Tensor ge(const Tensor& a, const Tensor& b);
+Tensor logical_not(const Tensor& a);
+Tensor logical_and(const Tensor& a, const Tensor& b);
+Tensor logical_or(const Tensor& a, const Tensor& b);
+Tensor isnan(const Tensor& a);
+Tensor isfinite(const Tensor& a);
+// Fused gradient kernels that vjps use; differentiable themselves and in the op table.
+Tensor tanh_backward(const Tensor& grad_output, const Tensor& output);     // g (1 - y^2)
+Tensor sigmoid_backward(const Tensor& grad_output, const Tensor& output);  // g y (1 - y)
+Tensor relu_backward(const Tensor& grad_output, const Tensor& output);     // y > 0 ? g : 0
+Tensor isfinite(const Tensor& a);
+
+// ---- reductions ----
+Tensor sum(const Tensor& x, std::optional<ScalarType> dtype = std::nullopt);
+Tensor sum(const Tensor& x, IntArrayRef dims, bool keepdim = false,
+           std::optional<ScalarType> dtype = std::nullopt);
+Tensor mean(const Tensor& x, std::optional<ScalarType> dtype = std::nullopt);
+Tensor mean(const Tensor& x, IntArrayRef dims, bool keepdim = false,
+            std::optional<ScalarType> dtype = std::nullopt);
+Tensor prod(const Tensor& x, std::optional<ScalarType> dtype = std::nullopt);
+Tensor prod(const Tensor& x, int64_t dim, bool keepdim = false,
+            std::optional<ScalarType> dtype = std::nullopt);
+Tensor amax(const Tensor& x, IntArrayRef dims = {}, bool keepdim = false);
+Tensor amin(const Tensor& x, IntArrayRef dims = {}, bool keepdim = false);
+Tensor max(const Tensor& x);
+Tensor min(const Tensor& x);
+std::tuple<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim = false);
+std::tuple<Tensor, Tensor> min(const Tensor& x, int64_t dim, bool keepdim = false);
+Tensor argmax(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
+Tensor argmin(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
+Tensor var(const Tensor& x, bool unbiased = true);
+Tensor var(const Tensor& x, IntArrayRef dims, bool unbiased = true, bool keepdim = false);
+Tensor std(const Tensor& x, bool unbiased = true);
+Tensor std(const Tensor& x, IntArrayRef dims, bool unbiased = true, bool keepdim = false);
+Tensor norm(const Tensor& x, double p = 2);
+Tensor norm(const Tensor& x, double p, IntArrayRef dims, bool keepdim = false);
+Tensor logsumexp(const Tensor& x, IntArrayRef dims, bool keepdim = false);
+Tensor softmax(const Tensor& x, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
+Tensor log_softmax(const Tensor& x, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
+// Reduces a broadcast gradient back to `sizes` (sum over broadcast dims), as libtorch's sum_to_size.
+Tensor sum_to_size(const Tensor& x, IntArrayRef sizes);
+bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8,
+              bool equal_nan = false);
+bool equal(const Tensor& a, const Tensor& b);
+
+// ---- linear algebra ----
+Tensor matmul(const Tensor& a, const Tensor& b);
+Tensor mm(const Tensor& a, const Tensor& b);
+Tensor bmm(const Tensor& a, const Tensor& b);
+Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b);  // bias + a @ b
+Tensor dot(const Tensor& a, const Tensor& b);
+Tensor outer(const Tensor& a, const Tensor& b);
+
+// ---- shape and indexing ----
+Tensor reshape(const Tensor& x, IntArrayRef shape);
+Tensor view(const Tensor& x, IntArrayRef shape);
+Tensor flatten(const Tensor& x, int64_t start_dim = 0, int64_t end_dim = -1);
+Tensor squeeze(const Tensor& x);
+Tensor squeeze(const Tensor& x, int64_t dim);
+Tensor unsqueeze(const Tensor& x, int64_t dim);
+Tensor t(const Tensor& x);
+Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1);
+Tensor permute(const Tensor& x, IntArrayRef dims);
+Tensor expand(const Tensor& x, IntArrayRef sizes);
+Tensor broadcast_to(const Tensor& x, IntArrayRef sizes);
+std::vector<int64_t> broadcast_shapes(IntArrayRef a, IntArrayRef b);
+Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
+Tensor concat(const std::vector<Tensor>& tensors, int64_t dim = 0);
+Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
+std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t dim = 0);
+std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim = 0);
+std::vector<Tensor> unbind(const Tensor& x, int64_t dim = 0);
+Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length);
+Tensor slice(const Tensor& x, int64_t dim = 0, std::optional<int64_t> start = std::nullopt,
+             std::optional<int64_t> end = std::nullopt, int64_t step = 1);
+Tensor select(const Tensor& x, int64_t dim, int64_t index);
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
+Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);
+Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor one_hot(const Tensor& labels, int64_t num_classes = -1);
+// Constant padding, libtorch's order: pad = {last_left, last_right, prev_left, prev_right, ...}.
+Tensor pad(const Tensor& x, IntArrayRef pad, double value = 0);
+Tensor constant_pad_nd(const Tensor& x, IntArrayRef pad, double value = 0);
+Tensor clone(const Tensor& x);
+
+}  // namespace tg

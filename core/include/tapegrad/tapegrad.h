@@ -1,0 +1,11 @@
+// tapegrad: a tape-based reverse-mode autodiff Tensor with libtorch's C++ API.
+// This header is all a program needs; it stays light (no xtensor, no TBB, no BLAS): a hello world
+// including it compiles in about a second. Conversions to xt::xarray live in <tapegrad/xtensor.h>.
+#pragma once
+
+#include "tapegrad/autograd.h"
+#include "tapegrad/dtype.h"
+#include "tapegrad/error.h"
+#include "tapegrad/format.h"
+#include "tapegrad/ops.h"
+#include "tapegrad/tensor.h"

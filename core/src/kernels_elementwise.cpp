@@ -1,0 +1,451 @@
+// Elementwise kernels: unary, binary with NumPy broadcasting, where, copy and fill, over any
+// strides. Contiguous operands take a flat loop that the compiler vectorises; others go through
+// StridedLayout. Large tensors are split across TBB threads (parallel.h).
+#include <fmt/format.h>
+
+#include <cmath>
+#include <limits>
+
+#include "dispatch.h"
+#include "kernels.h"
+#include "strided.h"
+
+namespace tg::kernels {
+
+using detail::StridedLayout;
+
+ScalarType promote(ScalarType a, ScalarType b) {
+  auto rank = [](ScalarType t) {
+    switch (t) {
+      case kBool: return 0;
+      case kInt64: return 1;
+      case kFloat32: return 2;
+      case kFloat64: return 3;
+    }
+    return 0;
+  };
+  return rank(a) >= rank(b) ? a : b;
+}
+
+DimVector broadcast_shape(IntArrayRef a, IntArrayRef b, const char* op) {
+  std::size_t ndim = std::max(a.size(), b.size());
+  DimVector out(ndim, 1);
+  for (std::size_t i = 0; i < ndim; ++i) {
+    int64_t da = i < ndim - a.size() ? 1 : a[i - (ndim - a.size())];
+    int64_t db = i < ndim - b.size() ? 1 : b[i - (ndim - b.size())];
+    if (da != db && da != 1 && db != 1)
+      detail::fail(fmt::format("{}: shapes {} and {} cannot be broadcast together (dim {}: {} vs {})",
+                               op, shape_str(a), shape_str(b), i, da, db));
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+bool is_comparison(Binary op) {
+  switch (op) {
+    case Binary::Eq: case Binary::Ne: case Binary::Lt: case Binary::Le: case Binary::Gt:
+    case Binary::Ge: case Binary::LogicalAnd: case Binary::LogicalOr:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_comparison(Unary op) {
+  switch (op) {
+    case Unary::IsNan: case Unary::IsFinite: case Unary::LogicalNot: case Unary::EqScalar:
+    case Unary::NeScalar: case Unary::LtScalar: case Unary::LeScalar: case Unary::GtScalar:
+    case Unary::GeScalar:
+      return true;
+    default:
+      return false;
+  }
+}
+
+namespace {
+
+// out[i] = f(in[i]) for out contiguous, in any strides.
+template <typename In, typename Out, typename F>
+void unary_loop(const TensorImpl& in, TensorImpl& out, F f) {
+  const In* src = in.data<In>();
+  Out* dst = out.data<Out>();
+  if (in.contiguous) {
+    detail::parallel_for(0, in.numel, detail::kGrainSize, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) dst[i] = f(src[i]);
+    });
+    return;
+  }
+  StridedLayout<2> layout;
+  layout.sizes = in.sizes;
+  layout.strides[0] = out.strides;
+  layout.strides[1] = in.strides;
+  layout.coalesce();
+  layout.parallel_rows([&](const std::array<int64_t, 2>& off, int64_t n, const std::array<int64_t, 2>& st) {
+    Out* o = dst + off[0];
+    const In* s = src + off[1];
+    for (int64_t i = 0; i < n; ++i) o[i * st[0]] = f(s[i * st[1]]);
+  });
+}
+
+// double -> T without undefined behaviour for out-of-range values (clamp bounds of +-inf on int64).
+template <typename T>
+T saturate(double v) {
+  if constexpr (std::is_integral_v<T>) {
+    if (std::isnan(v)) return T(0);
+    if (v >= static_cast<double>(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
+    if (v <= static_cast<double>(std::numeric_limits<T>::lowest())) return std::numeric_limits<T>::lowest();
+  }
+  return static_cast<T>(v);
+}
+
+template <typename T>
+T sigmoid_value(T x) {
+  return T(1) / (T(1) + std::exp(-x));
+}
+
+// Applies `op` as a scalar function; `Out` is T or bool.
+template <typename T, typename Out, typename Fn>
+void dispatch_unary_op(Unary op, double a, double b, Fn&& run) {
+  const T ta = saturate<T>(a), tb = saturate<T>(b);
+  switch (op) {
+    case Unary::Neg: run([](T x) { return static_cast<Out>(-x); }); break;
+    case Unary::Exp: run([](T x) { return static_cast<Out>(std::exp(x)); }); break;
+    case Unary::Log: run([](T x) { return static_cast<Out>(std::log(x)); }); break;
+    case Unary::Log1p: run([](T x) { return static_cast<Out>(std::log1p(x)); }); break;
+    case Unary::Sqrt: run([](T x) { return static_cast<Out>(std::sqrt(x)); }); break;
+    case Unary::Rsqrt: run([](T x) { return static_cast<Out>(T(1) / std::sqrt(x)); }); break;
+    case Unary::Abs: run([](T x) { return static_cast<Out>(x < T(0) ? -x : x); }); break;
+    case Unary::Sign: run([](T x) { return static_cast<Out>((T(0) < x) - (x < T(0))); }); break;
+    case Unary::Sin: run([](T x) { return static_cast<Out>(std::sin(x)); }); break;
+    case Unary::Cos: run([](T x) { return static_cast<Out>(std::cos(x)); }); break;
+    case Unary::Tanh: run([](T x) { return static_cast<Out>(std::tanh(x)); }); break;
+    case Unary::Sigmoid: run([](T x) { return static_cast<Out>(sigmoid_value(x)); }); break;
+    case Unary::Relu: run([](T x) { return static_cast<Out>(x > T(0) ? x : T(0)); }); break;
+    case Unary::Erf: run([](T x) { return static_cast<Out>(std::erf(x)); }); break;
+    case Unary::Reciprocal: run([](T x) { return static_cast<Out>(T(1) / x); }); break;
+    case Unary::Square: run([](T x) { return static_cast<Out>(x * x); }); break;
+    case Unary::PowScalar:
+      if (a == 2) run([](T x) { return static_cast<Out>(x * x); });
+      else if (a == 1) run([](T x) { return static_cast<Out>(x); });
+      else if (a == 0.5) run([](T x) { return static_cast<Out>(std::sqrt(x)); });
+      else run([ta](T x) { return static_cast<Out>(std::pow(x, ta)); });
+      break;
+    case Unary::RPowScalar: run([ta](T x) { return static_cast<Out>(std::pow(ta, x)); }); break;
+    case Unary::AddScalar: run([ta](T x) { return static_cast<Out>(x + ta); }); break;
+    case Unary::MulScalar: run([ta](T x) { return static_cast<Out>(x * ta); }); break;
+    case Unary::RSubScalar: run([ta](T x) { return static_cast<Out>(ta - x); }); break;
+    case Unary::RDivScalar: run([ta](T x) { return static_cast<Out>(ta / x); }); break;
+    case Unary::ClampMin:
+      run([ta](T x) { return static_cast<Out>(std::isnan(static_cast<double>(x)) ? x : (x < ta ? ta : x)); });
+      break;
+    case Unary::ClampMax:
+      run([ta](T x) { return static_cast<Out>(std::isnan(static_cast<double>(x)) ? x : (x > ta ? ta : x)); });
+      break;
+    case Unary::Clamp:
+      run([ta, tb](T x) {
+        if (std::isnan(static_cast<double>(x))) return static_cast<Out>(x);
+        T lo = x < ta ? ta : x;
+        return static_cast<Out>(lo > tb ? tb : lo);
+      });
+      break;
+    case Unary::Step: run([ta](T x) { return static_cast<Out>(x >= ta ? T(1) : T(0)); }); break;
+    case Unary::InRange:
+      run([ta, tb](T x) { return static_cast<Out>(x >= ta && x <= tb ? T(1) : T(0)); });
+      break;
+    case Unary::IsNan: run([](T x) { return static_cast<Out>(std::isnan(static_cast<double>(x))); }); break;
+    case Unary::IsFinite: run([](T x) { return static_cast<Out>(std::isfinite(static_cast<double>(x))); }); break;
+    case Unary::LogicalNot: run([](T x) { return static_cast<Out>(x == T(0)); }); break;
+    case Unary::EqScalar: run([a](T x) { return static_cast<Out>(static_cast<double>(x) == a); }); break;
+    case Unary::NeScalar: run([a](T x) { return static_cast<Out>(static_cast<double>(x) != a); }); break;
+    case Unary::LtScalar: run([a](T x) { return static_cast<Out>(static_cast<double>(x) < a); }); break;
+    case Unary::LeScalar: run([a](T x) { return static_cast<Out>(static_cast<double>(x) <= a); }); break;
+    case Unary::GtScalar: run([a](T x) { return static_cast<Out>(static_cast<double>(x) > a); }); break;
+    case Unary::GeScalar: run([a](T x) { return static_cast<Out>(static_cast<double>(x) >= a); }); break;
+  }
+}
+
+}  // namespace
+
+Tensor unary(const Tensor& x, Unary op, double a, double b) {
+  const TensorImpl& in = *x.unsafe_impl();
+  bool to_bool = is_comparison(op);
+  Tensor out = detail::make_tensor(in.sizes, to_bool ? kBool : in.dtype);
+  TensorImpl& o = *out.unsafe_impl();
+  TG_DISPATCH_ALL(in.dtype, "unary", [&] {
+    using T = scalar_t;
+    if constexpr (std::is_same_v<T, bool>) {
+      // bool tensors: compute through int64 semantics for the few ops that make sense
+      if (to_bool) {
+        dispatch_unary_op<int64_t, bool>(op, a, b, [&](auto f) {
+          unary_loop<bool, bool>(in, o, [f](bool v) { return f(static_cast<int64_t>(v)); });
+        });
+      } else {
+        dispatch_unary_op<int64_t, bool>(op, a, b, [&](auto f) {
+          unary_loop<bool, bool>(in, o, [f](bool v) { return f(static_cast<int64_t>(v)); });
+        });
+      }
+    } else if (to_bool) {
+      dispatch_unary_op<T, bool>(op, a, b, [&](auto f) { unary_loop<T, bool>(in, o, f); });
+    } else {
+      dispatch_unary_op<T, T>(op, a, b, [&](auto f) { unary_loop<T, T>(in, o, f); });
+    }
+  });
+  return out;
+}
+
+namespace {
+
+template <typename T, typename Out, typename Fn>
+void dispatch_binary_op(Binary op, double alpha, Fn&& run) {
+  const T talpha = saturate<T>(alpha);
+  switch (op) {
+    case Binary::Add: run([](T x, T y) { return static_cast<Out>(x + y); }); break;
+    case Binary::Sub: run([](T x, T y) { return static_cast<Out>(x - y); }); break;
+    case Binary::Mul: run([](T x, T y) { return static_cast<Out>(x * y); }); break;
+    case Binary::Div: run([](T x, T y) { return static_cast<Out>(x / y); }); break;
+    case Binary::Pow: run([](T x, T y) { return static_cast<Out>(std::pow(x, y)); }); break;
+    case Binary::Maximum:
+      run([](T x, T y) {
+        if (std::isnan(static_cast<double>(x)) || std::isnan(static_cast<double>(y)))
+          return static_cast<Out>(std::numeric_limits<double>::quiet_NaN());
+        return static_cast<Out>(x > y ? x : y);
+      });
+      break;
+    case Binary::Minimum:
+      run([](T x, T y) {
+        if (std::isnan(static_cast<double>(x)) || std::isnan(static_cast<double>(y)))
+          return static_cast<Out>(std::numeric_limits<double>::quiet_NaN());
+        return static_cast<Out>(x < y ? x : y);
+      });
+      break;
+    case Binary::Heaviside:
+      run([](T x, T y) { return static_cast<Out>(x == T(0) ? y : (x > T(0) ? T(1) : T(0))); });
+      break;
+    case Binary::AddScaled: run([talpha](T x, T y) { return static_cast<Out>(x + talpha * y); }); break;
+    case Binary::Eq: run([](T x, T y) { return static_cast<Out>(x == y); }); break;
+    case Binary::Ne: run([](T x, T y) { return static_cast<Out>(x != y); }); break;
+    case Binary::Lt: run([](T x, T y) { return static_cast<Out>(x < y); }); break;
+    case Binary::Le: run([](T x, T y) { return static_cast<Out>(x <= y); }); break;
+    case Binary::Gt: run([](T x, T y) { return static_cast<Out>(x > y); }); break;
+    case Binary::Ge: run([](T x, T y) { return static_cast<Out>(x >= y); }); break;
+    case Binary::LogicalAnd: run([](T x, T y) { return static_cast<Out>(x != T(0) && y != T(0)); }); break;
+    case Binary::LogicalOr: run([](T x, T y) { return static_cast<Out>(x != T(0) || y != T(0)); }); break;
+    case Binary::TanhBackward: run([](T g, T y) { return static_cast<Out>(g * (T(1) - y * y)); }); break;
+    case Binary::SigmoidBackward: run([](T g, T y) { return static_cast<Out>(g * y * (T(1) - y)); }); break;
+    case Binary::ReluBackward: run([](T g, T y) { return static_cast<Out>(y > T(0) ? g : T(0)); }); break;
+  }
+}
+
+// out (contiguous, broadcast shape) = f(a, b); a and b share dtype T.
+template <typename T, typename Out, typename F>
+void binary_loop(const TensorImpl& a, const TensorImpl& b, TensorImpl& out, F f) {
+  const T* pa = a.data<T>();
+  const T* pb = b.data<T>();
+  Out* po = out.data<Out>();
+  const int64_t n = out.numel;
+  if (a.contiguous && b.contiguous && a.numel == n && b.numel == n) {
+    detail::parallel_for(0, n, detail::kGrainSize, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) po[i] = f(pa[i], pb[i]);
+    });
+    return;
+  }
+  if (a.contiguous && a.numel == n && b.numel == 1) {
+    const T vb = *pb;
+    detail::parallel_for(0, n, detail::kGrainSize, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) po[i] = f(pa[i], vb);
+    });
+    return;
+  }
+  if (b.contiguous && b.numel == n && a.numel == 1) {
+    const T va = *pa;
+    detail::parallel_for(0, n, detail::kGrainSize, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) po[i] = f(va, pb[i]);
+    });
+    return;
+  }
+  StridedLayout<3> layout;
+  layout.sizes = out.sizes;
+  layout.strides[0] = out.strides;
+  layout.strides[1] = detail::broadcast_strides(a, out.sizes);
+  layout.strides[2] = detail::broadcast_strides(b, out.sizes);
+  layout.coalesce();
+  layout.parallel_rows([&](const std::array<int64_t, 3>& off, int64_t len, const std::array<int64_t, 3>& st) {
+    Out* o = po + off[0];
+    const T* x = pa + off[1];
+    const T* y = pb + off[2];
+    if (st[1] == 1 && st[2] == 1) {
+      for (int64_t i = 0; i < len; ++i) o[i] = f(x[i], y[i]);
+    } else if (st[1] == 1 && st[2] == 0) {
+      const T vy = *y;
+      for (int64_t i = 0; i < len; ++i) o[i] = f(x[i], vy);
+    } else if (st[1] == 0 && st[2] == 1) {
+      const T vx = *x;
+      for (int64_t i = 0; i < len; ++i) o[i] = f(vx, y[i]);
+    } else {
+      for (int64_t i = 0; i < len; ++i) o[i * st[0]] = f(x[i * st[1]], y[i * st[2]]);
+    }
+  });
+}
+
+Tensor converted(const Tensor& t, ScalarType dtype) {
+  if (t.dtype() == dtype) return t;
+  Tensor out = detail::make_tensor(t.sizes(), dtype);
+  copy(out, t);
+  return out;
+}
+
+}  // namespace
+
+Tensor binary(const Tensor& a_in, const Tensor& b_in, Binary op, double alpha) {
+  ScalarType common = promote(a_in.dtype(), b_in.dtype());
+  Tensor a = converted(a_in, common);
+  Tensor b = converted(b_in, common);
+  DimVector out_sizes = a.sizes().equals(b.sizes()) ? DimVector(a.sizes())
+                                                     : broadcast_shape(a.sizes(), b.sizes(), "binary");
+  bool to_bool = is_comparison(op);
+  Tensor out = detail::make_tensor(out_sizes, to_bool ? kBool : common);
+  const TensorImpl& ia = *a.unsafe_impl();
+  const TensorImpl& ib = *b.unsafe_impl();
+  TensorImpl& io = *out.unsafe_impl();
+  TG_DISPATCH_ALL(common, "binary", [&] {
+    using T = scalar_t;
+    if constexpr (std::is_same_v<T, bool>) {
+      dispatch_binary_op<int64_t, bool>(op, alpha, [&](auto f) {
+        binary_loop<bool, bool>(ia, ib, io, [f](bool x, bool y) {
+          return f(static_cast<int64_t>(x), static_cast<int64_t>(y));
+        });
+      });
+    } else if (to_bool) {
+      dispatch_binary_op<T, bool>(op, alpha, [&](auto f) { binary_loop<T, bool>(ia, ib, io, f); });
+    } else {
+      dispatch_binary_op<T, T>(op, alpha, [&](auto f) { binary_loop<T, T>(ia, ib, io, f); });
+    }
+  });
+  return out;
+}
+
+Tensor where(const Tensor& condition, const Tensor& a_in, const Tensor& b_in) {
+  ScalarType common = promote(a_in.dtype(), b_in.dtype());
+  Tensor a = converted(a_in, common);
+  Tensor b = converted(b_in, common);
+  Tensor cond = converted(condition, kBool);
+  DimVector ab = broadcast_shape(a.sizes(), b.sizes(), "where");
+  DimVector out_sizes = broadcast_shape(cond.sizes(), ab, "where");
+  Tensor out = detail::make_tensor(out_sizes, common);
+  const TensorImpl& ic = *cond.unsafe_impl();
+  const TensorImpl& ia = *a.unsafe_impl();
+  const TensorImpl& ib = *b.unsafe_impl();
+  TensorImpl& io = *out.unsafe_impl();
+  StridedLayout<4> layout;
+  layout.sizes = out_sizes;
+  layout.strides[0] = io.strides;
+  layout.strides[1] = detail::broadcast_strides(ic, out_sizes);
+  layout.strides[2] = detail::broadcast_strides(ia, out_sizes);
+  layout.strides[3] = detail::broadcast_strides(ib, out_sizes);
+  layout.coalesce();
+  TG_DISPATCH_ALL(common, "where", [&] {
+    using T = scalar_t;
+    T* po = io.data<T>();
+    const bool* pc = ic.data<bool>();
+    const T* pa = ia.data<T>();
+    const T* pb = ib.data<T>();
+    layout.parallel_rows([&](const std::array<int64_t, 4>& off, int64_t len, const std::array<int64_t, 4>& st) {
+      for (int64_t i = 0; i < len; ++i)
+        po[off[0] + i * st[0]] = pc[off[1] + i * st[1]] ? pa[off[2] + i * st[2]] : pb[off[3] + i * st[3]];
+    });
+  });
+  return out;
+}
+
+void copy(const Tensor& dst, const Tensor& src) {
+  const TensorImpl& d = *dst.unsafe_impl();
+  const TensorImpl& s = *src.unsafe_impl();
+  StridedLayout<2> layout;
+  layout.sizes = d.sizes;
+  layout.strides[0] = d.strides;
+  layout.strides[1] = detail::broadcast_strides(s, d.sizes);
+  layout.coalesce();
+  TG_DISPATCH_ALL(d.dtype, "copy_", [&] {
+    using D = scalar_t;
+    D* pd = d.data<D>();
+    TG_DISPATCH_ALL(s.dtype, "copy_", [&] {
+      using S = scalar_t;
+      const S* ps = s.data<S>();
+      layout.parallel_rows([&](const std::array<int64_t, 2>& off, int64_t len, const std::array<int64_t, 2>& st) {
+        D* o = pd + off[0];
+        const S* x = ps + off[1];
+        if (st[0] == 1 && st[1] == 1) {
+          for (int64_t i = 0; i < len; ++i) o[i] = static_cast<D>(x[i]);
+        } else {
+          for (int64_t i = 0; i < len; ++i) o[i * st[0]] = static_cast<D>(x[i * st[1]]);
+        }
+      });
+    });
+  });
+}
+
+void fill(const Tensor& dst, double value) {
+  const TensorImpl& d = *dst.unsafe_impl();
+  StridedLayout<1> layout;
+  layout.sizes = d.sizes;
+  layout.strides[0] = d.strides;
+  layout.coalesce();
+  TG_DISPATCH_ALL(d.dtype, "fill_", [&] {
+    scalar_t* pd = d.data<scalar_t>();
+    const scalar_t v = saturate<scalar_t>(value);
+    layout.parallel_rows([&](const std::array<int64_t, 1>& off, int64_t len, const std::array<int64_t, 1>& st) {
+      for (int64_t i = 0; i < len; ++i) pd[off[0] + i * st[0]] = v;
+    });
+  });
+}
+
+void binary_inplace(const Tensor& dst, const Tensor& src_in, Binary op, double alpha) {
+  const TensorImpl& d = *dst.unsafe_impl();
+  Tensor src = converted(src_in, d.dtype);
+  const TensorImpl& s = *src.unsafe_impl();
+  StridedLayout<2> layout;
+  layout.sizes = d.sizes;
+  layout.strides[0] = d.strides;
+  layout.strides[1] = detail::broadcast_strides(s, d.sizes);
+  layout.coalesce();
+  TG_DISPATCH_NUMERIC(d.dtype, "in-place op", [&] {
+    using T = scalar_t;
+    T* pd = d.data<T>();
+    const T* ps = s.data<T>();
+    dispatch_binary_op<T, T>(op, alpha, [&](auto f) {
+      layout.parallel_rows([&](const std::array<int64_t, 2>& off, int64_t len, const std::array<int64_t, 2>& st) {
+        T* o = pd + off[0];
+        const T* x = ps + off[1];
+        if (st[0] == 1 && st[1] == 1) {
+          for (int64_t i = 0; i < len; ++i) o[i] = f(o[i], x[i]);
+        } else {
+          for (int64_t i = 0; i < len; ++i) o[i * st[0]] = f(o[i * st[0]], x[i * st[1]]);
+        }
+      });
+    });
+  });
+}
+
+void unary_inplace(const Tensor& dst, Unary op, double a, double b) {
+  const TensorImpl& d = *dst.unsafe_impl();
+  StridedLayout<1> layout;
+  layout.sizes = d.sizes;
+  layout.strides[0] = d.strides;
+  layout.coalesce();
+  TG_DISPATCH_NUMERIC(d.dtype, "in-place op", [&] {
+    using T = scalar_t;
+    T* pd = d.data<T>();
+    dispatch_unary_op<T, T>(op, a, b, [&](auto f) {
+      layout.parallel_rows([&](const std::array<int64_t, 1>& off, int64_t len, const std::array<int64_t, 1>& st) {
+        T* o = pd + off[0];
+        if (st[0] == 1) {
+          for (int64_t i = 0; i < len; ++i) o[i] = f(o[i]);
+        } else {
+          for (int64_t i = 0; i < len; ++i) o[i * st[0]] = f(o[i * st[0]]);
+        }
+      });
+    });
+  });
+}
+
+}  // namespace tg::kernels

@@ -1,0 +1,104 @@
+// Kernels that move data between positions: cat, constant pad, gather, scatter_add.
+#include <fmt/format.h>
+
+#include "dispatch.h"
+#include "kernels.h"
+#include "parallel.h"
+
+namespace tg::kernels {
+
+Tensor cat(const std::vector<Tensor>& tensors, int64_t dim, IntArrayRef out_sizes) {
+  ScalarType dtype = tensors.front().dtype();
+  for (const Tensor& t : tensors) dtype = promote(dtype, t.dtype());
+  Tensor out = detail::make_tensor(out_sizes, dtype);
+  int64_t offset = 0;
+  for (const Tensor& t : tensors) {
+    if (t.numel() == 0 && t.dim() == 1 && out.dim() != 1) continue;  // libtorch skips legacy empty
+    int64_t length = t.size(dim);
+    DimVector strides(out.strides());
+    Tensor slot = detail::make_view(out, t.sizes(), strides,
+                                    out.storage_offset() + offset * out.stride(dim));
+    copy(slot, t);
+    offset += length;
+  }
+  return out;
+}
+
+Tensor pad(const Tensor& x, IntArrayRef before, IntArrayRef after, double value) {
+  DimVector out_sizes(x.sizes());
+  int64_t inner_offset = 0;
+  Tensor out;
+  for (std::size_t d = 0; d < out_sizes.size(); ++d) out_sizes[d] += before[d] + after[d];
+  out = detail::make_tensor(out_sizes, x.dtype());
+  fill(out, value);
+  for (std::size_t d = 0; d < out_sizes.size(); ++d) inner_offset += before[d] * out.stride(d);
+  Tensor slot = detail::make_view(out, x.sizes(), DimVector(out.strides()), inner_offset);
+  copy(slot, x);
+  return out;
+}
+
+namespace {
+// Shared loop of gather and scatter_add: for every position p of `index` (shape S), with
+// p' = p but p'[dim] = index[p], calls f(offset of p' in `indexed`, offset of p in `other`).
+template <typename F>
+void for_each_indexed(const char* op, const TensorImpl& indexed, int64_t dim, const TensorImpl& index,
+                      const TensorImpl& other, F f) {
+  const int64_t ndim = static_cast<int64_t>(index.sizes.size());
+  const int64_t* pi = index.data<int64_t>();
+  const int64_t limit = indexed.sizes.empty() ? 1 : indexed.sizes[dim];
+  DimVector counter(static_cast<std::size_t>(ndim), 0);
+  for (int64_t n = 0; n < index.numel; ++n) {
+    int64_t idx_off = 0, other_off = 0, indexed_off = 0;
+    for (int64_t d = 0; d < ndim; ++d) {
+      idx_off += counter[d] * index.strides[d];
+      other_off += counter[d] * other.strides[d];
+      if (d != dim) indexed_off += counter[d] * indexed.strides[d];
+    }
+    int64_t target = pi[idx_off];
+    if (target < -limit || target >= limit)
+      detail::fail(fmt::format("{}: index {} is out of bounds for dim {} with size {}", op, target,
+                               dim, limit));
+    if (target < 0) target += limit;
+    if (ndim > 0) indexed_off += target * indexed.strides[dim];
+    f(indexed_off, other_off);
+    for (int64_t d = ndim - 1; d >= 0; --d) {
+      if (++counter[d] < index.sizes[d]) break;
+      counter[d] = 0;
+    }
+  }
+}
+}  // namespace
+
+Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
+  Tensor out = detail::make_tensor(index.sizes(), x.dtype());
+  const TensorImpl& ix = *x.unsafe_impl();
+  const TensorImpl& io = *out.unsafe_impl();
+  TG_DISPATCH_ALL(ix.dtype, "gather", [&] {
+    const scalar_t* px = ix.data<scalar_t>();
+    scalar_t* po = io.data<scalar_t>();
+    for_each_indexed("gather", ix, dim, *index.unsafe_impl(), io,
+                     [&](int64_t src, int64_t dst) { po[dst] = px[src]; });
+  });
+  return out;
+}
+
+Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) {
+  Tensor out = detail::make_tensor(x.sizes(), x.dtype());
+  copy(out, x);
+  Tensor source = src;
+  if (src.dtype() != x.dtype()) {
+    source = detail::make_tensor(src.sizes(), x.dtype());
+    copy(source, src);
+  }
+  const TensorImpl& io = *out.unsafe_impl();
+  const TensorImpl& is = *source.unsafe_impl();
+  TG_DISPATCH_NUMERIC(io.dtype, "scatter_add", [&] {
+    scalar_t* po = io.data<scalar_t>();
+    const scalar_t* ps = is.data<scalar_t>();
+    for_each_indexed("scatter_add", io, dim, *index.unsafe_impl(), is,
+                     [&](int64_t dst, int64_t from) { po[dst] += ps[from]; });
+  });
+  return out;
+}
+
+}  // namespace tg::kernels

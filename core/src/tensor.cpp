@@ -1,0 +1,199 @@
+// Tensor metadata, construction helpers and data access. Ops live in autograd/src/ops_*.cpp.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "dispatch.h"
+#include "kernels.h"
+#include "tensor_impl.h"
+
+namespace tg {
+
+namespace detail {
+
+void throw_error(const std::string& message) { throw Error(message); }
+void fail(const std::string& message) { throw Error(message); }
+
+int64_t normalize_dim(int64_t dim, int64_t ndim, const char* op) {
+  int64_t range = std::max<int64_t>(ndim, 1);  // a 0-d tensor accepts dim 0 / -1, as libtorch
+  if (dim < -range || dim >= range)
+    fail(fmt::format("{}: dim {} is out of range for a tensor of {} dims (expected in [{}, {}])",
+                     op, dim, ndim, -range, range - 1));
+  return dim < 0 ? dim + range : dim;
+}
+
+Tensor make_tensor(IntArrayRef sizes, ScalarType dtype) {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->dtype = dtype;
+  int64_t numel = 1;
+  for (int64_t s : sizes) {
+    if (s < 0) fail(fmt::format("tensor: negative dimension in shape {}", shape_str(sizes)));
+    numel *= s;
+  }
+  impl->set_sizes_contiguous(sizes);
+  impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(numel) * element_size(dtype));
+  return Tensor(std::move(impl));
+}
+
+Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
+  const TensorImpl& b = *base.unsafe_impl();
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = b.storage;
+  impl->dtype = b.dtype;
+  impl->sizes = sizes;
+  impl->strides = strides;
+  impl->offset = offset;
+  impl->is_view = true;
+  impl->refresh();
+  return Tensor(std::move(impl));
+}
+
+void bump_version(const Tensor& t) { ++t.unsafe_impl()->storage->version; }
+
+}  // namespace detail
+
+void TensorImpl::set_sizes_contiguous(IntArrayRef new_sizes) {
+  sizes = new_sizes;
+  strides.resize(sizes.size());
+  int64_t stride = 1;
+  for (int64_t i = static_cast<int64_t>(sizes.size()) - 1; i >= 0; --i) {
+    strides[i] = stride;
+    stride *= std::max<int64_t>(sizes[i], 1);
+  }
+  numel = 1;
+  for (int64_t s : sizes) numel *= s;
+  contiguous = true;
+}
+
+void TensorImpl::refresh() {
+  numel = 1;
+  for (int64_t s : sizes) numel *= s;
+  contiguous = true;
+  int64_t expected = 1;
+  for (int64_t i = static_cast<int64_t>(sizes.size()) - 1; i >= 0; --i) {
+    if (sizes[i] == 1) continue;
+    if (strides[i] != expected) {
+      contiguous = false;
+      break;
+    }
+    expected *= sizes[i];
+  }
+}
+
+const char* dtype_name(ScalarType dtype) {
+  switch (dtype) {
+    case kFloat32: return "Float32";
+    case kFloat64: return "Float64";
+    case kInt64: return "Int64";
+    case kBool: return "Bool";
+  }
+  return "Unknown";
+}
+
+std::size_t element_size(ScalarType dtype) {
+  switch (dtype) {
+    case kFloat32: return 4;
+    case kFloat64: return 8;
+    case kInt64: return 8;
+    case kBool: return 1;
+  }
+  return 1;
+}
+
+std::string shape_str(IntArrayRef sizes) { return fmt::format("[{}]", fmt::join(sizes, ", ")); }
+
+namespace {
+const TensorImpl& checked(const std::shared_ptr<TensorImpl>& impl, const char* what) {
+  if (!impl) throw Error(std::string(what) + ": called on an undefined tensor");
+  return *impl;
+}
+}  // namespace
+
+#define TG_IMPL(what) checked(impl_, what)
+
+IntArrayRef Tensor::sizes() const { return TG_IMPL("sizes").sizes; }
+IntArrayRef Tensor::strides() const { return TG_IMPL("strides").strides; }
+int64_t Tensor::size(int64_t dim) const {
+  const TensorImpl& impl = TG_IMPL("size");
+  if (impl.sizes.empty())
+    throw Error(fmt::format("size: dim {} is out of range for a 0-d tensor", dim));
+  return impl.sizes[detail::normalize_dim(dim, dim_count(impl), "size")];
+}
+int64_t Tensor::stride(int64_t dim) const {
+  const TensorImpl& impl = TG_IMPL("stride");
+  if (impl.sizes.empty())
+    throw Error(fmt::format("stride: dim {} is out of range for a 0-d tensor", dim));
+  return impl.strides[detail::normalize_dim(dim, dim_count(impl), "stride")];
+}
+int64_t Tensor::dim() const { return static_cast<int64_t>(TG_IMPL("dim").sizes.size()); }
+int64_t Tensor::numel() const { return TG_IMPL("numel").numel; }
+ScalarType Tensor::dtype() const { return TG_IMPL("dtype").dtype; }
+bool Tensor::is_floating_point() const { return tg::is_floating_point(dtype()); }
+bool Tensor::is_contiguous() const { return TG_IMPL("is_contiguous").contiguous; }
+int64_t Tensor::storage_offset() const { return TG_IMPL("storage_offset").offset; }
+bool Tensor::is_alias_of(const Tensor& other) const {
+  return defined() && other.defined() && impl_->storage == other.impl_->storage;
+}
+std::string Tensor::toString() const {
+  switch (dtype()) {
+    case kFloat32: return "CPUFloatType";
+    case kFloat64: return "CPUDoubleType";
+    case kInt64: return "CPULongType";
+    case kBool: return "CPUBoolType";
+  }
+  return "CPUUnknownType";
+}
+int64_t Tensor::_version() const { return TG_IMPL("_version").storage->version; }
+
+template <typename T>
+struct DtypeOf;
+template <>
+struct DtypeOf<float> { static constexpr ScalarType value = kFloat32; };
+template <>
+struct DtypeOf<double> { static constexpr ScalarType value = kFloat64; };
+template <>
+struct DtypeOf<int64_t> { static constexpr ScalarType value = kInt64; };
+template <>
+struct DtypeOf<bool> { static constexpr ScalarType value = kBool; };
+
+template <typename T>
+T* Tensor::data_ptr() const {
+  const TensorImpl& impl = TG_IMPL("data_ptr");
+  if (impl.dtype != DtypeOf<T>::value)
+    throw Error(fmt::format("data_ptr: tensor has dtype {}, requested {}", dtype_name(impl.dtype),
+                            dtype_name(DtypeOf<T>::value)));
+  return impl.data<T>();
+}
+template float* Tensor::data_ptr<float>() const;
+template double* Tensor::data_ptr<double>() const;
+template int64_t* Tensor::data_ptr<int64_t>() const;
+template bool* Tensor::data_ptr<bool>() const;
+
+double Tensor::item_double() const {
+  const TensorImpl& impl = TG_IMPL("item");
+  if (impl.numel != 1)
+    throw Error(fmt::format("item: a Tensor with {} elements cannot be converted to a scalar "
+                            "(shape {})", impl.numel, shape_str(impl.sizes)));
+  double value = 0;
+  TG_DISPATCH_ALL(impl.dtype, "item", [&] { value = static_cast<double>(*impl.data<scalar_t>()); });
+  return value;
+}
+
+template <typename T>
+T Tensor::item() const {
+  const TensorImpl& impl = TG_IMPL("item");
+  if (impl.numel != 1)
+    throw Error(fmt::format("item: a Tensor with {} elements cannot be converted to a scalar "
+                            "(shape {})", impl.numel, shape_str(impl.sizes)));
+  if (impl.dtype == kInt64) return static_cast<T>(*impl.data<int64_t>());
+  return static_cast<T>(item_double());
+}
+template float Tensor::item<float>() const;
+template double Tensor::item<double>() const;
+template int64_t Tensor::item<int64_t>() const;
+template int Tensor::item<int>() const;
+template bool Tensor::item<bool>() const;
+template long long Tensor::item<long long>() const;
+
+}  // namespace tg
