@@ -27,8 +27,8 @@ SavedTensor::SavedTensor(const Tensor& tensor, bool is_output) : is_output_(is_o
 std::shared_ptr<Node> SavedTensor::steal_unique_grad_fn() {
   if (!data_.defined() || data_.impl_ptr().use_count() != 1) return nullptr;
   std::shared_ptr<Node>& fn = data_.unsafe_impl()->grad_fn;
-  if (!fn || fn.use_count() != 1) return nullptr;
-  return std::move(fn);
+  if (!fn) return nullptr;
+  return std::move(fn);  // the tensor dies with its node; the queue finishes its graph
 }
 
 void SavedTensor::release() {
@@ -72,7 +72,7 @@ Node::~Node() {
   static thread_local bool draining = false;
   static thread_local std::vector<std::shared_ptr<Node>> queue;
   for (Edge& e : next_edges_)
-    if (e.function && e.function.use_count() == 1) queue.push_back(std::move(e.function));
+    if (e.function) queue.push_back(std::move(e.function));  // harmless if others still own it
   for (SavedTensor& s : saved_)
     if (auto child = s.steal_unique_grad_fn()) queue.push_back(std::move(child));
   if (draining) return;
@@ -307,7 +307,7 @@ void Tensor::retain_grad() const {
 
 bool Tensor::retains_grad() const { return impl_of(*this, "retains_grad").retains_grad; }
 
-unsigned Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) const {
+unsigned Tensor::register_hook_fn(std::function<Tensor(const Tensor&)> hook) const {
   TensorImpl& impl = impl_of(*this, "register_hook");
   if (!requires_grad())
     throw Error("register_hook: cannot register a hook on a tensor that doesn't require gradient "
@@ -317,13 +317,6 @@ unsigned Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) const 
   unsigned handle = leaf_handles++;
   impl.hooks.emplace_back(handle, std::move(hook));
   return handle;
-}
-
-unsigned Tensor::register_hook(std::function<void(const Tensor&)> hook) const {
-  return register_hook(std::function<Tensor(const Tensor&)>([hook = std::move(hook)](const Tensor& g) {
-    hook(g);
-    return Tensor();
-  }));
 }
 
 void Tensor::remove_hook(unsigned handle) const {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include "tapegrad/dtype.h"
@@ -121,8 +122,18 @@ class Tensor {
   // A hook sees the gradient flowing into this tensor during backward; it may return a replacement
   // (a defined tensor) or an undefined tensor to leave the gradient unchanged. Returns a handle
   // usable with remove_hook.
-  unsigned register_hook(std::function<Tensor(const Tensor&)> hook) const;
-  unsigned register_hook(std::function<void(const Tensor&)> hook) const;
+  template <typename Hook>
+  unsigned register_hook(Hook&& hook) const {
+    if constexpr (std::is_void_v<std::invoke_result_t<Hook, const Tensor&>>) {
+      return register_hook_fn([h = std::forward<Hook>(hook)](const Tensor& g) {
+        h(g);
+        return Tensor();
+      });
+    } else {
+      return register_hook_fn(std::function<Tensor(const Tensor&)>(std::forward<Hook>(hook)));
+    }
+  }
+  unsigned register_hook_fn(std::function<Tensor(const Tensor&)> hook) const;
   void remove_hook(unsigned handle) const;
   int64_t _version() const;
   uint32_t output_nr() const;
