@@ -150,10 +150,17 @@ void BackwardEngine::add_observer(std::function<void(const StepRecord&)> observe
 }
 
 StepRecord BackwardEngine::step() {
+  StepRecord record;
+  step_into(record, true);
+  return record;
+}
+
+// One node. With keep = false (run() without observers) the record holds only the node, so the
+// gradient handed to a leaf is uniquely owned and AccumulateGrad can adopt it without a copy.
+void BackwardEngine::step_into(StepRecord& record, bool keep) {
   State& s = *state_;
   if (s.ready.empty()) throw Error("backward: step() called on a finished engine");
   AutoGradMode mode(s.create_graph);
-  StepRecord record;
   record.node = s.ready.top();
   s.ready.pop();
   Node& node = *record.node;
@@ -161,8 +168,8 @@ StepRecord BackwardEngine::step() {
   Tensor grad = std::move(it->second);
   s.pending.erase(it);
 
-  grad = node.run_pre_hooks(grad);
-  record.grad_output = grad;
+  grad = node.run_pre_hooks(std::move(grad));
+  if (keep) record.grad_output = grad;
 
   bool run_node = true;
   if (s.capture_mode) {
@@ -176,7 +183,12 @@ StepRecord BackwardEngine::step() {
 
   if (run_node) {
     if (node.is_accumulate_grad()) static_cast<AccumulateGrad&>(node).create_graph = s.create_graph;
-    record.grad_inputs = node.apply(grad);
+    if (node.is_accumulate_grad()) {
+      Tensor handed_over = std::move(grad);
+      record.grad_inputs = node.apply(handed_over);
+    } else {
+      record.grad_inputs = node.apply(grad);
+    }
     const auto& edges = node.next_edges();
     if (!node.is_accumulate_grad() && record.grad_inputs.size() != edges.size())
       throw Error(fmt::format("backward: the vjp of '{}' returned {} gradients for {} inputs",
@@ -195,11 +207,14 @@ StepRecord BackwardEngine::step() {
   }
   if (!s.retain_graph) node.release_saved();
   for (const auto& observer : s.observers) observer(record);
-  return record;
 }
 
 void BackwardEngine::run() {
-  while (!done()) step();
+  bool keep = !state_->observers.empty();
+  while (!done()) {
+    StepRecord record;
+    step_into(record, keep);
+  }
 }
 
 std::vector<Tensor> BackwardEngine::captured_grads() const {

@@ -71,11 +71,13 @@ Node::Node(const OpDef* op, uint64_t sequence_nr) : op_(op), sequence_nr_(sequen
 Node::~Node() {
   static thread_local bool draining = false;
   static thread_local std::vector<std::shared_ptr<Node>> queue;
-  for (Edge& e : next_edges_)
-    if (e.function) queue.push_back(std::move(e.function));  // harmless if others still own it
+  // Every owned reference to an older node moves into the queue (a node can be owned twice, by an
+  // edge and by a saved input's grad_fn), so member destruction below never releases a node.
   for (SavedTensor& s : saved_)
     if (auto child = s.steal_unique_grad_fn()) queue.push_back(std::move(child));
-  if (draining) return;
+  for (Edge& e : next_edges_)
+    if (e.function) queue.push_back(std::move(e.function));
+  if (draining || queue.empty()) return;
   draining = true;
   while (!queue.empty()) {
     std::shared_ptr<Node> next = std::move(queue.back());
@@ -175,8 +177,13 @@ std::vector<Tensor> AccumulateGrad::apply(const Tensor& grad_output) {
   if (!accumulate) return {};
   Tensor& slot = leaf_->grad;
   if (!slot.defined()) {
-    // A fresh buffer: the incoming gradient may be shared with other leaves (add passes it on).
-    slot = create_graph ? grad : grad.detach().clone();
+    // Adopt the incoming gradient when nothing else can see it (the engine handed over its only
+    // reference, no view shares its storage); otherwise copy, since add's vjp passes one tensor
+    // to several inputs. Adopting saves a full read and write of the gradient.
+    const TensorImpl* g = grad.unsafe_impl();
+    bool sole_owner = grad.impl_ptr().use_count() == 1 && g->storage.use_count() == 1 &&
+                      g->contiguous && !g->grad_fn && g->dtype == leaf_->dtype;
+    slot = create_graph || sole_owner ? grad : grad.detach().clone();
   } else if (create_graph) {
     slot = slot + grad;
   } else {

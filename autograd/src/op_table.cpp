@@ -234,8 +234,9 @@ std::vector<OpInfo> build_table() {
                         [] { return std::vector<OpSample>{sample({make({3, 4}, Domain::Any, 70)}, "[3, 4] into 2 + 2")}; }));
   t.push_back(composite("chunk", un([](const Tensor& x) { return x.chunk(3, 0)[2]; }),
                         [] { return std::vector<OpSample>{sample({make({5, 2}, Domain::Any, 71)}, "[5, 2] in 3 chunks")}; }));
-  t.push_back(composite("slice_step", un([](const Tensor& x) { return x.slice(1, 0, 5, 2); }),
-                        [] { return std::vector<OpSample>{sample({make({2, 5}, Domain::Any, 72)}, "[2, 5] dim 1, 0:5:2")}; }));
+  t.push_back(primitive("slice", un([](const Tensor& x) { return x.slice(1, 1, 6, 2); }),
+                        [] { return std::vector<OpSample>{sample({make({2, 7}, Domain::Any, 72)}, "[2, 7] dim 1, 1:6:2"),
+                                                          sample({make({3, 6, 1}, Domain::Any, 75)}, "[3, 6, 1] dim 1, 1:6:2")}; }));
   t.push_back(composite("select", un([](const Tensor& x) { return x[1]; }),
                         [] { return std::vector<OpSample>{sample({make({3, 4}, Domain::Any, 73)}, "row 1 of [3, 4]")}; }));
   t.push_back(composite("index_select", [](const Inputs& in) { return index_select(in[0], 0, in[1]); },

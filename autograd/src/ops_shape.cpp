@@ -118,6 +118,25 @@ std::vector<Tensor> narrow_vjp(const VjpContext& ctx, const Tensor& g) {
 }
 const OpDef kNarrow{"narrow", &narrow_vjp};
 
+// slice(step > 1): spread the gradient over every step-th position, zeros between, with ops that
+// are themselves differentiable: [.., n, ..] -> [.., n, step] (zero padded) -> [.., n * step, ..].
+std::vector<Tensor> slice_vjp(const VjpContext& ctx, const Tensor& g) {
+  int64_t dim = ctx.int_arg(0), start = ctx.int_arg(1), end = ctx.int_arg(2), step = ctx.int_arg(3);
+  IntArrayRef sizes = ctx.input_sizes(0);
+  int64_t ndim = static_cast<int64_t>(sizes.size());
+  DimVector before(static_cast<std::size_t>(ndim + 1), 0), after(static_cast<std::size_t>(ndim + 1), 0);
+  after[dim + 1] = step - 1;
+  Tensor spread = detail_pad(g.unsqueeze(dim + 1), before, after, 0.0);
+  DimVector flat_sizes(g.sizes());
+  flat_sizes[dim] *= step;
+  Tensor flat = spread.reshape(flat_sizes).narrow(dim, 0, end - start);
+  DimVector outer_before(static_cast<std::size_t>(ndim), 0), outer_after(static_cast<std::size_t>(ndim), 0);
+  outer_before[dim] = start;
+  outer_after[dim] = sizes[dim] - end;
+  return {detail_pad(flat, outer_before, outer_after, 0.0)};
+}
+const OpDef kSlice{"slice", &slice_vjp};
+
 std::vector<Tensor> pad_vjp(const VjpContext& ctx, const Tensor& g) {
   IntArrayRef sizes = ctx.input_sizes(0);
   IntArrayRef before = ctx.int_args();
@@ -345,8 +364,8 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
   return out;
 }
 
-// Python-style slice. step > 1 is a strided view built from narrow and view: [n*step] ->
-// [n, step] -> take index 0 of the step dim, so its gradient comes from the tape as well.
+// Python-style slice: a view with the dim's stride multiplied by step (shares storage, as
+// libtorch's). step == 1 is narrow.
 Tensor slice(const Tensor& x, int64_t dim, std::optional<int64_t> start_opt,
              std::optional<int64_t> end_opt, int64_t step) {
   ops::check_defined(x, "slice");
@@ -361,20 +380,13 @@ Tensor slice(const Tensor& x, int64_t dim, std::optional<int64_t> start_opt,
   int64_t start = start_opt && *start_opt != indexing::None ? clamp_index(*start_opt) : 0;
   int64_t end = end_opt && *end_opt != indexing::None ? clamp_index(*end_opt) : size;
   if (end < start) end = start;
-  Tensor part = narrow(x, d, start, end - start);
-  if (step == 1) return part;
-  int64_t count = (end - start + step - 1) / step;
-  int64_t padded = count * step;
-  // pad the tail so the length divides by step, then split the dim and select offset 0
-  if (padded != end - start) {
-    DimVector before(static_cast<std::size_t>(x.dim()), 0), after(static_cast<std::size_t>(x.dim()), 0);
-    after[d] = padded - (end - start);
-    part = detail_pad(part, before, after, 0.0);
-  }
-  DimVector split_sizes(part.sizes());
-  split_sizes[d] = count;
-  split_sizes.insert(static_cast<std::size_t>(d + 1), step);
-  return part.reshape(split_sizes).narrow(d + 1, 0, 1).squeeze(d + 1);
+  if (step == 1) return narrow(x, d, start, end - start);
+  DimVector sizes(x.sizes()), strides(x.strides());
+  sizes[d] = (end - start + step - 1) / step;
+  strides[d] *= step;
+  Tensor out = detail::make_view(x, sizes, strides, x.storage_offset() + start * x.stride(d));
+  if (autograd::needs_grad({&x})) record(kSlice, {&x}, out, {}, RecordArgs{{d, start, end, step}, {}});
+  return out;
 }
 
 Tensor select(const Tensor& x, int64_t dim, int64_t index) {
@@ -532,6 +544,15 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   if (index.dim() > 1)
     throw Error(fmt::format("index_select: index must be 0-d or 1-d, got shape {}", shape_str(index.sizes())));
   int64_t d = detail::normalize_dim(dim, x.dim(), "index_select");
+  {
+    int64_t size = x.dim() == 0 ? 1 : x.size(d);
+    Tensor flat = index.contiguous();
+    const int64_t* p = flat.data_ptr<int64_t>();
+    for (int64_t i = 0; i < flat.numel(); ++i)
+      if (p[i] < -size || p[i] >= size)
+        throw Error(fmt::format("index_select: index {} is out of range for dim {} of size {} (shape {})",
+                                p[i], d, size, shape_str(x.sizes())));
+  }
   if (x.dim() == 0) return gather(x, 0, index.reshape({}));
   int64_t n = index.numel();
   DimVector index_shape(static_cast<std::size_t>(x.dim()), 1), out_shape(x.sizes());
@@ -574,7 +595,7 @@ Tensor clone(const Tensor& x) {
 
 namespace ops {
 void add_shape_ops(std::vector<const autograd::OpDef*>& out) {
-  for (const OpDef* def : {&kView, &kPermute, &kExpand, &kNarrow, &kPad, &kCat, &kGather, &kScatterAdd, &kClone})
+  for (const OpDef* def : {&kView, &kPermute, &kExpand, &kNarrow, &kSlice, &kPad, &kCat, &kGather, &kScatterAdd, &kClone})
     out.push_back(def);
 }
 }  // namespace ops

@@ -93,8 +93,14 @@ Tensor full(IntArrayRef sizes, double value, TensorOptions options) {
   kernels::fill(t, value);
   return finish(t, options);
 }
-Tensor zeros(IntArrayRef sizes, TensorOptions options) { return full(sizes, 0, options); }
-Tensor ones(IntArrayRef sizes, TensorOptions options) { return full(sizes, 1, options); }
+Tensor zeros(IntArrayRef sizes, TensorOptions options) {
+  check_sizes(sizes, "zeros");
+  return full(sizes, 0, options);
+}
+Tensor ones(IntArrayRef sizes, TensorOptions options) {
+  check_sizes(sizes, "ones");
+  return full(sizes, 1, options);
+}
 Tensor scalar_tensor(double value, TensorOptions options) { return full({}, value, options); }
 
 Tensor eye(int64_t n, TensorOptions options) { return eye(n, n, options); }
@@ -134,10 +140,12 @@ Tensor linspace(double start, double end, int64_t steps, TensorOptions options) 
   int64_t half = steps / 2;
   TG_DISPATCH_ALL(options.dtype(), "linspace", [&] {
     scalar_t* p = t.unsafe_impl()->data<scalar_t>();
-    // libtorch fills the first half from start and the second half from end (symmetric rounding)
+    // libtorch fills the first half from start and the second half from end (symmetric rounding);
+    // a single step is start, as libtorch's
     for (int64_t i = 0; i < steps; ++i)
-      p[i] = static_cast<scalar_t>(i < half ? start + step * static_cast<double>(i)
-                                            : end - step * static_cast<double>(steps - 1 - i));
+      p[i] = static_cast<scalar_t>(steps == 1 ? start
+                                   : i < half ? start + step * static_cast<double>(i)
+                                              : end - step * static_cast<double>(steps - 1 - i));
   });
   return finish(t, options);
 }

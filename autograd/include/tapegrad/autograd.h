@@ -197,6 +197,7 @@ class BackwardEngine {
   std::vector<Tensor> captured_grads() const;
 
  private:
+  void step_into(StepRecord& record, bool keep);
   struct State;
   std::unique_ptr<State> state_;
 };

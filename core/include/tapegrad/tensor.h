@@ -312,7 +312,7 @@ Tensor operator||(const Tensor& a, const Tensor& b);
 
 std::ostream& operator<<(std::ostream& out, const Tensor& tensor);
 std::ostream& operator<<(std::ostream& out, ScalarType dtype);
-// The printed form: values, then "[ CPUFloatType{2,3} requires_grad=true grad_fn=MulBackward0
+// The printed form: values, then "[ CPUFloatType{2,3}, requires_grad=true, grad_fn=MulBackward0,
 // is_leaf=false ]".
 std::string to_string(const Tensor& tensor);
 

@@ -1,0 +1,242 @@
+// The performance workloads of DESIGN.md, timed with steady_clock; each prints one result line
+// (then the spread over runs) that docs/PERFORMANCE.md quotes. bench/libtorch_bench.cpp runs the
+// same workloads against libtorch and prints the same lines prefixed "libtorch ".
+//
+//   tg_bench [small|big|gemm|alloc|all] [--reps N] [--threads N]   (all = small, big, gemm)
+//
+// Every workload checks its result before printing, so a broken kernel cannot report a figure.
+#include <tapegrad/tapegrad.h>
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <string>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// The median, not the mean: the machine is shared, and a burst of load elsewhere should move one
+// run, not the figure.
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 == 1 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+}
+
+void print_spread(const std::vector<double>& values, double scale, const char* unit) {
+  const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+  std::printf("  (min %.4g %s, max %.4g %s over %zu runs)\n", *lo * scale, unit, *hi * scale, unit,
+              values.size());
+}
+
+void check(bool ok, const char* what) {
+  if (!ok) {
+    std::fprintf(stderr, "tg_bench: check failed: %s\n", what);
+    std::exit(2);
+  }
+}
+
+bool all_finite(const tg::Tensor& t) {
+  if (!t.defined()) return false;
+  const tg::Tensor dense = t.contiguous();
+  const float* values = dense.data_ptr<float>();
+  return std::all_of(values, values + dense.numel(), [](float v) { return std::isfinite(v); });
+}
+
+// h = tanh(h*w + x) on 16 floats, 1000 steps, then backward of h.sum(): the per-op overhead of
+// recording and replaying the tape, with kernels too small to matter.
+void bench_small(int reps) {
+  constexpr int64_t kSize = 16;
+  constexpr int kSteps = 1000;
+  constexpr int kOpsPerStep = 3;  // mul, add, tanh
+  tg::manual_seed(0);
+  tg::Tensor w = (tg::randn({kSize}) * 0.5).requires_grad_(true);
+  tg::Tensor x = (tg::randn({kSize}) * 0.5).requires_grad_(true);
+
+  std::vector<double> times, cpu_times;
+  for (int rep = 0; rep < reps + 1; ++rep) {  // the first repetition is a warm-up
+    w.mutable_grad() = tg::Tensor();
+    x.mutable_grad() = tg::Tensor();
+    const auto start = Clock::now();
+    const std::clock_t cpu_start = std::clock();
+    {
+      tg::Tensor h = tg::zeros({kSize});
+      for (int step = 0; step < kSteps; ++step) h = tg::tanh(h * w + x);
+      h.sum().backward();
+    }  // the tape is freed inside the timed region, as it is in a training loop
+    const double elapsed = seconds_since(start);
+    const double cpu_elapsed = double(std::clock() - cpu_start) / CLOCKS_PER_SEC;
+    if (rep > 0) {
+      times.push_back(elapsed);
+      cpu_times.push_back(cpu_elapsed);
+    }
+  }
+  check(all_finite(w.grad()), "small: grad of w");
+  check(all_finite(x.grad()), "small: grad of x");
+
+  const double per_op = 1e6 / (kOpsPerStep * kSteps);
+  std::printf("small chain (16 floats, 1000 steps, fwd+bwd): %.3f us per op\n",
+              median(times) * per_op);
+  print_spread(times, per_op, "us");
+  // Process CPU time moves less than wall time when other processes share the cores.
+  std::printf("  (median process CPU time %.3f us per op)\n", median(cpu_times) * per_op);
+}
+
+// relu(a*b + a).sum() forward and backward, a and b 16M floats: memory bandwidth and the cost of
+// allocating large fresh buffers (page faults) for every intermediate and gradient.
+void bench_big(int reps) {
+  constexpr int64_t kSize = int64_t{16} << 20;
+  tg::manual_seed(0);
+  tg::Tensor a = tg::randn({kSize}).requires_grad_(true);
+  tg::Tensor b = tg::randn({kSize}).requires_grad_(true);
+
+  std::vector<double> times;
+  double warm_up = 0;
+  for (int rep = 0; rep < reps + 1; ++rep) {  // the first iteration is a warm-up
+    // Gradients start unset each iteration (set_to_none), outside the timed region.
+    a.mutable_grad() = tg::Tensor();
+    b.mutable_grad() = tg::Tensor();
+    const auto start = Clock::now();
+    {
+      tg::Tensor loss = tg::relu(a * b + a).sum();
+      loss.backward();
+    }
+    const double elapsed = seconds_since(start);
+    if (rep == 0)
+      warm_up = elapsed;
+    else
+      times.push_back(elapsed);
+  }
+  // d/da = (b + 1) * [a*b + a > 0], d/db = a * [a*b + a > 0]: spot-check a few elements.
+  check(a.grad().defined() && b.grad().defined(), "big: gradients defined");
+  const tg::Tensor grad_a = a.grad().contiguous();
+  const tg::Tensor grad_b = b.grad().contiguous();
+  const float* pa = a.data_ptr<float>();
+  const float* pb = b.data_ptr<float>();
+  const float* ga = grad_a.data_ptr<float>();
+  const float* gb = grad_b.data_ptr<float>();
+  for (int64_t i : {int64_t{0}, int64_t{12345}, kSize / 2, kSize - 1}) {
+    const bool active = pa[i] * pb[i] + pa[i] > 0;
+    check(std::fabs(ga[i] - (active ? pb[i] + 1 : 0.f)) < 1e-5f, "big: grad of a");
+    check(std::fabs(gb[i] - (active ? pa[i] : 0.f)) < 1e-5f, "big: grad of b");
+  }
+
+  std::printf("big (relu(a*b+a).sum(), 16M floats, fwd+bwd): %.4f s per iter\n", median(times));
+  print_spread(times, 1.0, "s");
+  std::printf("  (warm-up iteration %.4g s)\n", warm_up);
+}
+
+// 1024x1024 float32 matrix product, against a direct cblas_sgemm call on the same data. The two
+// are timed alternately, so a burst of load from elsewhere hits both.
+void bench_gemm(int reps) {
+  constexpr int64_t kN = 1024;
+  constexpr double kFlops = 2.0 * kN * kN * kN;
+  tg::manual_seed(0);
+  tg::Tensor a = tg::randn({kN, kN});
+  tg::Tensor b = tg::randn({kN, kN});
+  std::vector<float> c_direct(kN * kN);
+
+  auto run_library = [&] { return tg::mm(a, b); };
+  auto run_direct = [&] {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, kN, kN, kN, 1.0f, a.data_ptr<float>(),
+                kN, b.data_ptr<float>(), kN, 0.0f, c_direct.data(), kN);
+  };
+  tg::Tensor c = run_library();  // warm-up (and OpenBLAS's thread start) for both
+  run_direct();
+  check(tg::allclose(c, tg::from_blob(c_direct.data(), {kN, kN}), 1e-3, 1e-3),
+        "gemm: mm agrees with cblas_sgemm");
+
+  std::vector<double> library_gflops, direct_gflops;
+  for (int rep = 0; rep < reps; ++rep) {
+    auto start = Clock::now();
+    c = run_library();
+    library_gflops.push_back(kFlops / seconds_since(start) * 1e-9);
+    start = Clock::now();
+    run_direct();
+    direct_gflops.push_back(kFlops / seconds_since(start) * 1e-9);
+  }
+  const double library = median(library_gflops);
+  const double direct = median(direct_gflops);
+  std::printf("sgemm 1024: %.1f GFLOP/s (direct OpenBLAS: %.1f GFLOP/s, ratio %.2f)\n", library,
+              direct, library / direct);
+  print_spread(library_gflops, 1.0, "GFLOP/s");
+}
+
+// Allocating and writing a 64 MB tensor: fresh memory from the system (empty_cache before each
+// allocation, so every page faults) against a buffer the caching allocator hands back.
+void bench_alloc(int reps) {
+  constexpr int64_t kSize = int64_t{16} << 20;
+  constexpr double kBytes = kSize * sizeof(float);
+  auto fill_once = [&] {
+    const auto start = Clock::now();
+    tg::Tensor t = tg::empty({kSize});
+    t.fill_(1.0);
+    return seconds_since(start);
+  };
+
+  std::vector<double> fresh;
+  for (int rep = 0; rep < reps + 1; ++rep) {
+    tg::empty_cache();
+    const double elapsed = fill_once();
+    if (rep > 0) fresh.push_back(kBytes / elapsed * 1e-9);
+  }
+  const tg::MemoryStats before = tg::memory_stats();
+  std::vector<double> cached;
+  for (int rep = 0; rep < reps + 1; ++rep) {
+    const double elapsed = fill_once();
+    if (rep > 0) cached.push_back(kBytes / elapsed * 1e-9);
+  }
+  const tg::MemoryStats after = tg::memory_stats();
+  std::printf("alloc 64 MB + fill: fresh %.2f GB/s, cached %.2f GB/s (cache hits %lld of %d)\n",
+              median(fresh), median(cached),
+              static_cast<long long>(after.cache_hits - before.cache_hits), reps + 1);
+  tg::empty_cache();
+}
+
+// The value after `flag` on the command line, or `fallback`.
+int parse_int_flag(int argc, char** argv, const char* flag, int fallback) {
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::strcmp(argv[i], flag) == 0) return std::max(1, std::atoi(argv[i + 1]));
+  return fallback;
+}
+int parse_reps(int argc, char** argv, int fallback) {
+  return parse_int_flag(argc, argv, "--reps", fallback);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string command = argc > 1 && argv[1][0] != '-' ? argv[1] : "all";
+  const bool all = command == "all";
+  if (!all && command != "small" && command != "big" && command != "gemm" && command != "alloc") {
+    std::fprintf(stderr, "usage: %s [small|big|gemm|alloc|all] [--reps N] [--threads N]\n",
+                 argv[0]);
+    return 1;
+  }
+  // Default: tapegrad's own choice (TG_NUM_THREADS or the number of cores).
+  if (const int threads = parse_int_flag(argc, argv, "--threads", 0); threads > 0)
+    tg::set_num_threads(threads);
+  std::printf("# tapegrad, %d threads\n", tg::get_num_threads());
+  try {
+    if (all || command == "small") bench_small(parse_reps(argc, argv, 20));
+    if (all || command == "big") bench_big(parse_reps(argc, argv, 7));
+    if (all || command == "gemm") bench_gemm(parse_reps(argc, argv, 20));
+    if (command == "alloc") bench_alloc(parse_reps(argc, argv, 7));
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "tg_bench: %s\n", error.what());
+    return 2;
+  }
+  return 0;
+}
