@@ -284,7 +284,7 @@ bool Tensor::requires_grad() const {
   return impl.requires_grad || impl.grad_fn != nullptr;
 }
 
-Tensor& Tensor::requires_grad_(bool flag) {
+Tensor& Tensor::requires_grad_(bool flag) const {
   TensorImpl& impl = impl_of(*this, "requires_grad_");
   if (impl.grad_fn && !flag)
     throw Error(fmt::format("requires_grad_: you can only change requires_grad of leaf tensors; "
@@ -293,11 +293,11 @@ Tensor& Tensor::requires_grad_(bool flag) {
     throw Error(fmt::format("requires_grad_: only floating-point tensors can require gradients, "
                             "got a {} tensor of shape {}", dtype_name(impl.dtype), shape_str(impl.sizes)));
   impl.requires_grad = flag;
-  return *this;
+  return const_cast<Tensor&>(*this);
 }
 
 const Tensor& Tensor::grad() const { return impl_of(*this, "grad").grad; }
-Tensor& Tensor::mutable_grad() { return impl_of(*this, "mutable_grad").grad; }
+Tensor& Tensor::mutable_grad() const { return impl_of(*this, "mutable_grad").grad; }
 bool Tensor::is_leaf() const { return impl_of(*this, "is_leaf").grad_fn == nullptr; }
 const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const { return impl_of(*this, "grad_fn").grad_fn; }
 uint32_t Tensor::output_nr() const { return 0; }
@@ -339,11 +339,11 @@ Tensor Tensor::detach() const {
   return out;
 }
 
-Tensor& Tensor::detach_() {
+Tensor& Tensor::detach_() const {
   TensorImpl& impl = impl_of(*this, "detach_");
   impl.grad_fn.reset();
   impl.requires_grad = false;
-  return *this;
+  return const_cast<Tensor&>(*this);
 }
 
 std::string grad_fn_name(const Tensor& t) {

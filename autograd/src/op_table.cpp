@@ -203,7 +203,7 @@ std::vector<OpInfo> build_table() {
                                                           sample({make({}, Domain::Any, 54)}, "0-d -> [2, 3, 4]")}; }));
   t.push_back(primitive("narrow", un([](const Tensor& x) { return x.narrow(1, 1, 2); }),
                         [] { return std::vector<OpSample>{sample({make({3, 4}, Domain::Any, 55)}, "[3, 4] dim 1 [1, 3)")}; }));
-  t.push_back(primitive("pad", un([](const Tensor& x) { return pad(x, {1, 2, 0, 1}, 0.5); }),
+  t.push_back(primitive("pad", un([](const Tensor& x) { return pad(x, {1, 2, 0, 1}, "constant", 0.5); }),
                         [] { return std::vector<OpSample>{sample({make({2, 3}, Domain::Any, 56)}, "[2, 3] pad (1, 2, 0, 1)")}; }));
   t.push_back(primitive("cat", [](const Inputs& in) { return cat({in[0], in[1], in[2]}, 1); },
                         [] { return std::vector<OpSample>{sample({make({2, 1}, Domain::Any, 57), make({2, 3}, Domain::Any, 58),

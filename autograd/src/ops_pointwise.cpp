@@ -393,6 +393,8 @@ Tensor maximum(const Tensor& a, const Tensor& b) {
   if (autograd::needs_grad({&a, &b})) record(kMaximum, {&a, &b}, out, {a, b});
   return out;
 }
+Tensor max(const Tensor& a, const Tensor& b) { return maximum(a, b); }
+Tensor min(const Tensor& a, const Tensor& b) { return minimum(a, b); }
 Tensor minimum(const Tensor& a, const Tensor& b) {
   ops::check_not_bool(a, "minimum");
   Tensor out = binary_checked(a, b, Binary::Minimum, "minimum");
@@ -415,6 +417,9 @@ Tensor where(const Tensor& condition, const Tensor& a, double b) {
   ops::check_defined(a, "where", "first value");
   return where(condition, a, scalar_tensor(b, a.dtype()));
 }
+Tensor where(const Tensor& condition, double a, double b) {
+  return where(condition, scalar_tensor(a), scalar_tensor(b));
+}
 Tensor where(const Tensor& condition, double a, const Tensor& b) {
   ops::check_defined(b, "where", "second value");
   return where(condition, scalar_tensor(a, b.dtype()), b);
@@ -433,6 +438,7 @@ TG_COMPARISON(gt, Gt)
 TG_COMPARISON(ge, Ge)
 TG_COMPARISON(logical_and, LogicalAnd)
 TG_COMPARISON(logical_or, LogicalOr)
+TG_COMPARISON(logical_xor, Ne)
 #undef TG_COMPARISON
 Tensor logical_not(const Tensor& a) {
   ops::check_defined(a, "logical_not");

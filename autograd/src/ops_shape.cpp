@@ -377,8 +377,8 @@ Tensor slice(const Tensor& x, int64_t dim, std::optional<int64_t> start_opt,
     if (i < 0) i += size;
     return std::clamp<int64_t>(i, 0, size);
   };
-  int64_t start = start_opt && *start_opt != indexing::None ? clamp_index(*start_opt) : 0;
-  int64_t end = end_opt && *end_opt != indexing::None ? clamp_index(*end_opt) : size;
+  int64_t start = start_opt ? clamp_index(*start_opt) : 0;
+  int64_t end = end_opt ? clamp_index(*end_opt) : size;
   if (end < start) end = start;
   if (step == 1) return narrow(x, d, start, end - start);
   DimVector sizes(x.sizes()), strides(x.strides());
@@ -466,6 +466,62 @@ std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t dim) {
   return out;
 }
 
+std::vector<Tensor> split_with_sizes(const Tensor& x, IntArrayRef split_sizes, int64_t dim) {
+  ops::check_defined(x, "split_with_sizes");
+  if (x.dim() == 0) throw Error("split_with_sizes: cannot split a 0-dim tensor");
+  int64_t d = detail::normalize_dim(dim, x.dim(), "split_with_sizes");
+  int64_t total = 0;
+  for (int64_t s : split_sizes) {
+    if (s < 0) throw Error(fmt::format("split_with_sizes: negative size in {}", shape_str(split_sizes)));
+    total += s;
+  }
+  if (total != x.size(d))
+    throw Error(fmt::format("split_with_sizes: sizes {} sum to {}, but dim {} has size {} (shape {})",
+                            shape_str(split_sizes), total, d, x.size(d), shape_str(x.sizes())));
+  std::vector<Tensor> out;
+  int64_t start = 0;
+  for (int64_t s : split_sizes) {
+    out.push_back(narrow(x, d, start, s));
+    start += s;
+  }
+  return out;
+}
+std::vector<Tensor> split(const Tensor& x, IntArrayRef split_sizes, int64_t dim) {
+  return split_with_sizes(x, split_sizes, dim);
+}
+
+// Tensor::index: integers select (and drop a dim), Slices slice, None inserts a size-1 dim,
+// Ellipsis stands for as many full slices as needed.
+Tensor Tensor::index(const std::vector<indexing::TensorIndex>& indices) const {
+  using Kind = indexing::TensorIndex::Kind;
+  ops::check_defined(*this, "index");
+  int64_t consumed = 0, ellipses = 0;
+  for (const auto& i : indices) {
+    if (i.kind() == Kind::Integer || i.kind() == Kind::Slice) ++consumed;
+    if (i.kind() == Kind::Ellipsis) ++ellipses;
+  }
+  if (ellipses > 1) throw Error("index: an index can only have a single ellipsis");
+  if (consumed > dim())
+    throw Error(fmt::format("index: too many indices for a tensor of dimension {} (got {})", dim(), consumed));
+  Tensor out = *this;
+  int64_t d = 0;
+  for (const auto& i : indices) {
+    switch (i.kind()) {
+      case Kind::Integer: out = tg::select(out, d, i.integer()); break;
+      case Kind::Slice:
+        out = tg::slice(out, d, i.slice().start, i.slice().stop, i.slice().step.value_or(1));
+        ++d;
+        break;
+      case Kind::None: out = out.unsqueeze(d); ++d; break;
+      case Kind::Ellipsis: d += dim() - consumed; break;
+    }
+  }
+  return out;
+}
+Tensor Tensor::index(std::initializer_list<indexing::TensorIndex> indices) const {
+  return index(std::vector<indexing::TensorIndex>(indices));
+}
+
 std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim) {
   ops::check_defined(x, "chunk");
   if (chunks <= 0) throw Error(fmt::format("chunk: number of chunks must be positive, got {}", chunks));
@@ -503,7 +559,11 @@ Tensor constant_pad_nd(const Tensor& x, IntArrayRef pad_spec, double value) {
   }
   return detail_pad(x, before, after, value);
 }
-Tensor pad(const Tensor& x, IntArrayRef pad_spec, double value) { return constant_pad_nd(x, pad_spec, value); }
+Tensor pad(const Tensor& x, IntArrayRef pad_spec, std::string_view mode, std::optional<double> value) {
+  if (mode != "constant")
+    throw Error(fmt::format("pad: mode \"{}\" is not supported (only \"constant\")", mode));
+  return constant_pad_nd(x, pad_spec, value.value_or(0.0));
+}
 
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   ops::check_defined(x, "gather");

@@ -45,11 +45,13 @@ void add_conversion_ops(std::vector<const autograd::OpDef*>& out) { out.push_bac
 namespace {
 
 // Runs an in-place op. Without a graph to record (grad mode off, or nothing requires grad) the
-// kernel writes into self's memory. With one, the op runs out of place (recording its node) and
-// the result is copied into self, which then takes the new node as its grad_fn.
+// kernel writes into self's memory. With one, the op runs out of place on a clone of self (so a
+// node that saves its input keeps the value from before the write, as libtorch's in-place ops
+// do), the result is copied into self, and self takes the new node as its grad_fn.
 template <typename Kernel, typename OutOfPlace>
-Tensor& inplace(Tensor& self, const char* name, std::initializer_list<const Tensor*> others,
+Tensor& inplace(const Tensor& self_in, const char* name, std::initializer_list<const Tensor*> others,
                 Kernel kernel, OutOfPlace out_of_place) {
+  Tensor& self = const_cast<Tensor&>(self_in);  // a handle: in-place ops are const, as libtorch's
   ops::check_defined(self, name);
   bool others_need_grad = false;
   for (const Tensor* o : others) {
@@ -65,7 +67,7 @@ Tensor& inplace(Tensor& self, const char* name, std::initializer_list<const Tens
     if (self.unsafe_impl()->is_view)
       throw Error(fmt::format("{}: in-place modification of a view (shape {}) while recording "
                               "gradients is not supported; clone() it first", name, shape_str(self.sizes())));
-    Tensor result = out_of_place();
+    Tensor result = out_of_place(tg::clone(self));
     if (!result.sizes().equals(self.sizes()))
       throw Error(fmt::format("{}: the result of shape {} cannot be written into a tensor of shape {}",
                               name, shape_str(result.sizes()), shape_str(self.sizes())));
@@ -97,106 +99,106 @@ void check_inplace_dtype(const Tensor& self, ScalarType result, const char* name
 
 }  // namespace
 
-Tensor& Tensor::add_(const Tensor& other, double alpha) {
+Tensor& Tensor::add_(const Tensor& other, double alpha) const {
   check_inplace_broadcast(*this, other, "add_");
   check_inplace_dtype(*this, other.dtype(), "add_");
   return inplace(*this, "add_", {&other},
                  [&] { kernels::binary_inplace(*this, other, alpha == 1 ? Binary::Add : Binary::AddScaled, alpha); },
-                 [&] { return tg::add(*this, other, alpha); });
+                 [&](const Tensor& current) { return tg::add(current, other, alpha); });
 }
-Tensor& Tensor::add_(double other, double alpha) {
+Tensor& Tensor::add_(double other, double alpha) const {
   return inplace(*this, "add_", {}, [&] { kernels::unary_inplace(*this, Unary::AddScalar, other * alpha); },
-                 [&] { return tg::add(*this, other, alpha); });
+                 [&](const Tensor& current) { return tg::add(current, other, alpha); });
 }
-Tensor& Tensor::sub_(const Tensor& other, double alpha) { return add_(other, -alpha); }
-Tensor& Tensor::sub_(double other, double alpha) { return add_(-other, alpha); }
-Tensor& Tensor::mul_(const Tensor& other) {
+Tensor& Tensor::sub_(const Tensor& other, double alpha) const { return add_(other, -alpha); }
+Tensor& Tensor::sub_(double other, double alpha) const { return add_(-other, alpha); }
+Tensor& Tensor::mul_(const Tensor& other) const {
   check_inplace_broadcast(*this, other, "mul_");
   check_inplace_dtype(*this, other.dtype(), "mul_");
   return inplace(*this, "mul_", {&other}, [&] { kernels::binary_inplace(*this, other, Binary::Mul); },
-                 [&] { return tg::mul(*this, other); });
+                 [&](const Tensor& current) { return tg::mul(current, other); });
 }
-Tensor& Tensor::mul_(double other) {
+Tensor& Tensor::mul_(double other) const {
   return inplace(*this, "mul_", {}, [&] { kernels::unary_inplace(*this, Unary::MulScalar, other); },
-                 [&] { return tg::mul(*this, other); });
+                 [&](const Tensor& current) { return tg::mul(current, other); });
 }
-Tensor& Tensor::div_(const Tensor& other) {
+Tensor& Tensor::div_(const Tensor& other) const {
   check_inplace_broadcast(*this, other, "div_");
   if (!is_floating_point())
     throw Error(fmt::format("div_: result type Float can't be cast to the desired output type {}", dtype_name(dtype())));
   return inplace(*this, "div_", {&other}, [&] { kernels::binary_inplace(*this, other, Binary::Div); },
-                 [&] { return tg::div(*this, other); });
+                 [&](const Tensor& current) { return tg::div(current, other); });
 }
-Tensor& Tensor::div_(double other) {
+Tensor& Tensor::div_(double other) const {
   if (!is_floating_point())
     throw Error(fmt::format("div_: result type Float can't be cast to the desired output type {}", dtype_name(dtype())));
   return inplace(*this, "div_", {}, [&] { kernels::binary_inplace(*this, scalar_tensor(other, dtype()), Binary::Div); },
-                 [&] { return tg::div(*this, other); });
+                 [&](const Tensor& current) { return tg::div(current, other); });
 }
-Tensor& Tensor::clamp_(std::optional<double> min, std::optional<double> max) {
+Tensor& Tensor::clamp_(std::optional<double> min, std::optional<double> max) const {
   if (!min && !max) throw Error("clamp_: at least one of min and max must be given");
   double lo = min.value_or(-std::numeric_limits<double>::infinity());
   double hi = max.value_or(std::numeric_limits<double>::infinity());
   return inplace(*this, "clamp_", {}, [&] { kernels::unary_inplace(*this, Unary::Clamp, lo, hi); },
-                 [&] { return tg::clamp(*this, min, max); });
+                 [&](const Tensor& current) { return tg::clamp(current, min, max); });
 }
-Tensor& Tensor::relu_() {
+Tensor& Tensor::relu_() const {
   return inplace(*this, "relu_", {}, [&] { kernels::unary_inplace(*this, Unary::Relu); },
-                 [&] { return tg::relu(*this); });
+                 [&](const Tensor& current) { return tg::relu(current); });
 }
-Tensor& Tensor::exp_() {
+Tensor& Tensor::exp_() const {
   ops::check_floating(*this, "exp_");
   return inplace(*this, "exp_", {}, [&] { kernels::unary_inplace(*this, Unary::Exp); },
-                 [&] { return tg::exp(*this); });
+                 [&](const Tensor& current) { return tg::exp(current); });
 }
-Tensor& Tensor::neg_() {
+Tensor& Tensor::neg_() const {
   return inplace(*this, "neg_", {}, [&] { kernels::unary_inplace(*this, Unary::Neg); },
-                 [&] { return tg::neg(*this); });
+                 [&](const Tensor& current) { return tg::neg(current); });
 }
-Tensor& Tensor::sqrt_() {
+Tensor& Tensor::sqrt_() const {
   ops::check_floating(*this, "sqrt_");
   return inplace(*this, "sqrt_", {}, [&] { kernels::unary_inplace(*this, Unary::Sqrt); },
-                 [&] { return tg::sqrt(*this); });
+                 [&](const Tensor& current) { return tg::sqrt(current); });
 }
-Tensor& Tensor::pow_(double exponent) {
+Tensor& Tensor::pow_(double exponent) const {
   ops::check_floating(*this, "pow_");
   return inplace(*this, "pow_", {}, [&] { kernels::unary_inplace(*this, Unary::PowScalar, exponent); },
-                 [&] { return tg::pow(*this, exponent); });
+                 [&](const Tensor& current) { return tg::pow(current, exponent); });
 }
-Tensor& Tensor::addcmul_(const Tensor& a, const Tensor& b, double value) {
+Tensor& Tensor::addcmul_(const Tensor& a, const Tensor& b, double value) const {
   Tensor product = tg::mul(a, b);
   check_inplace_broadcast(*this, product, "addcmul_");
   return inplace(*this, "addcmul_", {&a, &b},
                  [&] { kernels::binary_inplace(*this, product, Binary::AddScaled, value); },
-                 [&] { return tg::add(*this, product, value); });
+                 [&](const Tensor& current) { return tg::add(current, product, value); });
 }
-Tensor& Tensor::addcdiv_(const Tensor& a, const Tensor& b, double value) {
+Tensor& Tensor::addcdiv_(const Tensor& a, const Tensor& b, double value) const {
   Tensor quotient = tg::div(a, b);
   check_inplace_broadcast(*this, quotient, "addcdiv_");
   return inplace(*this, "addcdiv_", {&a, &b},
                  [&] { kernels::binary_inplace(*this, quotient, Binary::AddScaled, value); },
-                 [&] { return tg::add(*this, quotient, value); });
+                 [&](const Tensor& current) { return tg::add(current, quotient, value); });
 }
-Tensor& Tensor::lerp_(const Tensor& end, double weight) {
+Tensor& Tensor::lerp_(const Tensor& end, double weight) const {
   Tensor step_towards = tg::sub(end, *this);
   check_inplace_broadcast(*this, step_towards, "lerp_");
   return inplace(*this, "lerp_", {&end},
                  [&] { kernels::binary_inplace(*this, step_towards, Binary::AddScaled, weight); },
-                 [&] { return tg::add(*this, step_towards, weight); });
+                 [&](const Tensor& current) { return tg::add(current, step_towards, weight); });
 }
 
-Tensor& Tensor::copy_(const Tensor& src) {
+Tensor& Tensor::copy_(const Tensor& src) const {
   ops::check_defined(*this, "copy_");
   ops::check_defined(src, "copy_", "source");
   check_inplace_broadcast(*this, src, "copy_");
   return inplace(*this, "copy_", {&src}, [&] { kernels::copy(*this, src); },
-                 [&] { return tg::clone(src.to(dtype()).expand(sizes())); });
+                 [&](const Tensor&) { return tg::clone(src.to(dtype()).expand(sizes())); });
 }
-Tensor& Tensor::fill_(double value) {
+Tensor& Tensor::fill_(double value) const {
   return inplace(*this, "fill_", {}, [&] { kernels::fill(*this, value); },
-                 [&] { return tg::add(tg::mul(*this, 0.0), value); });
+                 [&](const Tensor& current) { return tg::add(tg::mul(current, 0.0), value); });
 }
-Tensor& Tensor::zero_() { return fill_(0); }
+Tensor& Tensor::zero_() const { return fill_(0); }
 
 // ---------------------------------------------------------------- forwards
 Tensor Tensor::reshape(IntArrayRef shape) const { return tg::reshape(*this, shape); }
@@ -224,6 +226,7 @@ Tensor Tensor::scatter_add(int64_t dim, const Tensor& index, const Tensor& src) 
   return tg::scatter_add(*this, dim, index, src);
 }
 std::vector<Tensor> Tensor::split(int64_t size, int64_t dim) const { return tg::split(*this, size, dim); }
+std::vector<Tensor> Tensor::split(IntArrayRef sizes, int64_t dim) const { return tg::split_with_sizes(*this, sizes, dim); }
 std::vector<Tensor> Tensor::chunk(int64_t chunks, int64_t dim) const { return tg::chunk(*this, chunks, dim); }
 std::vector<Tensor> Tensor::unbind(int64_t dim) const { return tg::unbind(*this, dim); }
 
@@ -257,6 +260,10 @@ Tensor Tensor::clamp(std::optional<double> lo, std::optional<double> hi) const {
 Tensor Tensor::clamp_min(double lo) const { return tg::clamp_min(*this, lo); }
 Tensor Tensor::clamp_max(double hi) const { return tg::clamp_max(*this, hi); }
 Tensor Tensor::maximum(const Tensor& o) const { return tg::maximum(*this, o); }
+Tensor Tensor::max(const Tensor& o) const { return tg::maximum(*this, o); }
+Tensor Tensor::min(const Tensor& o) const { return tg::minimum(*this, o); }
+Tensor Tensor::dot(const Tensor& o) const { return tg::dot(*this, o); }
+Tensor Tensor::sum_to_size(IntArrayRef sizes) const { return tg::sum_to_size(*this, sizes); }
 Tensor Tensor::minimum(const Tensor& o) const { return tg::minimum(*this, o); }
 Tensor Tensor::heaviside(const Tensor& v) const { return tg::heaviside(*this, v); }
 Tensor Tensor::eq(const Tensor& o) const { return tg::eq(*this, o); }
@@ -281,6 +288,7 @@ Tensor Tensor::ge(double o) const { return compare_scalar(*this, o, Unary::GeSca
 Tensor Tensor::logical_not() const { return tg::logical_not(*this); }
 Tensor Tensor::logical_and(const Tensor& o) const { return tg::logical_and(*this, o); }
 Tensor Tensor::logical_or(const Tensor& o) const { return tg::logical_or(*this, o); }
+Tensor Tensor::logical_xor(const Tensor& o) const { return tg::logical_xor(*this, o); }
 
 Tensor Tensor::sum(std::optional<ScalarType> d) const { return tg::sum(*this, d); }
 Tensor Tensor::sum(IntArrayRef dims, bool keepdim, std::optional<ScalarType> d) const { return tg::sum(*this, dims, keepdim, d); }
@@ -350,8 +358,30 @@ Tensor operator<(const Tensor& a, double b) { return a.lt(b); }
 Tensor operator<=(const Tensor& a, double b) { return a.le(b); }
 Tensor operator>(const Tensor& a, double b) { return a.gt(b); }
 Tensor operator>=(const Tensor& a, double b) { return a.ge(b); }
-Tensor operator!(const Tensor& a) { return logical_not(a); }
-Tensor operator&&(const Tensor& a, const Tensor& b) { return logical_and(a, b); }
-Tensor operator||(const Tensor& a, const Tensor& b) { return logical_or(a, b); }
+namespace {
+void check_bool_operands(const Tensor& a, const Tensor& b, const char* op) {
+  ops::check_defined(a, op);
+  ops::check_defined(b, op);
+  if (a.dtype() != kBool || b.dtype() != kBool)
+    throw Error(fmt::format("{}: only Bool tensors are supported here, got {} and {}", op,
+                            dtype_name(a.dtype()), dtype_name(b.dtype())));
+}
+}  // namespace
+Tensor operator~(const Tensor& a) {
+  check_bool_operands(a, a, "bitwise_not");
+  return logical_not(a);
+}
+Tensor operator&(const Tensor& a, const Tensor& b) {
+  check_bool_operands(a, b, "bitwise_and");
+  return logical_and(a, b);
+}
+Tensor operator|(const Tensor& a, const Tensor& b) {
+  check_bool_operands(a, b, "bitwise_or");
+  return logical_or(a, b);
+}
+Tensor operator^(const Tensor& a, const Tensor& b) {
+  check_bool_operands(a, b, "bitwise_xor");
+  return logical_xor(a, b);
+}
 
 }  // namespace tg

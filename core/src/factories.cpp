@@ -115,6 +115,7 @@ Tensor eye(int64_t n, int64_t m, TensorOptions options) {
 }
 
 Tensor arange(double end, TensorOptions options) { return arange(0, end, 1, options); }
+Tensor arange(double start, double end, TensorOptions options) { return arange(start, end, 1, options); }
 Tensor arange(double start, double end, double step, TensorOptions options) {
   if (step == 0) throw Error("arange: step must be nonzero");
   if (!std::isfinite(start) || !std::isfinite(end))
@@ -240,24 +241,24 @@ Tensor tensor_from_values(const std::vector<double>& values, IntArrayRef sizes, 
   return from_values(values.data(), values.size(), DimVector(sizes), options);
 }
 
-Tensor& Tensor::normal_(double mean, double std) {
+Tensor& Tensor::normal_(double mean, double std) const {
   if (!defined() || !is_floating_point()) throw Error("normal_: expected a defined floating-point tensor");
   if (is_grad_enabled() && requires_grad() && is_leaf())
     throw Error("normal_: a leaf tensor that requires grad is being used in an in-place operation; wrap it in tg::NoGradGuard");
   Tensor values = randn(sizes(), dtype());
   kernels::copy(*this, kernels::unary(kernels::unary(values, kernels::Unary::MulScalar, std), kernels::Unary::AddScalar, mean));
   detail::bump_version(*this);
-  return *this;
+  return const_cast<Tensor&>(*this);
 }
 
-Tensor& Tensor::uniform_(double from, double to) {
+Tensor& Tensor::uniform_(double from, double to) const {
   if (!defined() || !is_floating_point()) throw Error("uniform_: expected a defined floating-point tensor");
   if (is_grad_enabled() && requires_grad() && is_leaf())
     throw Error("uniform_: a leaf tensor that requires grad is being used in an in-place operation; wrap it in tg::NoGradGuard");
   Tensor values = rand(sizes(), dtype());
   kernels::copy(*this, kernels::unary(kernels::unary(values, kernels::Unary::MulScalar, to - from), kernels::Unary::AddScalar, from));
   detail::bump_version(*this);
-  return *this;
+  return const_cast<Tensor&>(*this);
 }
 
 }  // namespace tg

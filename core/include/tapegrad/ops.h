@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -20,6 +21,7 @@ Tensor full(IntArrayRef sizes, double value, TensorOptions options = {});
 Tensor eye(int64_t n, TensorOptions options = {});
 Tensor eye(int64_t n, int64_t m, TensorOptions options = {});
 Tensor arange(double end, TensorOptions options = {});
+Tensor arange(double start, double end, TensorOptions options);
 Tensor arange(double start, double end, double step = 1, TensorOptions options = {});
 Tensor linspace(double start, double end, int64_t steps, TensorOptions options = {});
 Tensor rand(IntArrayRef sizes, TensorOptions options = {});
@@ -120,6 +122,7 @@ Tensor minimum(const Tensor& a, const Tensor& b);
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);
 Tensor where(const Tensor& condition, const Tensor& a, double b);
 Tensor where(const Tensor& condition, double a, const Tensor& b);
+Tensor where(const Tensor& condition, double a, double b);
 Tensor eq(const Tensor& a, const Tensor& b);
 Tensor ne(const Tensor& a, const Tensor& b);
 Tensor lt(const Tensor& a, const Tensor& b);
@@ -129,6 +132,7 @@ Tensor ge(const Tensor& a, const Tensor& b);
 Tensor logical_not(const Tensor& a);
 Tensor logical_and(const Tensor& a, const Tensor& b);
 Tensor logical_or(const Tensor& a, const Tensor& b);
+Tensor logical_xor(const Tensor& a, const Tensor& b);
 Tensor isnan(const Tensor& a);
 Tensor isfinite(const Tensor& a);
 // Fused gradient kernels that vjps use; differentiable themselves and in the op table.
@@ -151,6 +155,8 @@ Tensor amax(const Tensor& x, IntArrayRef dims = {}, bool keepdim = false);
 Tensor amin(const Tensor& x, IntArrayRef dims = {}, bool keepdim = false);
 Tensor max(const Tensor& x);
 Tensor min(const Tensor& x);
+Tensor max(const Tensor& a, const Tensor& b);  // elementwise, = maximum
+Tensor min(const Tensor& a, const Tensor& b);  // elementwise, = minimum
 std::tuple<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim = false);
 std::tuple<Tensor, Tensor> min(const Tensor& x, int64_t dim, bool keepdim = false);
 Tensor argmax(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
@@ -195,6 +201,8 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor concat(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
 std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t dim = 0);
+std::vector<Tensor> split(const Tensor& x, IntArrayRef split_sizes, int64_t dim = 0);
+std::vector<Tensor> split_with_sizes(const Tensor& x, IntArrayRef split_sizes, int64_t dim = 0);
 std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim = 0);
 std::vector<Tensor> unbind(const Tensor& x, int64_t dim = 0);
 Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length);
@@ -205,8 +213,10 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);
 Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
 Tensor one_hot(const Tensor& labels, int64_t num_classes = -1);
-// Constant padding, libtorch's order: pad = {last_left, last_right, prev_left, prev_right, ...}.
-Tensor pad(const Tensor& x, IntArrayRef pad, double value = 0);
+// Padding in libtorch's order: pad = {last_left, last_right, prev_left, prev_right, ...}. Only
+// mode "constant" is supported (value defaults to 0).
+Tensor pad(const Tensor& x, IntArrayRef pad, std::string_view mode = "constant",
+           std::optional<double> value = std::nullopt);
 Tensor constant_pad_nd(const Tensor& x, IntArrayRef pad, double value = 0);
 Tensor clone(const Tensor& x);
 

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <iosfwd>
 #include <memory>
 #include <optional>
@@ -50,14 +51,36 @@ class TensorOptions {
 inline TensorOptions dtype(ScalarType d) { return TensorOptions().dtype(d); }
 inline TensorOptions requires_grad(bool flag = true) { return TensorOptions().requires_grad(flag); }
 
-// Index arguments of Tensor::index / slice, as libtorch's torch::indexing::Slice.
+// Index arguments of Tensor::index, as libtorch's torch::indexing:
+//   x.index({0, Slice(1, None), Ellipsis})
 namespace indexing {
-inline constexpr int64_t None = INT64_MAX;
+inline constexpr std::nullopt_t None = std::nullopt;
+struct EllipsisIndexType {};
+inline constexpr EllipsisIndexType Ellipsis{};
 struct Slice {
   Slice(std::optional<int64_t> start = std::nullopt, std::optional<int64_t> stop = std::nullopt,
         std::optional<int64_t> step = std::nullopt)
       : start(start), stop(stop), step(step) {}
   std::optional<int64_t> start, stop, step;
+};
+// One entry of an index list: an integer (selects and drops the dim), a Slice, None (inserts a
+// size-1 dim) or Ellipsis (as many full slices as needed).
+class TensorIndex {
+ public:
+  TensorIndex(int64_t i) : kind_(Kind::Integer), integer_(i) {}  // NOLINT
+  TensorIndex(int i) : kind_(Kind::Integer), integer_(i) {}      // NOLINT
+  TensorIndex(Slice s) : kind_(Kind::Slice), slice_(s) {}        // NOLINT
+  TensorIndex(std::nullopt_t) : kind_(Kind::None) {}             // NOLINT
+  TensorIndex(EllipsisIndexType) : kind_(Kind::Ellipsis) {}      // NOLINT
+  enum class Kind { Integer, Slice, None, Ellipsis };
+  Kind kind() const { return kind_; }
+  int64_t integer() const { return integer_; }
+  const Slice& slice() const { return slice_; }
+
+ private:
+  Kind kind_;
+  int64_t integer_ = 0;
+  Slice slice_;
 };
 }  // namespace indexing
 
@@ -99,20 +122,20 @@ class Tensor {
   Tensor to(TensorOptions options) const;
   Tensor clone() const;
   Tensor detach() const;
-  Tensor& detach_();
+  Tensor& detach_() const;
   Tensor contiguous() const;
-  Tensor& copy_(const Tensor& src);
-  Tensor& zero_();
-  Tensor& fill_(double value);
-  Tensor& normal_(double mean = 0, double std = 1);
-  Tensor& uniform_(double from = 0, double to = 1);
+  Tensor& copy_(const Tensor& src) const;
+  Tensor& zero_() const;
+  Tensor& fill_(double value) const;
+  Tensor& normal_(double mean = 0, double std = 1) const;
+  Tensor& uniform_(double from = 0, double to = 1) const;
 
   // ---- autograd ----
   bool requires_grad() const;
-  Tensor& requires_grad_(bool flag = true);
-  Tensor& set_requires_grad(bool flag) { return requires_grad_(flag); }
+  Tensor& requires_grad_(bool flag = true) const;
+  Tensor& set_requires_grad(bool flag) const { return requires_grad_(flag); }
   const Tensor& grad() const;
-  Tensor& mutable_grad();
+  Tensor& mutable_grad() const;
   bool is_leaf() const;
   void retain_grad() const;
   bool retains_grad() const;
@@ -157,10 +180,13 @@ class Tensor {
                std::optional<int64_t> end = std::nullopt, int64_t step = 1) const;
   Tensor select(int64_t dim, int64_t index) const;
   Tensor operator[](int64_t index) const;
+  Tensor index(std::initializer_list<indexing::TensorIndex> indices) const;
+  Tensor index(const std::vector<indexing::TensorIndex>& indices) const;
   Tensor index_select(int64_t dim, const Tensor& index) const;
   Tensor gather(int64_t dim, const Tensor& index) const;
   Tensor scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const;
   std::vector<Tensor> split(int64_t split_size, int64_t dim = 0) const;
+  std::vector<Tensor> split(IntArrayRef split_sizes, int64_t dim = 0) const;
   std::vector<Tensor> chunk(int64_t chunks, int64_t dim = 0) const;
   std::vector<Tensor> unbind(int64_t dim = 0) const;
 
@@ -195,6 +221,10 @@ class Tensor {
   Tensor clamp_min(double min) const;
   Tensor clamp_max(double max) const;
   Tensor maximum(const Tensor& other) const;
+  Tensor max(const Tensor& other) const;
+  Tensor min(const Tensor& other) const;
+  Tensor dot(const Tensor& other) const;
+  Tensor sum_to_size(IntArrayRef sizes) const;
   Tensor minimum(const Tensor& other) const;
   Tensor heaviside(const Tensor& values) const;
   Tensor eq(const Tensor& other) const;
@@ -212,25 +242,26 @@ class Tensor {
   Tensor logical_not() const;
   Tensor logical_and(const Tensor& other) const;
   Tensor logical_or(const Tensor& other) const;
+  Tensor logical_xor(const Tensor& other) const;
 
   // ---- in-place (bump the version counter) ----
-  Tensor& add_(const Tensor& other, double alpha = 1);
-  Tensor& add_(double other, double alpha = 1);
-  Tensor& sub_(const Tensor& other, double alpha = 1);
-  Tensor& sub_(double other, double alpha = 1);
-  Tensor& mul_(const Tensor& other);
-  Tensor& mul_(double other);
-  Tensor& div_(const Tensor& other);
-  Tensor& div_(double other);
-  Tensor& clamp_(std::optional<double> min, std::optional<double> max = std::nullopt);
-  Tensor& relu_();
-  Tensor& exp_();
-  Tensor& neg_();
-  Tensor& sqrt_();
-  Tensor& pow_(double exponent);
-  Tensor& addcmul_(const Tensor& a, const Tensor& b, double value = 1);
-  Tensor& addcdiv_(const Tensor& a, const Tensor& b, double value = 1);
-  Tensor& lerp_(const Tensor& end, double weight);
+  Tensor& add_(const Tensor& other, double alpha = 1) const;
+  Tensor& add_(double other, double alpha = 1) const;
+  Tensor& sub_(const Tensor& other, double alpha = 1) const;
+  Tensor& sub_(double other, double alpha = 1) const;
+  Tensor& mul_(const Tensor& other) const;
+  Tensor& mul_(double other) const;
+  Tensor& div_(const Tensor& other) const;
+  Tensor& div_(double other) const;
+  Tensor& clamp_(std::optional<double> min, std::optional<double> max = std::nullopt) const;
+  Tensor& relu_() const;
+  Tensor& exp_() const;
+  Tensor& neg_() const;
+  Tensor& sqrt_() const;
+  Tensor& pow_(double exponent) const;
+  Tensor& addcmul_(const Tensor& a, const Tensor& b, double value = 1) const;
+  Tensor& addcdiv_(const Tensor& a, const Tensor& b, double value = 1) const;
+  Tensor& lerp_(const Tensor& end, double weight) const;
 
   // ---- reductions ----
   Tensor sum(std::optional<ScalarType> dtype = std::nullopt) const;
@@ -306,9 +337,11 @@ Tensor operator<(const Tensor& a, double b);
 Tensor operator<=(const Tensor& a, double b);
 Tensor operator>(const Tensor& a, double b);
 Tensor operator>=(const Tensor& a, double b);
-Tensor operator!(const Tensor& a);
-Tensor operator&&(const Tensor& a, const Tensor& b);
-Tensor operator||(const Tensor& a, const Tensor& b);
+// Bool masks: ~ (not), & (and), | (or), ^ (xor), as libtorch's (Bool tensors only).
+Tensor operator~(const Tensor& a);
+Tensor operator&(const Tensor& a, const Tensor& b);
+Tensor operator|(const Tensor& a, const Tensor& b);
+Tensor operator^(const Tensor& a, const Tensor& b);
 
 std::ostream& operator<<(std::ostream& out, const Tensor& tensor);
 std::ostream& operator<<(std::ostream& out, ScalarType dtype);
@@ -329,6 +362,11 @@ class NoGradGuard {
 
  private:
   bool previous_;
+};
+// libtorch's GradMode: GradMode::is_enabled(), GradMode::set_enabled(bool).
+struct GradMode {
+  static bool is_enabled() { return is_grad_enabled(); }
+  static void set_enabled(bool enabled) { set_grad_enabled(enabled); }
 };
 class AutoGradMode {
  public:
