@@ -2,7 +2,7 @@
 // (then the spread over runs) that docs/PERFORMANCE.md quotes. bench/libtorch_bench.cpp runs the
 // same workloads against libtorch and prints the same lines prefixed "libtorch ".
 //
-//   tg_bench [small|big|gemm|alloc|all] [--reps N] [--threads N]   (all = small, big, gemm)
+//   tg_bench [small|big|gemm|alloc|grain|all] [--reps N] [--threads N]   (all = small, big, gemm)
 //
 // Every workload checks its result before printing, so a broken kernel cannot report a figure.
 #include <tapegrad/tapegrad.h>
@@ -217,11 +217,41 @@ int parse_reps(int argc, char** argv, int fallback) {
 
 }  // namespace
 
+// The grain size below which kernels stay on one thread (core/src/parallel.h, kGrainSize): time
+// z = x * y + x (two kernels, no autograd) at growing sizes with 1 thread and with 2, and print
+// where 2 threads start to win. Each size is repeated until ~20 ms have passed; medians of 5.
+void bench_grain() {
+  std::printf("grain: time per element-op, 1 thread vs %d threads\n", tg::get_num_threads());
+  const int threads = tg::get_num_threads();
+  for (int64_t n : {1024, 4096, 16384, 32768, 65536, 131072, 262144, 1048576}) {
+    tg::Tensor x = tg::randn({n}), y = tg::randn({n});
+    auto time_with = [&](int t) {
+      tg::set_num_threads(t);
+      std::vector<double> per_element;
+      for (int rep = 0; rep < 5; ++rep) {
+        int iterations = 0;
+        const auto start = Clock::now();
+        while (seconds_since(start) < 0.02) {
+          tg::Tensor z = x * y + x;
+          ++iterations;
+        }
+        per_element.push_back(seconds_since(start) / iterations / static_cast<double>(n) * 1e9);
+      }
+      return median(per_element);
+    };
+    double one = time_with(1), many = time_with(threads);
+    std::printf("  n=%8lld: 1 thread %.3f ns/elem, %d threads %.3f ns/elem, speed-up %.2f\n",
+                static_cast<long long>(n), one, threads, many, one / many);
+  }
+  tg::set_num_threads(threads);
+}
+
 int main(int argc, char** argv) {
   const std::string command = argc > 1 && argv[1][0] != '-' ? argv[1] : "all";
   const bool all = command == "all";
-  if (!all && command != "small" && command != "big" && command != "gemm" && command != "alloc") {
-    std::fprintf(stderr, "usage: %s [small|big|gemm|alloc|all] [--reps N] [--threads N]\n",
+  if (!all && command != "small" && command != "big" && command != "gemm" && command != "alloc" &&
+      command != "grain") {
+    std::fprintf(stderr, "usage: %s [small|big|gemm|alloc|grain|all] [--reps N] [--threads N]\n",
                  argv[0]);
     return 1;
   }
@@ -234,6 +264,7 @@ int main(int argc, char** argv) {
     if (all || command == "big") bench_big(parse_reps(argc, argv, 7));
     if (all || command == "gemm") bench_gemm(parse_reps(argc, argv, 20));
     if (command == "alloc") bench_alloc(parse_reps(argc, argv, 7));
+    if (command == "grain") bench_grain();
   } catch (const std::exception& error) {
     std::fprintf(stderr, "tg_bench: %s\n", error.what());
     return 2;

@@ -182,7 +182,8 @@ std::vector<Tensor> AccumulateGrad::apply(const Tensor& grad_output) {
     // to several inputs. Adopting saves a full read and write of the gradient.
     const TensorImpl* g = grad.unsafe_impl();
     bool sole_owner = grad.impl_ptr().use_count() == 1 && g->storage.use_count() == 1 &&
-                      g->contiguous && !g->grad_fn && g->dtype == leaf_->dtype;
+                      g->contiguous && g->offset == 0 && !g->grad_fn && g->dtype == leaf_->dtype &&
+                      static_cast<std::size_t>(g->numel) * element_size(g->dtype) == g->storage->nbytes;
     slot = create_graph || sole_owner ? grad : grad.detach().clone();
   } else if (create_graph) {
     slot = slot + grad;
@@ -226,9 +227,8 @@ Edge gradient_edge(const Tensor& t) {
   return Edge{acc, 0};
 }
 
-namespace {
 template <typename Inputs, typename Get>
-Node& record_impl(const OpDef& op, const Inputs& inputs, Get get, Tensor& output,
+Node& NodeBuilder::record(const OpDef& op, const Inputs& inputs, Get get, Tensor& output,
                   std::initializer_list<Tensor> saved, RecordArgs& args) {
   // Edges first: a leaf's AccumulateGrad created here must get an older sequence number than this
   // node, or the engine's newest-first order would run it before this node delivers to it.
@@ -255,16 +255,15 @@ Node& record_impl(const OpDef& op, const Inputs& inputs, Get get, Tensor& output
   out->requires_grad = true;
   return *node;
 }
-}  // namespace
 
 Node& record(const OpDef& op, std::initializer_list<const Tensor*> inputs, Tensor& output,
              std::initializer_list<Tensor> saved, RecordArgs args) {
-  return record_impl(op, inputs, [](const Tensor* t) -> const Tensor& { return *t; }, output, saved, args);
+  return NodeBuilder::record(op, inputs, [](const Tensor* t) -> const Tensor& { return *t; }, output, saved, args);
 }
 
 Node& record(const OpDef& op, const std::vector<Tensor>& inputs, Tensor& output,
              std::initializer_list<Tensor> saved, RecordArgs args) {
-  return record_impl(op, inputs, [](const Tensor& t) -> const Tensor& { return t; }, output, saved, args);
+  return NodeBuilder::record(op, inputs, [](const Tensor& t) -> const Tensor& { return t; }, output, saved, args);
 }
 
 }  // namespace tg::autograd

@@ -31,4 +31,13 @@ Node& record(const OpDef& op, const std::vector<Tensor>& inputs, Tensor& output,
 
 uint64_t next_sequence_nr();
 
+// The one place allowed to write a node's fields: record() and in-place ops (which move a node's
+// output onto the tensor they modify).
+struct NodeBuilder {
+  static void set_output_meta(Node& node, TensorMeta meta) { node.output_meta_ = std::move(meta); }
+  template <typename Inputs, typename Get>
+  static Node& record(const OpDef& op, const Inputs& inputs, Get get, Tensor& output,
+                      std::initializer_list<Tensor> saved, RecordArgs& args);
+};
+
 }  // namespace tg::autograd

@@ -76,7 +76,7 @@ Tensor& inplace(const Tensor& self_in, const char* name, std::initializer_list<c
     TensorImpl* impl = self.unsafe_impl();
     impl->grad_fn = result.grad_fn();
     impl->requires_grad = true;
-    if (impl->grad_fn) impl->grad_fn->output_meta_ = autograd::TensorMeta{self.sizes(), self.dtype()};
+    if (impl->grad_fn) autograd::NodeBuilder::set_output_meta(*impl->grad_fn, {self.sizes(), self.dtype()});
     return self;
   }
   kernel();

@@ -394,7 +394,9 @@ void fill(const Tensor& dst, double value) {
     scalar_t* pd = d.data<scalar_t>();
     const scalar_t v = saturate<scalar_t>(value);
     layout.parallel_rows([&](const std::array<int64_t, 1>& off, int64_t len, const std::array<int64_t, 1>& st) {
-      for (int64_t i = 0; i < len; ++i) pd[off[0] + i * st[0]] = v;
+      scalar_t* o = pd + off[0];
+      if (st[0] == 1) std::fill_n(o, len, v);
+      else for (int64_t i = 0; i < len; ++i) o[i * st[0]] = v;
     });
   });
 }

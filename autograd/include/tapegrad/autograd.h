@@ -106,7 +106,10 @@ class Node : public std::enable_shared_from_this<Node> {
   Tensor run_pre_hooks(Tensor grad_output) const;
   void set_retain_grad_target(const std::shared_ptr<TensorImpl>& target);
 
-  // ---- for ops recording themselves (autograd/src/record.h) ----
+ protected:
+  // Filled once, when the op records the node (autograd/src/node.cpp); read-only afterwards.
+  friend struct NodeBuilder;
+  friend class VjpContext;
   std::vector<Edge> next_edges_;
   std::vector<TensorMeta> input_meta_;
   TensorMeta output_meta_;
@@ -115,7 +118,6 @@ class Node : public std::enable_shared_from_this<Node> {
   std::vector<double> scalar_args_;
 
  private:
-  friend class VjpContext;
   const OpDef* op_;
   uint64_t sequence_nr_;
   bool released_ = false;
