@@ -223,7 +223,7 @@ int parse_reps(int argc, char** argv, int fallback) {
 void bench_grain() {
   std::printf("grain: time per element-op, 1 thread vs %d threads\n", tg::get_num_threads());
   const int threads = tg::get_num_threads();
-  for (int64_t n : {1024, 4096, 16384, 32768, 65536, 131072, 262144, 1048576}) {
+  for (int64_t n : {4096, 16384, 65536, 262144, 524288, 1048576, 4194304}) {
     tg::Tensor x = tg::randn({n}), y = tg::randn({n});
     auto time_with = [&](int t) {
       tg::set_num_threads(t);

@@ -25,7 +25,7 @@ struct BackwardEngine::State {
     }
   };
   std::priority_queue<std::shared_ptr<Node>, std::vector<std::shared_ptr<Node>>, Later> ready;
-  std::unordered_map<const Node*, Tensor> pending;
+
   std::unordered_set<const Node*> needed;  // capture mode: nodes on a path to some input
   std::unordered_map<const Node*, std::vector<std::size_t>> capture_slots;
   std::vector<Tensor> captured;
@@ -34,12 +34,28 @@ struct BackwardEngine::State {
   bool is_needed(const Node* node) const { return !capture_mode || needed.count(node) > 0; }
 
   void deliver(const std::shared_ptr<Node>& node, Tensor grad) {
-    auto it = pending.find(node.get());
-    if (it == pending.end()) {
-      pending.emplace(node.get(), std::move(grad));
-      ready.push(node);
-    } else {
-      it->second = it->second + grad;
+    if (node->engine_owner_ == this) {
+      node->engine_grad_ = node->engine_grad_ + grad;
+      return;
+    }
+    if (node->engine_owner_ != nullptr)
+      throw Error(fmt::format("backward: node '{}' (#{}) is being run by another backward at the same "
+                              "time; concurrent backward through shared nodes is not supported",
+                              node->name(), node->sequence_nr()));
+    node->engine_owner_ = this;
+    node->engine_grad_ = std::move(grad);
+    ready.push(node);
+  }
+
+  Tensor take(Node& node) {
+    node.engine_owner_ = nullptr;
+    return std::move(node.engine_grad_);
+  }
+
+  ~State() {  // an engine abandoned mid-way (a stepper) leaves no gradients behind on the graph
+    while (!ready.empty()) {
+      take(*ready.top());
+      ready.pop();
     }
   }
 };
@@ -141,8 +157,7 @@ std::shared_ptr<Node> BackwardEngine::peek() const {
 }
 
 Tensor BackwardEngine::pending_grad(const Node* node) const {
-  auto it = state_->pending.find(node);
-  return it == state_->pending.end() ? Tensor() : it->second;
+  return node->engine_owner_ == state_.get() ? node->engine_grad_ : Tensor();
 }
 
 void BackwardEngine::add_observer(std::function<void(const StepRecord&)> observer) {
@@ -164,9 +179,7 @@ void BackwardEngine::step_into(StepRecord& record, bool keep) {
   record.node = s.ready.top();
   s.ready.pop();
   Node& node = *record.node;
-  auto it = s.pending.find(&node);
-  Tensor grad = std::move(it->second);
-  s.pending.erase(it);
+  Tensor grad = s.take(node);
 
   grad = node.run_pre_hooks(std::move(grad));
   if (keep) record.grad_output = grad;

@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "../../core/src/kernels.h"
+#include "../../core/src/pool.h"
 #include "record.h"
 
 namespace tg::autograd {
@@ -71,12 +72,20 @@ Node::Node(const OpDef* op, uint64_t sequence_nr) : op_(op), sequence_nr_(sequen
 Node::~Node() {
   static thread_local bool draining = false;
   static thread_local std::vector<std::shared_ptr<Node>> queue;
-  // Every owned reference to an older node moves into the queue (a node can be owned twice, by an
-  // edge and by a saved input's grad_fn), so member destruction below never releases a node.
+  // Every reference that may be the last one to an older node moves into the queue (a node can be
+  // owned twice, by an edge and by a saved input's grad_fn), so member destruction below never
+  // releases a node and never recurses.
+  const std::size_t first_stolen = queue.size();
   for (SavedTensor& s : saved_)
     if (auto child = s.steal_unique_grad_fn()) queue.push_back(std::move(child));
-  for (Edge& e : next_edges_)
-    if (e.function) queue.push_back(std::move(e.function));
+  const std::size_t end_stolen = queue.size();
+  for (Edge& e : next_edges_) {
+    if (!e.function) continue;
+    bool last_owner = e.function.use_count() == 1;
+    for (std::size_t i = first_stolen; i < end_stolen && !last_owner; ++i)
+      last_owner = queue[i] == e.function;  // its other owner is a stolen entry: queue it too
+    if (last_owner) queue.push_back(std::move(e.function));
+  }
   if (draining || queue.empty()) return;
   draining = true;
   while (!queue.empty()) {
@@ -221,7 +230,7 @@ Edge gradient_edge(const Tensor& t) {
   if (!impl->requires_grad) return Edge{};
   std::shared_ptr<Node> acc = impl->grad_accumulator.lock();
   if (!acc) {
-    acc = std::make_shared<AccumulateGrad>(t.impl_ptr(), next_sequence_nr());
+    acc = std::allocate_shared<AccumulateGrad>(detail::PoolAllocator<AccumulateGrad>(), t.impl_ptr(), next_sequence_nr());
     impl->grad_accumulator = acc;
   }
   return Edge{acc, 0};
@@ -238,7 +247,7 @@ Node& NodeBuilder::record(const OpDef& op, const Inputs& inputs, Get get, Tensor
     const Tensor& t = get(item);
     edges.push_back(t.defined() && t.requires_grad() ? gradient_edge(t) : Edge{});
   }
-  auto node = std::make_shared<Node>(&op, next_sequence_nr());
+  auto node = std::allocate_shared<Node>(detail::PoolAllocator<Node>(), &op, next_sequence_nr());
   node->next_edges_ = std::move(edges);
   node->input_meta_.reserve(inputs.size());
   for (const auto& item : inputs) {

@@ -2,11 +2,13 @@
 // every first touch (DESIGN.md: 1 GB/s instead of 36 GB/s); reusing freed buffers of the same
 // size class avoids that. Cached bytes are bounded (set_cache_limit) and released by empty_cache().
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
 
+#include "pool.h"
 #include "tensor_impl.h"
 
 namespace tg {
@@ -65,17 +67,22 @@ Cache& cache() {
   return *instance;
 }
 
+// Live counts are atomics so the small-buffer path (thread-local pool, no lock) can keep them.
+std::atomic<int64_t> live_storages{0};
+std::atomic<int64_t> live_bytes{0};
+
 }  // namespace
 
 namespace detail {
 
 void* allocate(std::size_t nbytes) {
   std::size_t bytes = size_class(nbytes);
+  live_storages.fetch_add(1, std::memory_order_relaxed);
+  live_bytes.fetch_add(static_cast<int64_t>(bytes), std::memory_order_relaxed);
+  if (bytes <= kPoolMaxBytes) return pool_allocate(bytes);  // small buffers: thread-local, no lock
   Cache& c = cache();
   {
     std::lock_guard<std::mutex> lock(c.mutex);
-    ++c.stats.live_storages;
-    c.stats.live_bytes += static_cast<int64_t>(bytes);
     auto it = c.free_blocks.find(bytes);
     if (it != c.free_blocks.end() && !it->second.empty()) {
       void* block = it->second.back();
@@ -93,8 +100,8 @@ void* allocate(std::size_t nbytes) {
     c.release_all();  // give every cached buffer back and retry once
     block = std::aligned_alloc(kAlignment, bytes);
     if (block == nullptr) {
-      --c.stats.live_storages;
-      c.stats.live_bytes -= static_cast<int64_t>(bytes);
+      live_storages.fetch_sub(1, std::memory_order_relaxed);
+      live_bytes.fetch_sub(static_cast<int64_t>(bytes), std::memory_order_relaxed);
       throw Error("allocator: out of memory allocating " + std::to_string(nbytes) + " bytes");
     }
   }
@@ -104,10 +111,14 @@ void* allocate(std::size_t nbytes) {
 void deallocate(void* ptr, std::size_t nbytes) {
   if (ptr == nullptr) return;
   std::size_t bytes = size_class(nbytes);
+  live_storages.fetch_sub(1, std::memory_order_relaxed);
+  live_bytes.fetch_sub(static_cast<int64_t>(bytes), std::memory_order_relaxed);
+  if (bytes <= kPoolMaxBytes) {
+    pool_deallocate(ptr, bytes);
+    return;
+  }
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
-  --c.stats.live_storages;
-  c.stats.live_bytes -= static_cast<int64_t>(bytes);
   if (static_cast<int64_t>(bytes) > c.stats.cache_limit) {
     std::free(ptr);
     return;
@@ -123,7 +134,10 @@ void deallocate(void* ptr, std::size_t nbytes) {
 MemoryStats memory_stats() {
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
-  return c.stats;
+  MemoryStats out = c.stats;
+  out.live_storages = live_storages.load(std::memory_order_relaxed);
+  out.live_bytes = live_bytes.load(std::memory_order_relaxed);
+  return out;
 }
 
 void empty_cache() {

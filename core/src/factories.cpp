@@ -9,6 +9,7 @@
 #include <random>
 
 #include "dispatch.h"
+#include "pool.h"
 #include "kernels.h"
 #include "tapegrad/ops.h"
 
@@ -189,10 +190,10 @@ Tensor randn_like(const Tensor& t, std::optional<TensorOptions> o) { return rand
 Tensor from_blob(void* data, IntArrayRef sizes, TensorOptions options) {
   check_sizes(sizes, "from_blob");
   if (data == nullptr) throw Error("from_blob: data pointer is null");
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = std::allocate_shared<TensorImpl>(detail::PoolAllocator<TensorImpl>());
   impl->dtype = options.dtype();
   impl->set_sizes_contiguous(sizes);
-  impl->storage = std::make_shared<Storage>(data, static_cast<std::size_t>(impl->numel) * element_size(impl->dtype));
+  impl->storage = std::allocate_shared<Storage>(detail::PoolAllocator<Storage>(), data, static_cast<std::size_t>(impl->numel) * element_size(impl->dtype));
   return finish(Tensor(std::move(impl)), options);
 }
 

@@ -3,6 +3,8 @@
 // StridedLayout. Large tensors are split across TBB threads (parallel.h).
 #include <fmt/format.h>
 
+#include <xsimd/xsimd.hpp>
+
 #include <cmath>
 #include <limits>
 
@@ -164,10 +166,50 @@ void dispatch_unary_op(Unary op, double a, double b, Fn&& run) {
   }
 }
 
+// Transcendental functions on contiguous float/double memory through xsimd: glibc's scalar tanhf
+// alone took a third of a small op's time, and the vector forms are 1-2 ulp accurate.
+template <typename T, typename VecF, typename ScalarF>
+void simd_map(const T* src, T* dst, int64_t n, VecF vec_f, ScalarF scalar_f) {
+  using Batch = xsimd::batch<T>;
+  constexpr int64_t width = static_cast<int64_t>(Batch::size);
+  detail::parallel_for(0, n, detail::kGrainSize, [&](int64_t begin, int64_t end) {
+    int64_t i = begin;
+    for (; i + width <= end; i += width) vec_f(Batch::load_unaligned(src + i)).store_unaligned(dst + i);
+    for (; i < end; ++i) dst[i] = scalar_f(src[i]);
+  });
+}
+
+template <typename T>
+bool try_simd_unary(Unary op, const T* src, T* dst, int64_t n) {
+  using Batch = xsimd::batch<T>;
+  switch (op) {
+    case Unary::Exp: simd_map(src, dst, n, [](Batch v) { return xsimd::exp(v); }, [](T v) { return std::exp(v); }); return true;
+    case Unary::Log: simd_map(src, dst, n, [](Batch v) { return xsimd::log(v); }, [](T v) { return std::log(v); }); return true;
+    case Unary::Log1p: simd_map(src, dst, n, [](Batch v) { return xsimd::log1p(v); }, [](T v) { return std::log1p(v); }); return true;
+    case Unary::Tanh: simd_map(src, dst, n, [](Batch v) { return xsimd::tanh(v); }, [](T v) { return std::tanh(v); }); return true;
+    case Unary::Sin: simd_map(src, dst, n, [](Batch v) { return xsimd::sin(v); }, [](T v) { return std::sin(v); }); return true;
+    case Unary::Cos: simd_map(src, dst, n, [](Batch v) { return xsimd::cos(v); }, [](T v) { return std::cos(v); }); return true;
+    case Unary::Erf: simd_map(src, dst, n, [](Batch v) { return xsimd::erf(v); }, [](T v) { return std::erf(v); }); return true;
+    case Unary::Sigmoid:
+      simd_map(src, dst, n, [](Batch v) { return Batch(T(1)) / (Batch(T(1)) + xsimd::exp(-v)); },
+               [](T v) { return sigmoid_value(v); });
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 Tensor unary(const Tensor& x, Unary op, double a, double b) {
   const TensorImpl& in = *x.unsafe_impl();
+  if (in.contiguous && (in.dtype == kFloat32 || in.dtype == kFloat64)) {
+    Tensor out = detail::make_tensor(in.sizes, in.dtype);
+    bool done = in.dtype == kFloat32
+                    ? try_simd_unary<float>(op, in.data<float>(), out.unsafe_impl()->data<float>(), in.numel)
+                    : try_simd_unary<double>(op, in.data<double>(), out.unsafe_impl()->data<double>(), in.numel);
+    if (done) return out;
+  }
   bool to_bool = is_comparison(op);
   Tensor out = detail::make_tensor(in.sizes, to_bool ? kBool : in.dtype);
   TensorImpl& o = *out.unsafe_impl();

@@ -6,6 +6,7 @@
 
 #include "dispatch.h"
 #include "kernels.h"
+#include "pool.h"
 #include "tensor_impl.h"
 
 namespace tg {
@@ -24,7 +25,7 @@ int64_t normalize_dim(int64_t dim, int64_t ndim, const char* op) {
 }
 
 Tensor make_tensor(IntArrayRef sizes, ScalarType dtype) {
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = std::allocate_shared<TensorImpl>(detail::PoolAllocator<TensorImpl>());
   impl->dtype = dtype;
   int64_t numel = 1;
   for (int64_t s : sizes) {
@@ -32,13 +33,13 @@ Tensor make_tensor(IntArrayRef sizes, ScalarType dtype) {
     numel *= s;
   }
   impl->set_sizes_contiguous(sizes);
-  impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(numel) * element_size(dtype));
+  impl->storage = std::allocate_shared<Storage>(detail::PoolAllocator<Storage>(), static_cast<std::size_t>(numel) * element_size(dtype));
   return Tensor(std::move(impl));
 }
 
 Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
   const TensorImpl& b = *base.unsafe_impl();
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = std::allocate_shared<TensorImpl>(detail::PoolAllocator<TensorImpl>());
   impl->storage = b.storage;
   impl->dtype = b.dtype;
   impl->sizes = sizes;

@@ -118,6 +118,11 @@ class Node : public std::enable_shared_from_this<Node> {
   std::vector<double> scalar_args_;
 
  private:
+  friend class BackwardEngine;
+  // The gradient accumulated for this node's output by the engine currently running it (kept on
+  // the node rather than in a hash map: one fewer allocation and lookup per node and step).
+  Tensor engine_grad_;
+  const void* engine_owner_ = nullptr;
   const OpDef* op_;
   uint64_t sequence_nr_;
   bool released_ = false;
