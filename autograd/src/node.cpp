@@ -97,6 +97,7 @@ Node::~Node() {
 }
 
 std::string Node::backward_name() const {
+  if (is_accumulate_grad()) return "AccumulateGrad";
   std::string out;
   bool upper = true;
   for (const char* c = name(); *c; ++c) {
