@@ -242,7 +242,7 @@ Node& NodeBuilder::record(const OpDef& op, const Inputs& inputs, Get get, Tensor
                   std::initializer_list<Tensor> saved, RecordArgs& args) {
   // Edges first: a leaf's AccumulateGrad created here must get an older sequence number than this
   // node, or the engine's newest-first order would run it before this node delivers to it.
-  std::vector<Edge> edges;
+  PoolVector<Edge> edges;
   edges.reserve(inputs.size());
   for (const auto& item : inputs) {
     const Tensor& t = get(item);

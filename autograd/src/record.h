@@ -20,7 +20,7 @@ Edge gradient_edge(const Tensor& t);
 
 struct RecordArgs {
   DimVector ints;
-  std::vector<double> scalars;
+  PoolVector<double> scalars;
 };
 
 // Makes `output` a non-leaf produced by a new node of `op`; returns the node.

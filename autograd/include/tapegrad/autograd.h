@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tapegrad/ops.h"
+#include "tapegrad/pool_allocator.h"
 #include "tapegrad/tensor.h"
 
 namespace tg::autograd {
@@ -85,15 +86,15 @@ class Node : public std::enable_shared_from_this<Node> {
   std::string backward_name() const;               // "MulBackward0", as PyTorch prints grad_fn
   const OpDef& op() const { return *op_; }
   uint64_t sequence_nr() const { return sequence_nr_; }
-  const std::vector<Edge>& next_edges() const { return next_edges_; }
-  const std::vector<TensorMeta>& input_meta() const { return input_meta_; }
+  const PoolVector<Edge>& next_edges() const { return next_edges_; }
+  const PoolVector<TensorMeta>& input_meta() const { return input_meta_; }
   const TensorMeta& output_meta() const { return output_meta_; }
   // The saved tensors as plain data (no grad_fn); empty slots after release.
   std::vector<Tensor> saved_tensors() const;
   std::size_t num_saved() const { return saved_.size(); }
   bool saved_released() const { return released_; }
   const DimVector& int_args() const { return int_args_; }
-  const std::vector<double>& scalar_args() const { return scalar_args_; }
+  const PoolVector<double>& scalar_args() const { return scalar_args_; }
   virtual bool is_accumulate_grad() const { return false; }
 
   // ---- for the engine ----
@@ -110,12 +111,12 @@ class Node : public std::enable_shared_from_this<Node> {
   // Filled once, when the op records the node (autograd/src/node.cpp); read-only afterwards.
   friend struct NodeBuilder;
   friend class VjpContext;
-  std::vector<Edge> next_edges_;
-  std::vector<TensorMeta> input_meta_;
+  PoolVector<Edge> next_edges_;
+  PoolVector<TensorMeta> input_meta_;
   TensorMeta output_meta_;
-  std::vector<SavedTensor> saved_;
+  PoolVector<SavedTensor> saved_;
   DimVector int_args_;
-  std::vector<double> scalar_args_;
+  PoolVector<double> scalar_args_;
 
  private:
   friend class BackwardEngine;
