@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "../../core/src/kernels.h"
 #include "record.h"
 
 namespace tg::autograd {
@@ -35,7 +36,16 @@ struct BackwardEngine::State {
 
   void deliver(const std::shared_ptr<Node>& node, Tensor grad) {
     if (node->engine_owner_ == this) {
-      node->engine_grad_ = node->engine_grad_ + grad;
+      Tensor& pending = node->engine_grad_;
+      const TensorImpl* p = pending.unsafe_impl();
+      // Sum in place when the engine alone owns the buffer (a parameter used by 1000 ops would
+      // otherwise get 1000 fresh buffers); with create_graph the sum must be recorded.
+      if (!create_graph && pending.impl_ptr().use_count() == 1 && p->storage.use_count() == 1 &&
+          p->contiguous && pending.sizes().equals(grad.sizes()) && pending.dtype() == grad.dtype()) {
+        kernels::binary_inplace(pending, grad, kernels::Binary::Add);
+      } else {
+        pending = pending + grad;
+      }
       return;
     }
     if (node->engine_owner_ != nullptr)
