@@ -9,3 +9,8 @@
 #include "tapegrad/format.h"
 #include "tapegrad/ops.h"
 #include "tapegrad/tensor.h"
+#include "tapegrad/ordered_dict.h"
+#include "tapegrad/safetensors.h"
+#include "tapegrad/nn.h"
+#include "tapegrad/optim.h"
+#include "tapegrad/data.h"

@@ -1,0 +1,2 @@
+// tapegrad data: see the component headers included here.
+#pragma once

@@ -1,0 +1,2 @@
+// tapegrad nn: see the component headers included here.
+#pragma once

@@ -1,0 +1,2 @@
+// tapegrad optim: see the component headers included here.
+#pragma once
