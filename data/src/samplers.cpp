@@ -53,20 +53,21 @@ std::vector<int64_t> global_permutation(int64_t n) {
 RandomSampler::RandomSampler(int64_t size, Dtype index_dtype) {
   if (index_dtype != kInt64)
     throw Error(fmt::format("RandomSampler: index_dtype must be Int64, got {}", dtype_name(index_dtype)));
-  draw(size);
+  draw(size, 0);
 }
 
-RandomSampler::RandomSampler(int64_t size, uint64_t seed) : seed_(seed) { draw(size); }
+// With a seed, the constructor's permutation is epoch 0's and the k-th reset() draws epoch k - 1,
+// so the first epoch of a loader (whose begin() resets) is epoch 0 either way.
+RandomSampler::RandomSampler(int64_t size, uint64_t seed) : seed_(seed) { draw(size, 0); }
 
-void RandomSampler::draw(int64_t size) {
+void RandomSampler::draw(int64_t size, uint64_t epoch) {
   if (size < 0) throw Error(fmt::format("RandomSampler: size must be non-negative, got {}", size));
-  indices_ = seed_ ? seeded_permutation(size, *seed_, draws_) : global_permutation(size);
-  ++draws_;
+  indices_ = seed_ ? seeded_permutation(size, *seed_, epoch) : global_permutation(size);
   index_ = 0;
 }
 
 void RandomSampler::reset(std::optional<std::size_t> new_size) {
-  draw(new_size ? static_cast<int64_t>(*new_size) : static_cast<int64_t>(indices_.size()));
+  draw(new_size ? static_cast<int64_t>(*new_size) : static_cast<int64_t>(indices_.size()), resets_++);
 }
 
 std::optional<std::vector<std::size_t>> RandomSampler::next(std::size_t batch_size) {

@@ -2,8 +2,9 @@
 // RandomSampler(size) draws a fresh permutation from tapegrad's global generator at construction
 // and at every reset() (every DataLoader begin()), so tg::manual_seed(s) before building the
 // loader makes the whole run reproducible, as torch::manual_seed does for libtorch.
-// RandomSampler(size, seed) uses its own generator instead: the permutation of the k-th reset is a
-// function of (seed, k) alone, whatever else draws random numbers.
+// RandomSampler(size, seed) uses its own generator instead: epoch e (the permutation after the
+// (e+1)-th reset, i.e. the e-th begin() of a loader) is seeded_permutation(size, seed, e), whatever
+// else draws random numbers.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -39,11 +40,11 @@ class RandomSampler : public Sampler<> {
   std::optional<uint64_t> seed() const noexcept { return seed_; }
 
  private:
-  void draw(int64_t size);
+  void draw(int64_t size, uint64_t epoch);
   std::vector<int64_t> indices_;
   std::size_t index_ = 0;
   std::optional<uint64_t> seed_;
-  uint64_t draws_ = 0;  // permutations drawn so far (the epoch number mixed into the seed)
+  uint64_t resets_ = 0;  // the epoch number of the next reset, mixed into the seed
 };
 
 class SequentialSampler : public Sampler<> {
