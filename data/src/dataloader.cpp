@@ -3,6 +3,8 @@
 // sequential, seeded_permutation(n, seed, epoch), or a permutation from the global generator.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "tapegrad/data/dataloader.h"
 #include "tapegrad/ops.h"
 
@@ -14,8 +16,8 @@ void check_options(const DataLoaderOptions& options, const char* where) {
   if (options.batch_size() == 0) throw Error(fmt::format("{}: batch_size must be positive, got 0", where));
   if (options.max_jobs() && *options.max_jobs() == 0)
     throw Error(fmt::format("{}: max_jobs must be positive, got 0", where));
-  if (options.timeout() && options.timeout()->count() <= 0)
-    throw Error(fmt::format("{}: timeout must be positive, got {} ms", where, options.timeout()->count()));
+  if (options.timeout_ms() && *options.timeout_ms() <= 0)
+    throw Error(fmt::format("{}: timeout must be at least 1 ms, got {} ms", where, *options.timeout_ms()));
 }
 
 void throw_stale_iterator() {
@@ -94,7 +96,7 @@ struct DataLoader::Impl {
             const std::size_t k = next_batch++;
             return [this, k](std::size_t) -> std::shared_ptr<void> { return std::make_shared<Example<>>(build(k)); };
           },
-          std::max<std::size_t>(options.workers(), 1), options.prefetch(), true, options.timeout());
+          std::max<std::size_t>(options.workers(), 1), options.prefetch(), true, options.timeout_ms());
     }
   }
 

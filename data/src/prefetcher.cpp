@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <algorithm>
 #include <condition_variable>
 #include <exception>
 #include <map>
@@ -96,13 +98,13 @@ struct Prefetcher::State {
 };
 
 Prefetcher::Prefetcher(JobSource source, std::size_t workers, std::size_t depth, bool ordered,
-                       std::optional<std::chrono::milliseconds> timeout)
+                       std::optional<int64_t> timeout_ms)
     : state_(std::make_unique<State>()) {
   if (workers == 0) throw Error("DataLoader: the prefetcher needs at least one worker thread");
   state_->source = std::move(source);
   state_->depth = std::max<std::size_t>(depth, 1);
   state_->ordered = ordered;
-  state_->timeout = timeout;
+  if (timeout_ms) state_->timeout = std::chrono::milliseconds(*timeout_ms);
   try {
     for (std::size_t w = 0; w < workers; ++w) state_->threads.emplace_back([state = state_.get(), w] { state->work(w); });
   } catch (...) {

@@ -13,8 +13,6 @@
 //       tg::data::DataLoaderOptions().batch_size(128).shuffle(true).seed(0).prefetch(2));
 //   for (auto& batch : loader) { ... }   // each begin() is a new epoch, reshuffled
 #pragma once
-#include <algorithm>
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -57,8 +55,6 @@ class DataLoaderOptions {
   TG_DATA_OPTION(std::size_t, workers, 0)
   // make_data_loader: batches in flight at most (default 2 * workers).
   TG_DATA_OPTION(std::optional<std::size_t>, max_jobs, std::nullopt)
-  // Give up (tg::Error) when a background batch takes longer than this.
-  TG_DATA_OPTION(std::optional<std::chrono::milliseconds>, timeout, std::nullopt)
   // With several workers: hand out batches in sampler order (true) or as they finish.
   TG_DATA_OPTION(bool, enforce_ordering, true)
   // Omit a last batch smaller than batch_size.
@@ -71,6 +67,21 @@ class DataLoaderOptions {
   // DataLoader: batches built ahead by the background thread; 0 = build on the calling thread.
   TG_DATA_OPTION(std::size_t, prefetch, 2)
 #undef TG_DATA_OPTION
+
+ public:
+  // Give up (tg::Error) when a background batch takes longer than this: timeout(std::chrono::
+  // milliseconds(500)) as libtorch, or any std::chrono::duration. Held as whole milliseconds so
+  // that this header needs no <chrono> (which would cost every program a noticeable compile time).
+  template <typename Duration>
+  DataLoaderOptions& timeout(const Duration& duration) {
+    using Period = typename Duration::period;
+    timeout_ms_ = static_cast<int64_t>(duration.count() * 1000 * Period::num / Period::den);
+    return *this;
+  }
+  std::optional<int64_t> timeout_ms() const noexcept { return timeout_ms_; }
+
+ private:
+  std::optional<int64_t> timeout_ms_;
 };
 
 namespace detail {
@@ -142,7 +153,7 @@ class StatelessDataLoader {
   StatelessDataLoader(Dataset dataset, Sampler sampler, DataLoaderOptions options)
       : options_(std::move(options)), sampler_(std::move(sampler)) {
     detail::check_options(options_, "make_data_loader");
-    const std::size_t copies = std::max<std::size_t>(options_.workers(), 1);
+    const std::size_t copies = options_.workers() > 0 ? options_.workers() : 1;
     if constexpr (std::is_copy_constructible_v<Dataset>) {
       datasets_.reserve(copies);
       for (std::size_t w = 1; w < copies; ++w) datasets_.push_back(dataset);
@@ -170,7 +181,7 @@ class StatelessDataLoader {
             };
           },
           options_.workers(), options_.max_jobs().value_or(2 * options_.workers()),
-          options_.enforce_ordering(), options_.timeout());
+          options_.enforce_ordering(), options_.timeout_ms());
     }
     return Iterator<BatchType>([this, epoch]() { return next(epoch); });
   }

@@ -5,8 +5,8 @@
 // batch's turn and rethrown there. Destruction stops the workers (each finishes the batch it is
 // building) and joins them. Batches are type-erased so that <thread> stays out of public headers.
 #pragma once
-#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -22,13 +22,13 @@ class Prefetcher {
   using JobSource = std::function<Job()>;
 
   Prefetcher(JobSource source, std::size_t workers, std::size_t depth, bool ordered = true,
-             std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+             std::optional<int64_t> timeout_ms = std::nullopt);
   ~Prefetcher();
   Prefetcher(const Prefetcher&) = delete;
   Prefetcher& operator=(const Prefetcher&) = delete;
 
   // Blocks until the next batch is ready; nullptr once the epoch is over. Rethrows the exception a
-  // job (or the source) threw; throws tg::Error when `timeout` passes without a batch.
+  // job (or the source) threw; throws tg::Error when `timeout_ms` passes without a batch.
   std::shared_ptr<void> next();
 
   std::size_t ready() const;     // finished batches waiting for the consumer
