@@ -248,7 +248,8 @@ make_data_loader(Dataset dataset, DataLoaderOptions options = DataLoaderOptions(
 // `workers` threads) builds up to n batches ahead of the loop; breaking out of the loop, calling
 // begin() again or destroying the loader stops it cleanly, and an exception thrown while building
 // a batch is rethrown by the loop at that batch. An optional transform runs on each assembled batch
-// on the worker (e.g. normalisation or augmentation).
+// on the worker (e.g. normalisation or augmentation); with workers(n) > 1 it runs on n threads at
+// once, so it must be safe to call concurrently.
 class DataLoader {
  public:
   using BatchTransform = std::function<Example<>(Example<>)>;
