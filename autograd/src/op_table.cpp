@@ -227,7 +227,7 @@ std::vector<OpInfo> build_table() {
   // ---- neural-network ops (tapegrad/ops.h): im2col/col2im own vjps, the rest are composites
   t.push_back(primitive("im2col", un([](const Tensor& x) { return im2col(x, {2, 3}, {1, 2}, {1, 0}, {2, 1}); }),
                         [] { return std::vector<OpSample>{sample({make({1, 2, 5, 6}, Domain::Any, 110)}, "[1, 2, 5, 6] k(2,3) d(1,2) p(1,0) s(2,1)"),
-                                                          sample({make({2, 1, 4, 4}, Domain::Any, 111)}, "[2, 1, 4, 4] k2 s2 (via the same geometry)")}; }));
+                                                          sample({make({2, 1, 4, 6}, Domain::Any, 111)}, "[2, 1, 4, 6], batch of 2")}; }));
   t.push_back(primitive("col2im", un([](const Tensor& x) { return col2im(x, {5, 6}, {2, 3}, {1, 2}, {1, 0}, {2, 1}); }),
                         [] { return std::vector<OpSample>{sample({make({1, 12, 6}, Domain::Any, 112)}, "[1, 12, 6] -> [1, 2, 5, 6]")}; }));
   t.push_back(composite("conv2d", [](const Inputs& in) { return conv2d(in[0], in[1], in[2], 2, 1); },
@@ -259,9 +259,10 @@ std::vector<OpInfo> build_table() {
   t.push_back(composite("bilinear", [](const Inputs& in) { return bilinear(in[0], in[1], in[2], in[3]); },
                         [] { return std::vector<OpSample>{sample({make({3, 2}, Domain::Any, 136), make({3, 4}, Domain::Any, 137),
                                                                   make({5, 2, 4}, Domain::Any, 138), make({5}, Domain::Any, 139)}, "[3, 2] [3, 4] W [5, 2, 4]")}; }));
-  t.push_back(composite("embedding", [](const Inputs& in) { return embedding(in[0], in[1], 1); },
+  // (padding_idx deliberately stops the gradient of its row, so the table checks the plain lookup)
+  t.push_back(composite("embedding", [](const Inputs& in) { return embedding(in[0], in[1]); },
                         [] { return std::vector<OpSample>{sample({make({5, 3}, Domain::Any, 140), index_tensor({0, 1, 4, 4, 2, 1}, {2, 3})},
-                                                                 "[5, 3] table, [2, 3] indices with repeats, padding_idx 1")}; }));
+                                                                 "[5, 3] table, [2, 3] indices with repeats")}; }));
   t.push_back(composite("dropout", un([](const Tensor& x) {
                           manual_seed(7);  // the same mask on every call
                           return dropout(x, 0.4, true);
