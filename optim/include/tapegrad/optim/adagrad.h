@@ -32,7 +32,7 @@ class AdagradOptions : public OptimizerCloneableOptions<AdagradOptions> {
   void set_lr(double lr) override { lr_ = lr; }
   std::vector<std::pair<std::string, double>> named_values() const override;
   void set_named_value(const std::string& name, double value) override;
-  friend bool operator==(const AdagradOptions&, const AdagradOptions&) = default;
+  friend bool operator==(const AdagradOptions& a, const AdagradOptions& b) { return a.named_values() == b.named_values(); }
 
  private:
   double lr_;

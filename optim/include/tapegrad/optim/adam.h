@@ -31,7 +31,7 @@ class AdamOptions : public OptimizerCloneableOptions<AdamOptions> {
   void set_lr(double lr) override { lr_ = lr; }
   std::vector<std::pair<std::string, double>> named_values() const override;
   void set_named_value(const std::string& name, double value) override;
-  friend bool operator==(const AdamOptions&, const AdamOptions&) = default;
+  friend bool operator==(const AdamOptions& a, const AdamOptions& b) { return a.named_values() == b.named_values(); }
 
  private:
   double lr_;

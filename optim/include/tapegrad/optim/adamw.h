@@ -30,7 +30,7 @@ class AdamWOptions : public OptimizerCloneableOptions<AdamWOptions> {
   void set_lr(double lr) override { lr_ = lr; }
   std::vector<std::pair<std::string, double>> named_values() const override;
   void set_named_value(const std::string& name, double value) override;
-  friend bool operator==(const AdamWOptions&, const AdamWOptions&) = default;
+  friend bool operator==(const AdamWOptions& a, const AdamWOptions& b) { return a.named_values() == b.named_values(); }
 
  private:
   double lr_;

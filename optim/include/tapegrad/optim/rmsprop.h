@@ -34,7 +34,7 @@ class RMSpropOptions : public OptimizerCloneableOptions<RMSpropOptions> {
   void set_lr(double lr) override { lr_ = lr; }
   std::vector<std::pair<std::string, double>> named_values() const override;
   void set_named_value(const std::string& name, double value) override;
-  friend bool operator==(const RMSpropOptions&, const RMSpropOptions&) = default;
+  friend bool operator==(const RMSpropOptions& a, const RMSpropOptions& b) { return a.named_values() == b.named_values(); }
 
  private:
   double lr_;
