@@ -90,8 +90,11 @@ std::vector<double> CosineAnnealingLR::get_lrs() {
   if ((last_epoch_ - 1 - T_max_) % (2 * T_max_) == 0) {
     // At the bottom of the cosine the recursive form below would divide by zero; PyTorch steps
     // up by the closed form's increment instead.
-    for (std::size_t g = 0; g < lrs.size(); ++g)
-      lrs[g] = lrs[g] + (base_lrs_[g] - eta_min_) * (1 - std::cos(pi / T_max)) / 2;
+    for (std::size_t g = 0; g < lrs.size(); ++g) {
+      // A group added after the scheduler was made has no base lr: its current lr stands in.
+      const double base_lr = g < base_lrs_.size() ? base_lrs_[g] : lrs[g];
+      lrs[g] = lrs[g] + (base_lr - eta_min_) * (1 - std::cos(pi / T_max)) / 2;
+    }
     return lrs;
   }
   for (double& lr : lrs)

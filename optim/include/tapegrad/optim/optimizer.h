@@ -116,7 +116,8 @@ class Optimizer {
   // set_to_none (the default, as libtorch 2.x): grads become undefined; else they are zeroed.
   void zero_grad(bool set_to_none = true);
 
-  // Every parameter, group by group (libtorch returns only the first group's; see README).
+  // Every parameter, group by group, by value (libtorch 1.13 returns a reference to the first
+  // group's list, which silently leaves out the other groups).
   std::vector<Tensor> parameters() const;
   std::size_t size() const;  // number of parameters over all groups
   OptimizerOptions& defaults() { return *defaults_; }
