@@ -3,6 +3,8 @@
 //   fashion_mnist_cnn [--epochs 8] [--data DIR] [--min-accuracy 0.91]
 #include <tapegrad/tapegrad.h>
 
+#include <iostream>
+
 #include "common/fashion.h"
 
 struct CnnImpl : tg::nn::Module {

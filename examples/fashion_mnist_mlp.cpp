@@ -3,6 +3,8 @@
 //   fashion_mnist_mlp [--epochs 10] [--data /usr/share/datasets/fashion-mnist] [--min-accuracy 0.88]
 #include <tapegrad/tapegrad.h>
 
+#include <iostream>
+
 #include "common/fashion.h"
 
 struct MlpImpl : tg::nn::Module {
