@@ -1,5 +1,5 @@
 // The C++ half of the ctest serialize.python_reads_tapegrad: tests/fixtures/read_safetensors.py
-// runs these two tests with a path in the environment (they skip when run without it).
+// runs these two tests (a separate program, tg_interop_tests) with a path in the environment.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -12,13 +12,13 @@ using tg_test::identical;
 
 TEST(PythonInterop, WritesFileForPython) {
   const char* path = std::getenv("TG_INTEROP_OUT");
-  if (!path) GTEST_SKIP() << "run by the ctest serialize.python_reads_tapegrad";
+  ASSERT_NE(path, nullptr) << "run by the ctest serialize.python_reads_tapegrad, which sets the path";
   tg::safetensors::save(path, tg_test::interop_tensors(), tg_test::interop_metadata());
 }
 
 TEST(PythonInterop, ReadsFileWrittenByPython) {
   const char* path = std::getenv("TG_INTEROP_IN");
-  if (!path) GTEST_SKIP() << "run by the ctest serialize.python_reads_tapegrad";
+  ASSERT_NE(path, nullptr) << "run by the ctest serialize.python_reads_tapegrad, which sets the path";
   tg::safetensors::File file = tg::safetensors::load(path);
   const auto expected = tg_test::interop_tensors();
   EXPECT_EQ(file.tensors.keys(), expected.keys());  // the data order, which python kept
