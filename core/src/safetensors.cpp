@@ -29,6 +29,9 @@ namespace {
 // The reference implementation refuses headers above 100 MB; so do we (a header that size would
 // already describe millions of tensors).
 constexpr uint64_t kMaxHeaderBytes = 100'000'000;
+// A valid header nests 3 deep ({"name": {"shape": [2]}}); the limit leaves room for unknown fields
+// while keeping a hostile "[[[[..." from building millions of nested values.
+constexpr int kMaxHeaderDepth = 16;
 
 // The file's dtypes. F16/BF16 load as kFloat32 and the narrower integers as kInt64 (exact
 // conversions), so checkpoints written by PyTorch in half precision or with int32 buffers load.
@@ -188,7 +191,9 @@ class Loader {
     // of one name are a known way to make readers disagree), so the parser callback finds them.
     std::vector<std::set<std::string>> open_objects;
     std::string current_tensor, duplicate, duplicate_in;
+    struct TooDeep {};
     auto callback = [&](int depth, json::parse_event_t event, json& parsed) {
+      if (depth > kMaxHeaderDepth) throw TooDeep{};
       if (event == json::parse_event_t::object_start) {
         open_objects.emplace_back();
       } else if (event == json::parse_event_t::object_end) {
@@ -208,6 +213,8 @@ class Loader {
       root = json::parse(header, callback);
     } catch (const json::exception& e) {
       fail(fmt::format("invalid JSON header: {}", e.what()));
+    } catch (const TooDeep&) {
+      fail(fmt::format("header JSON nests deeper than {} levels", kMaxHeaderDepth));
     }
     if (!duplicate.empty()) {
       if (duplicate_in.empty()) fail(fmt::format("duplicate tensor name '{}' in the header", duplicate));
@@ -467,9 +474,13 @@ void save(const std::string& path, const OrderedDict<std::string, Tensor>& tenso
 
   // Write everything to a temporary file beside the target, flush it to disk, then rename over
   // the target: a reader (or a crash) sees either the old file or the complete new one.
-  const std::string temp = temp_path_for(path);
+  std::string temp;
   Fd out;
-  out.fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  for (int attempt = 0; attempt < 100 && out.fd < 0; ++attempt) {
+    temp = temp_path_for(path);  // O_EXCL: a stale file of that name (a crashed writer's) is skipped
+    out.fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (out.fd < 0 && errno != EEXIST) break;
+  }
   if (out.fd < 0) save_fail(path, fmt::format("cannot create temporary file '{}': {}", temp, errno_text()));
   try {
     write_all(out.fd, reinterpret_cast<const char*>(length_bytes), 8, path, temp);

@@ -83,6 +83,19 @@ TEST_F(CorruptFile, InvalidJson) {
   EXPECT_THAT(load_error("{} trailing", ""), AllOf(HasSubstr(path_), HasSubstr("invalid JSON")));
 }
 
+TEST_F(CorruptFile, DeeplyNestedJson) {
+  const std::string deep = R"({"w": {"dtype": "F32", "extra": )" + std::string(100000, '[') +
+                           std::string(100000, ']') + "}}";
+  EXPECT_THAT(load_error(deep, ""), AllOf(HasSubstr(path_), HasSubstr("nests deeper than 16")));
+}
+
+TEST_F(CorruptFile, UnknownFieldsInAnEntryAreIgnored) {
+  tg_test::write_bytes(path_, safetensors_bytes(
+      R"({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8], "extra": {"a": [1, {"b": null}]}}})",
+      kTwoFloats));
+  EXPECT_EQ(st::load(path_).tensors["w"].numel(), 2);
+}
+
 TEST_F(CorruptFile, HeaderPaddedWithNulInsteadOfSpaces) {
   EXPECT_THAT(load_error(std::string("{}\0\0", 4), ""), AllOf(HasSubstr(path_), HasSubstr("NUL byte at offset 2")));
   // Whatever follows a NUL must not be ignored either.
