@@ -35,12 +35,13 @@ double evaluate(Model& model, const tg::Tensor& images, const tg::Tensor& labels
 }
 
 template <typename Model>
-int train_fashion_mnist(Model model, const std::string& program, int argc, char** argv, int default_epochs) {
+int train_fashion_mnist(Model model, const std::string& program, int argc, char** argv, int default_epochs,
+                        double default_lr_decay = 1.0) {
   Args args(argc, argv,
             {{"epochs", std::to_string(default_epochs)}, {"data", "/usr/share/datasets/fashion-mnist"},
-             {"batch-size", "128"}, {"lr", "1e-3"}, {"limit", "0"}, {"seed", "0"}, {"min-accuracy", "0"},
+             {"batch-size", "128"}, {"lr", "1e-3"}, {"lr-decay", std::to_string(default_lr_decay)}, {"limit", "0"}, {"seed", "0"}, {"min-accuracy", "0"},
              {"out", program}},
-            "usage: " + program + " [--epochs N] [--data DIR] [--batch-size B] [--lr LR] [--limit N (first N training "
+            "usage: " + program + " [--epochs N] [--data DIR] [--batch-size B] [--lr LR] [--lr-decay G (ExponentialLR: lr *= G after each epoch)] [--limit N (first N training "
             "images)] [--seed S] [--min-accuracy A (exit 1 below it)] [--out PREFIX (PREFIX.safetensors, "
             "PREFIX_curves.svg)]");
   const int epochs = static_cast<int>(args.integer("epochs"));
@@ -58,9 +59,9 @@ int train_fashion_mnist(Model model, const std::string& program, int argc, char*
   std::printf("%s: %lld training and %lld test images from %s\n", program.c_str(),
               static_cast<long long>(train_x.size(0)), static_cast<long long>(test_set.images().size(0)),
               args.str("data").c_str());
-  std::printf("%lld parameters, Adam lr %g, batch %lld, %d epochs\n",
+  std::printf("%lld parameters, Adam lr %g (x%g per epoch), batch %lld, %d epochs\n",
               static_cast<long long>(tg::nn::utils::parameters_to_vector(model->parameters()).numel()),
-              args.number("lr"), args.integer("batch-size"), epochs);
+              args.number("lr"), args.number("lr-decay"), args.integer("batch-size"), epochs);
 
   tg::data::DataLoader loader(train_x, train_y,
                               tg::data::DataLoaderOptions()
@@ -69,6 +70,7 @@ int train_fashion_mnist(Model model, const std::string& program, int argc, char*
                                   .seed(seed)
                                   .prefetch(2));
   tg::optim::Adam optimizer(model->parameters(), tg::optim::AdamOptions(args.number("lr")));
+  tg::optim::ExponentialLR scheduler(optimizer, args.number("lr-decay"));
 
   std::vector<double> losses, train_accs, test_accs;
   double test_acc = 0;
@@ -97,6 +99,7 @@ int train_fashion_mnist(Model model, const std::string& program, int argc, char*
     std::printf("epoch %2d/%d  loss %.4f  train acc %.4f  test acc %.4f  %.1f s\n", epoch, epochs, losses.back(),
                 train_accs.back(), test_acc, bar.seconds());
     std::fflush(stdout);
+    scheduler.step();
   }
   std::printf("test accuracy: %.4f\n", test_acc);
 
