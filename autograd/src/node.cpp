@@ -355,6 +355,26 @@ Tensor& Tensor::detach_() const {
   return const_cast<Tensor&>(*this);
 }
 
+void Tensor::set_data(const Tensor& new_data) const {
+  TensorImpl& impl = impl_of(*this, "set_data");
+  if (!new_data.defined()) throw Error("set_data: new data is an undefined tensor");
+  if (impl.requires_grad && !tg::is_floating_point(new_data.dtype()))
+    throw Error(fmt::format("set_data: a tensor that requires grad needs floating-point data, got {}",
+                            dtype_name(new_data.dtype())));
+  const TensorImpl& src = *new_data.unsafe_impl();
+  const bool dtype_changed = impl.dtype != src.dtype;
+  const bool sizes_changed = !(IntArrayRef(impl.sizes.data(), impl.sizes.size()) == IntArrayRef(src.sizes.data(), src.sizes.size()));
+  impl.storage = src.storage;
+  impl.sizes = src.sizes;
+  impl.strides = src.strides;
+  impl.offset = src.offset;
+  impl.numel = src.numel;
+  impl.dtype = src.dtype;
+  impl.contiguous = src.contiguous;
+  if (sizes_changed) impl.grad = Tensor();
+  else if (dtype_changed && impl.grad.defined()) impl.grad = impl.grad.detach().to(impl.dtype);
+}
+
 std::string grad_fn_name(const Tensor& t) {
   if (!t.defined() || !t.grad_fn()) return "";
   return t.grad_fn()->backward_name();

@@ -12,6 +12,7 @@ const std::vector<const OpDef*>& registered_ops() {
     tg::ops::add_shape_ops(out);
     tg::ops::add_linalg_ops(out);
     tg::ops::add_conversion_ops(out);
+    tg::ops::add_nn_ops(out);
     return out;
   }();
   return ops;

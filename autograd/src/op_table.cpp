@@ -3,58 +3,11 @@
 // gradgradcheck over every sample of every entry, and fails if a registered op has no entry.
 #include <cmath>
 
-#include "tapegrad/autograd.h"
+#include "op_table_helpers.h"
 
 namespace tg::autograd {
+using namespace table;
 namespace {
-
-using Inputs = std::vector<Tensor>;
-
-// A small deterministic generator, independent of tg::manual_seed, so that every sample is the
-// same whichever tests run before it.
-struct SampleRng {
-  uint64_t state;
-  double uniform() {
-    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return static_cast<double>(state >> 11) * 0x1.0p-53;
-  }
-};
-
-enum class Domain { Any, Positive, AwayFromZero, Unit, Distinct };
-
-Tensor make(IntArrayRef sizes, Domain domain, uint64_t seed, bool requires_grad = true) {
-  SampleRng rng{seed * 2654435761ULL + 12345};
-  Tensor t = empty(sizes, kFloat64);
-  double* p = t.data_ptr<double>();
-  int64_t n = t.numel();
-  for (int64_t i = 0; i < n; ++i) {
-    double u = rng.uniform();
-    switch (domain) {
-      case Domain::Any: p[i] = 4 * u - 2; break;                       // [-2, 2)
-      case Domain::Positive: p[i] = 0.5 + 1.5 * u; break;              // [0.5, 2)
-      case Domain::Unit: p[i] = 1.6 * u - 0.8; break;                  // (-0.8, 0.8)
-      case Domain::AwayFromZero: p[i] = (rng.uniform() < 0.5 ? -1 : 1) * (0.25 + 1.5 * u); break;
-      case Domain::Distinct:  // well-separated values: no ties within 0.05
-        p[i] = static_cast<double>((i * 7919) % (n + 3)) * 0.1 + 0.05 * u - 1;
-        break;
-    }
-  }
-  if (requires_grad) t.requires_grad_(true);
-  return t;
-}
-
-Tensor index_tensor(std::vector<int64_t> values, IntArrayRef sizes) {
-  return tensor(values, kInt64).reshape(sizes);
-}
-
-OpSample sample(Inputs inputs, std::string description) { return OpSample{std::move(inputs), std::move(description)}; }
-
-OpInfo primitive(std::string name, TensorFn fn, std::function<std::vector<OpSample>()> samples) {
-  return OpInfo{std::move(name), true, std::move(fn), std::move(samples)};
-}
-OpInfo composite(std::string name, TensorFn fn, std::function<std::vector<OpSample>()> samples) {
-  return OpInfo{std::move(name), false, std::move(fn), std::move(samples)};
-}
 
 // Samples for a binary op: same shape, broadcasting both ways, a 0-d operand, a size-1 dim.
 std::function<std::vector<OpSample>()> binary_samples(Domain da, Domain db) {
@@ -77,6 +30,13 @@ std::function<std::vector<OpSample>()> unary_samples(Domain d) {
     };
   };
 }
+
+}  // namespace
+
+// Losses and activations of tg::nn::functional (nn/src/op_table_nn.cpp).
+void add_nn_table_entries(std::vector<OpInfo>& t);
+
+namespace {
 
 std::vector<OpInfo> build_table() {
   std::vector<OpInfo> t;
@@ -263,6 +223,64 @@ std::vector<OpInfo> build_table() {
                                                                   make({4, 2}, Domain::Any, 99)}, "[2] + [3, 4] @ [4, 2]")}; }));
   t.push_back(composite("outer", bin([](const Tensor& a, const Tensor& b) { return outer(a, b); }),
                         [] { return std::vector<OpSample>{sample({make({3}, Domain::Any, 100), make({2}, Domain::Any, 101)}, "[3] x [2]")}; }));
+
+  // ---- neural-network ops (tapegrad/ops.h): im2col/col2im own vjps, the rest are composites
+  t.push_back(primitive("im2col", un([](const Tensor& x) { return im2col(x, {2, 3}, {1, 2}, {1, 0}, {2, 1}); }),
+                        [] { return std::vector<OpSample>{sample({make({1, 2, 5, 6}, Domain::Any, 110)}, "[1, 2, 5, 6] k(2,3) d(1,2) p(1,0) s(2,1)"),
+                                                          sample({make({2, 1, 4, 6}, Domain::Any, 111)}, "[2, 1, 4, 6], batch of 2")}; }));
+  t.push_back(primitive("col2im", un([](const Tensor& x) { return col2im(x, {5, 6}, {2, 3}, {1, 2}, {1, 0}, {2, 1}); }),
+                        [] { return std::vector<OpSample>{sample({make({1, 12, 6}, Domain::Any, 112)}, "[1, 12, 6] -> [1, 2, 5, 6]")}; }));
+  t.push_back(composite("conv2d", [](const Inputs& in) { return conv2d(in[0], in[1], in[2], 2, 1); },
+                        [] { return std::vector<OpSample>{sample({make({2, 3, 5, 5}, Domain::Any, 113), make({4, 3, 3, 3}, Domain::Any, 114),
+                                                                  make({4}, Domain::Any, 115)}, "[2, 3, 5, 5] * [4, 3, 3, 3] stride 2 pad 1")}; }));
+  t.push_back(composite("conv2d_groups_dilation", [](const Inputs& in) { return conv2d(in[0], in[1], {}, 1, 1, 2, 2); },
+                        [] { return std::vector<OpSample>{sample({make({1, 4, 4, 4}, Domain::Any, 116), make({6, 2, 3, 3}, Domain::Any, 117)},
+                                                                 "[1, 4, 4, 4] * [6, 2, 3, 3] groups 2 dilation 2 pad 1")}; }));
+  t.push_back(composite("conv1d", [](const Inputs& in) { return conv1d(in[0], in[1], in[2], 2, 1); },
+                        [] { return std::vector<OpSample>{sample({make({2, 2, 7}, Domain::Any, 118), make({3, 2, 3}, Domain::Any, 119),
+                                                                  make({3}, Domain::Any, 120)}, "[2, 2, 7] * [3, 2, 3] stride 2 pad 1")}; }));
+  t.push_back(composite("conv_transpose2d", [](const Inputs& in) { return conv_transpose2d(in[0], in[1], in[2], 2, 1, 1); },
+                        [] { return std::vector<OpSample>{sample({make({1, 4, 3, 3}, Domain::Any, 121), make({4, 2, 3, 3}, Domain::Any, 122),
+                                                                  make({2}, Domain::Any, 123)}, "[1, 4, 3, 3] * [4, 2, 3, 3] stride 2 pad 1 out_pad 1")}; }));
+  t.push_back(primitive("max_pool2d", un([](const Tensor& x) { return max_pool2d(x, 3, 2, 1); }),
+                        [] { return std::vector<OpSample>{sample({make({2, 2, 5, 5}, Domain::Distinct, 124)}, "[2, 2, 5, 5] k3 s2 p1")}; }));
+  t.push_back(composite("max_pool2d_ceil_dilation", un([](const Tensor& x) { return max_pool2d(x, 2, 2, 0, 2, true); }),
+                        [] { return std::vector<OpSample>{sample({make({1, 2, 6, 7}, Domain::Distinct, 125)}, "[1, 2, 6, 7] k2 s2 d2 ceil")}; }));
+  t.push_back(composite("avg_pool2d", un([](const Tensor& x) { return avg_pool2d(x, 3, 2, 1); }),
+                        [] { return std::vector<OpSample>{sample({make({2, 2, 5, 5}, Domain::Any, 126)}, "[2, 2, 5, 5] k3 s2 p1")}; }));
+  t.push_back(composite("avg_pool2d_ceil_exclude_pad", un([](const Tensor& x) { return avg_pool2d(x, 2, 2, 1, true, false); }),
+                        [] { return std::vector<OpSample>{sample({make({1, 2, 5, 4}, Domain::Any, 127)}, "[1, 2, 5, 4] k2 s2 p1 ceil, pad excluded")}; }));
+  t.push_back(composite("adaptive_avg_pool2d", un([](const Tensor& x) { return adaptive_avg_pool2d(x, {3, 2}); }),
+                        [] { return std::vector<OpSample>{sample({make({1, 2, 7, 5}, Domain::Any, 128)}, "[1, 2, 7, 5] -> 3x2 (uneven bins)"),
+                                                          sample({make({2, 1, 6, 4}, Domain::Any, 129)}, "[2, 1, 6, 4] -> 3x2 (even bins)")}; }));
+  t.push_back(composite("linear", [](const Inputs& in) { return linear(in[0], in[1], in[2]); },
+                        [] { return std::vector<OpSample>{sample({make({3, 4}, Domain::Any, 130), make({2, 4}, Domain::Any, 131), make({2}, Domain::Any, 132)}, "[3, 4] [2, 4] [2]"),
+                                                          sample({make({2, 3, 4}, Domain::Any, 133), make({2, 4}, Domain::Any, 134), make({2}, Domain::Any, 135)}, "[2, 3, 4] batched")}; }));
+  t.push_back(composite("bilinear", [](const Inputs& in) { return bilinear(in[0], in[1], in[2], in[3]); },
+                        [] { return std::vector<OpSample>{sample({make({3, 2}, Domain::Any, 136), make({3, 4}, Domain::Any, 137),
+                                                                  make({5, 2, 4}, Domain::Any, 138), make({5}, Domain::Any, 139)}, "[3, 2] [3, 4] W [5, 2, 4]")}; }));
+  // (padding_idx deliberately stops the gradient of its row, so the table checks the plain lookup)
+  t.push_back(composite("embedding", [](const Inputs& in) { return embedding(in[0], in[1]); },
+                        [] { return std::vector<OpSample>{sample({make({5, 3}, Domain::Any, 140), index_tensor({0, 1, 4, 4, 2, 1}, {2, 3})},
+                                                                 "[5, 3] table, [2, 3] indices with repeats")}; }));
+  t.push_back(composite("dropout", un([](const Tensor& x) {
+                          manual_seed(7);  // the same mask on every call
+                          return dropout(x, 0.4, true);
+                        }),
+                        [] { return std::vector<OpSample>{sample({make({4, 5}, Domain::Any, 141)}, "[4, 5] p 0.4")}; }));
+  t.push_back(composite("batch_norm_train", [](const Inputs& in) {
+                          Tensor rm = zeros({3}, kFloat64), rv = ones({3}, kFloat64);
+                          return batch_norm(in[0], in[1], in[2], rm, rv, true, 0.1, 1e-5);
+                        },
+                        [] { return std::vector<OpSample>{sample({make({4, 3, 2}, Domain::Any, 142), make({3}, Domain::Any, 143), make({3}, Domain::Any, 144)}, "[4, 3, 2] training")}; }));
+  t.push_back(composite("batch_norm_eval", [](const Inputs& in) { return batch_norm(in[0], in[1], in[2], in[3], in[4], false, 0.1, 1e-5); },
+                        [] { return std::vector<OpSample>{sample({make({2, 3, 2, 2}, Domain::Any, 145), make({3}, Domain::Any, 146), make({3}, Domain::Any, 147),
+                                                                  make({3}, Domain::Any, 148), make({3}, Domain::Positive, 149)}, "[2, 3, 2, 2] running stats")}; }));
+  t.push_back(composite("layer_norm", [](const Inputs& in) { return layer_norm(in[0], {3, 4}, in[1], in[2]); },
+                        [] { return std::vector<OpSample>{sample({make({2, 3, 4}, Domain::Any, 150), make({3, 4}, Domain::Any, 151), make({3, 4}, Domain::Any, 152)}, "[2, 3, 4] over [3, 4]")}; }));
+  t.push_back(composite("group_norm", [](const Inputs& in) { return group_norm(in[0], 2, in[1], in[2]); },
+                        [] { return std::vector<OpSample>{sample({make({2, 4, 3}, Domain::Any, 153), make({4}, Domain::Any, 154), make({4}, Domain::Any, 155)}, "[2, 4, 3] in 2 groups")}; }));
+  add_nn_table_entries(t);
 
   // float32 round trip: finite differences need a step far above float32 rounding
   for (OpInfo& entry : t)

@@ -44,5 +44,6 @@ void add_reduce_ops(std::vector<const autograd::OpDef*>& out);
 void add_shape_ops(std::vector<const autograd::OpDef*>& out);
 void add_linalg_ops(std::vector<const autograd::OpDef*>& out);
 void add_conversion_ops(std::vector<const autograd::OpDef*>& out);
+void add_nn_ops(std::vector<const autograd::OpDef*>& out);
 
 }  // namespace tg::ops

@@ -5,6 +5,8 @@
 #include <numeric>
 #include <optional>
 
+#include <cstring>
+
 #include "ops_common.h"
 
 namespace tg {
@@ -618,7 +620,24 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   DimVector index_shape(static_cast<std::size_t>(x.dim()), 1), out_shape(x.sizes());
   index_shape[d] = n;
   out_shape[d] = n;
-  return gather(x, d, index.reshape(index_shape).expand(out_shape));
+  Tensor expanded = index.reshape(index_shape).expand(out_shape);
+  if (d != 0 || !x.is_contiguous()) return gather(x, d, expanded);
+  // Rows of a contiguous tensor (a data loader's batch): one memcpy per row instead of the
+  // per-element gather kernel (which took 19% of the Fashion-MNIST MLP's time); recorded as the
+  // same gather node, so the gradient is unchanged.
+  Tensor out = detail::make_tensor(out_shape, x.dtype());
+  const int64_t rows = x.size(0);
+  const std::size_t row_bytes = static_cast<std::size_t>(x.numel() / std::max<int64_t>(rows, 1)) * element_size(x.dtype());
+  Tensor flat = index.reshape({-1}).contiguous();
+  const int64_t* p = flat.data_ptr<int64_t>();
+  const char* src = x.unsafe_impl()->data_bytes();
+  char* dst = out.unsafe_impl()->data_bytes();
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t r = p[i] < 0 ? p[i] + rows : p[i];
+    std::memcpy(dst + static_cast<std::size_t>(i) * row_bytes, src + static_cast<std::size_t>(r) * row_bytes, row_bytes);
+  }
+  if (autograd::needs_grad({&x})) record(kGather, {&x}, out, {expanded}, RecordArgs{{0}, {}});
+  return out;
 }
 
 Tensor one_hot(const Tensor& labels, int64_t num_classes) {

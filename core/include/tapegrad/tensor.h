@@ -123,6 +123,9 @@ class Tensor {
   Tensor clone() const;
   Tensor detach() const;
   Tensor& detach_() const;
+  // Points this tensor at new_data's storage, sizes and dtype, keeping its identity and autograd
+  // state (libtorch's set_data; Module::to uses it so that optimizers keep valid handles).
+  void set_data(const Tensor& new_data) const;
   Tensor contiguous() const;
   Tensor& copy_(const Tensor& src) const;
   Tensor& zero_() const;
