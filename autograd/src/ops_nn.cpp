@@ -1,11 +1,12 @@
 // Neural-network ops with libtorch's names and argument order (torch::conv2d, torch::max_pool2d,
-// ...). Two primitives own a vjp, and they are each other's vjp:
+// ...). Primitives with a vjp: im2col and col2im, which are each other's vjp, and max_pool2d:
 //   im2col [N, C, H, W] -> [N, C*kh*kw, L]   (libtorch's unfold: one column per window position)
 //   col2im [N, C*kh*kw, L] -> [N, C, H, W]   (fold: sums overlapping windows back)
 // Everything else is composed from table-checked ops, so its gradient comes from the tape:
 //   conv2d           = im2col, then one matmul with the [O, C*kh*kw] weight
 //   conv_transpose2d = matmul with the weight, then col2im
-//   max_pool2d       = the argmax of each window (an index kernel, no gradient), then gather
+//   max_pool2d       = a primitive too: the window maxima and their indices; its vjp scatters the
+//                      gradient to the indices (scatter_add), so it is differentiable twice
 //   avg_pool2d       = im2col of each plane, sum over the window, divide by the window's count
 //   adaptive_avg_pool2d = two matmuls with bin-averaging matrices (exact for uneven bins)
 //   batch_norm, layer_norm, group_norm, linear, bilinear, embedding, dropout: pointwise/reduce ops
@@ -165,6 +166,16 @@ std::vector<Tensor> col2im_vjp(const VjpContext& ctx, const Tensor& g) {
   return {im2col(g, {w.kh, w.kw}, {w.dh, w.dw}, {w.ph, w.pw}, {w.sh, w.sw})};
 }
 const OpDef kCol2im{"col2im", &col2im_vjp};
+
+// max_pool2d: each output is one input element (its window's argmax); the gradient goes back there.
+std::vector<Tensor> max_pool2d_vjp(const VjpContext& ctx, const Tensor& g) {
+  IntArrayRef in = ctx.input_sizes(0);
+  Tensor indices = ctx.saved(0);
+  const int64_t N = in[0], C = in[1], L = g.size(2) * g.size(3);
+  Tensor flat = scatter_add(zeros({N, C, in[2] * in[3]}, g.dtype()), 2, indices.reshape({N, C, L}), g.reshape({N, C, L}));
+  return {flat.view(in)};
+}
+const OpDef kMaxPool2d{"max_pool2d", &max_pool2d_vjp};
 
 // Accepts [C, H, W] (unbatched) as libtorch does: returns the 4-D form and whether it was added.
 Tensor batched4d(const Tensor& x, const char* op, bool& unbatched) {
@@ -341,15 +352,18 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntArray
   const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
   set_output(w, "max_pool2d", H, W, input.sizes(), ceil_mode);
   Tensor xc = x.contiguous();
+  Tensor out = detail::make_tensor({N, C, w.oh, w.ow}, x.dtype());
   Tensor indices = detail::make_tensor({N, C, w.oh, w.ow}, kInt64);
   TG_DISPATCH_FLOATING(x.dtype(), "max_pool2d", [&] {
     using T = scalar_t;
     const T* px = xc.data_ptr<T>();
+    T* po = out.data_ptr<T>();
     int64_t* pi = indices.data_ptr<int64_t>();
     detail::parallel_for(0, N * C, plane_grain(w.oh * w.ow * w.kh * w.kw), [&](int64_t begin, int64_t end) {
       for (int64_t plane = begin; plane < end; ++plane) {
         const T* src = px + plane * H * W;
-        int64_t* dst = pi + plane * w.oh * w.ow;
+        T* dst = po + plane * w.oh * w.ow;
+        int64_t* dst_i = pi + plane * w.oh * w.ow;
         for (int64_t oy = 0; oy < w.oh; ++oy) {
           int64_t y0 = oy * w.sh - w.ph;
           const int64_t y1 = std::min(y0 + (w.kh - 1) * w.dh + 1, H);
@@ -358,26 +372,25 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntArray
             int64_t x0 = ox * w.sw - w.pw;
             const int64_t x1 = std::min(x0 + (w.kw - 1) * w.dw + 1, W);
             while (x0 < 0) x0 += w.dw;
-            // libtorch's rule: first maximum wins; NaN propagates
+            // libtorch's rule: the first maximum wins, a NaN always takes over; selects, not branches
+            // (the comparisons are data-dependent coin flips for a branch predictor)
             int64_t best = y0 * W + x0;
             T best_val = -std::numeric_limits<T>::infinity();
             for (int64_t iy = y0; iy < y1; iy += w.dh)
               for (int64_t ix = x0; ix < x1; ix += w.dw) {
                 const T v = src[iy * W + ix];
-                if (v > best_val || std::isnan(v)) {
-                  best_val = v;
-                  best = iy * W + ix;
-                  if (std::isnan(v)) goto done;
-                }
+                const bool take = (v > best_val) | (v != v);
+                best_val = take ? v : best_val;
+                best = take ? iy * W + ix : best;
               }
-          done:
-            dst[oy * w.ow + ox] = best;
+            dst[oy * w.ow + ox] = best_val;
+            dst_i[oy * w.ow + ox] = best;
           }
         }
       }
     });
   });
-  Tensor out = x.flatten(2).gather(2, indices.view({N, C, w.oh * w.ow})).view({N, C, w.oh, w.ow});
+  if (autograd::needs_grad({&x})) record(kMaxPool2d, {&x}, out, {indices});
   if (unbatched) return {out.squeeze(0), indices.squeeze(0)};
   return {out, indices};
 }
@@ -626,6 +639,7 @@ namespace ops {
 void add_nn_ops(std::vector<const autograd::OpDef*>& out) {
   out.push_back(&kIm2col);
   out.push_back(&kCol2im);
+  out.push_back(&kMaxPool2d);
 }
 }  // namespace ops
 
