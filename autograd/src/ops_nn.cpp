@@ -246,6 +246,16 @@ void check_conv(const char* op, const Tensor& x, const Tensor& weight, const Ten
     throw Error(fmt::format("{}: bias must be 1-D, got shape {}", op, shape_str(bias.sizes())));
 }
 
+// Applies `one_group` to each of `groups` channel blocks of x (dim 1) and weight (dim 0) and
+// concatenates the results along dim 1; the whole tensors when groups == 1.
+template <typename F>
+Tensor per_group(const Tensor& x, const Tensor& weight, int64_t groups, const F& one_group) {
+  if (groups == 1) return one_group(x, weight);
+  std::vector<Tensor> xs = x.chunk(groups, 1), ws = weight.chunk(groups, 0), outs;
+  for (int64_t g = 0; g < groups; ++g) outs.push_back(one_group(xs[g], ws[g]));
+  return cat(outs, 1);
+}
+
 }  // namespace
 
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride,
@@ -268,14 +278,7 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
     Tensor cols = im2col(xg, {kh, kw}, {w.dh, w.dw}, {w.ph, w.pw}, {w.sh, w.sw});  // [N, Cg*kh*kw, L]
     return matmul(wg.reshape({wg.size(0), -1}), cols);                            // [N, Og, L]
   };
-  Tensor out;
-  if (groups == 1) {
-    out = one_group(x, weight);
-  } else {
-    std::vector<Tensor> xs = x.chunk(groups, 1), ws = weight.chunk(groups, 0), outs;
-    for (int64_t g = 0; g < groups; ++g) outs.push_back(one_group(xs[g], ws[g]));
-    out = cat(outs, 1);
-  }
+  Tensor out = per_group(x, weight, groups, one_group);
   out = out.view({N, O, w.oh, w.ow});
   if (bias.defined()) out = out + bias.view({1, O, 1, 1});
   return unbatched ? out.squeeze(0) : out;
@@ -328,14 +331,7 @@ Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor&
     Tensor cols = matmul(wg.reshape({wg.size(0), -1}).t(), xg.reshape({N, xg.size(1), H * W}));
     return col2im(cols, {OH, OW}, {kh, kw}, {w.dh, w.dw}, {w.ph, w.pw}, {w.sh, w.sw});
   };
-  Tensor out;
-  if (groups == 1) {
-    out = one_group(x, weight);
-  } else {
-    std::vector<Tensor> xs = x.chunk(groups, 1), ws = weight.chunk(groups, 0), outs;
-    for (int64_t g = 0; g < groups; ++g) outs.push_back(one_group(xs[g], ws[g]));
-    out = cat(outs, 1);
-  }
+  Tensor out = per_group(x, weight, groups, one_group);
   if (bias.defined()) out = out + bias.view({1, O, 1, 1});
   return unbatched ? out.squeeze(0) : out;
 }

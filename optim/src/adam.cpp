@@ -84,13 +84,7 @@ Adam::Adam(std::vector<Tensor> params, AdamOptions defaults)
     : Adam(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
 
 void Adam::validate_options(const OptimizerOptions& options) const {
-  const auto& o = detail::options_as<AdamOptions>(options, "Adam", "AdamOptions");
-  const auto [beta1, beta2] = o.betas();
-  detail::check_option(o.lr() >= 0, "Adam", "learning rate", o.lr());
-  detail::check_option(o.eps() >= 0, "Adam", "epsilon value", o.eps());
-  detail::check_option(beta1 >= 0 && beta1 < 1, "Adam", "beta parameter at index 0", beta1);
-  detail::check_option(beta2 >= 0 && beta2 < 1, "Adam", "beta parameter at index 1", beta2);
-  detail::check_option(o.weight_decay() >= 0, "Adam", "weight_decay value", o.weight_decay());
+  detail::check_adam_options(detail::options_as<AdamOptions>(options, "Adam", "AdamOptions"), "Adam");
 }
 
 Optimizer::StateLayout Adam::state_layout(const OptimizerOptions& options) const {

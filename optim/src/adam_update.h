@@ -1,6 +1,9 @@
 // The moment update shared by Adam and AdamW (PyTorch 1.13's _single_tensor_adam, the
 // non-capturable branch): everything after the weight decay.
 #pragma once
+#include <string>
+
+#include "optim_common.h"
 #include "tapegrad/optim/adam.h"
 
 namespace tg::optim::detail {
@@ -10,6 +13,17 @@ namespace tg::optim::detail {
 // its running maximum (amsgrad).
 void adam_update(const Tensor& param, const Tensor& grad, AdamParamState& state, double lr,
                  double beta1, double beta2, double eps, bool amsgrad);
+
+// The option checks of Adam and AdamW (PyTorch's messages, naming the optimizer).
+template <typename Options>
+void check_adam_options(const Options& o, const std::string& name) {
+  const auto [beta1, beta2] = o.betas();
+  check_option(o.lr() >= 0, name, "learning rate", o.lr());
+  check_option(o.eps() >= 0, name, "epsilon value", o.eps());
+  check_option(beta1 >= 0 && beta1 < 1, name, "beta parameter at index 0", beta1);
+  check_option(beta2 >= 0 && beta2 < 1, name, "beta parameter at index 1", beta2);
+  check_option(o.weight_decay() >= 0, name, "weight_decay value", o.weight_decay());
+}
 
 // The state.<i>.* names of Adam and AdamW.
 Optimizer::StateLayout adam_state_layout(bool amsgrad);

@@ -31,13 +31,7 @@ AdamW::AdamW(std::vector<Tensor> params, AdamWOptions defaults)
     : AdamW(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
 
 void AdamW::validate_options(const OptimizerOptions& options) const {
-  const auto& o = detail::options_as<AdamWOptions>(options, "AdamW", "AdamWOptions");
-  const auto [beta1, beta2] = o.betas();
-  detail::check_option(o.lr() >= 0, "AdamW", "learning rate", o.lr());
-  detail::check_option(o.eps() >= 0, "AdamW", "epsilon value", o.eps());
-  detail::check_option(beta1 >= 0 && beta1 < 1, "AdamW", "beta parameter at index 0", beta1);
-  detail::check_option(beta2 >= 0 && beta2 < 1, "AdamW", "beta parameter at index 1", beta2);
-  detail::check_option(o.weight_decay() >= 0, "AdamW", "weight_decay value", o.weight_decay());
+  detail::check_adam_options(detail::options_as<AdamWOptions>(options, "AdamW", "AdamWOptions"), "AdamW");
 }
 
 Optimizer::StateLayout AdamW::state_layout(const OptimizerOptions& options) const {
