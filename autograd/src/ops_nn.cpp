@@ -54,22 +54,32 @@ Window2d make_window(const char* op, IntArrayRef kernel, IntArrayRef dilation, I
   return w;
 }
 
-int64_t out_size(int64_t in, int64_t k, int64_t d, int64_t p, int64_t s, bool ceil_mode) {
-  const int64_t span = in + 2 * p - d * (k - 1) - 1;
+// The output size along one dim, with checked arithmetic: padding, dilation and kernel sizes come
+// from the user and in + 2p - d(k - 1) - 1 can overflow int64.
+int64_t out_size(const char* op, IntArrayRef input_sizes, int64_t in, int64_t k, int64_t d, int64_t p, int64_t s,
+                 bool ceil_mode) {
+  const int64_t padded = checked_add(in, checked_mul(2, p, op, input_sizes, "the padded input size"), op,
+                                     input_sizes, "the padded input size");
+  const int64_t reach = checked_add(checked_mul(d, k - 1, op, input_sizes, "the dilated kernel size"), 1, op,
+                                    input_sizes, "the dilated kernel size");
+  const int64_t span = padded - reach;  // both >= 0: cannot overflow
   if (span < 0) return 0;
-  int64_t n = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
+  int64_t n = (ceil_mode ? span / s + (span % s != 0) : span / s) + 1;
   // libtorch: the last window must start inside the input or the left padding
-  if (ceil_mode && (n - 1) * s >= in + p) --n;
+  if (ceil_mode && (n - 1) > (in + p - 1) / s) --n;
   return n;
 }
 
 void set_output(Window2d& w, const char* op, int64_t H, int64_t W, IntArrayRef input_sizes, bool ceil_mode = false) {
-  w.oh = out_size(H, w.kh, w.dh, w.ph, w.sh, ceil_mode);
-  w.ow = out_size(W, w.kw, w.dw, w.pw, w.sw, ceil_mode);
+  w.oh = out_size(op, input_sizes, H, w.kh, w.dh, w.ph, w.sh, ceil_mode);
+  w.ow = out_size(op, input_sizes, W, w.kw, w.dw, w.pw, w.sw, ceil_mode);
   if (w.oh <= 0 || w.ow <= 0)
     throw Error(fmt::format("{}: input {} is too small for kernel [{}, {}] with dilation [{}, {}] and "
                             "padding [{}, {}] (output would be [{}, {}])", op, shape_str(input_sizes),
                             w.kh, w.kw, w.dh, w.dw, w.ph, w.pw, w.oh, w.ow));
+  // every count the kernels compute from the window: oh*ow columns, kh*kw offsets per channel
+  (void)checked_numel({w.oh, w.ow}, op);
+  (void)checked_numel({w.kh, w.kw}, op);
 }
 
 int64_t plane_grain(int64_t per_plane) {
@@ -78,10 +88,11 @@ int64_t plane_grain(int64_t per_plane) {
 
 // cols[n, (c*kh + i)*kw + j, oy*ow + ox] = x[n, c, oy*sh - ph + i*dh, ox*sw - pw + j*dw] (0 outside)
 Tensor im2col_kernel(const Tensor& x_in, const Window2d& w) {
+  const int64_t L = w.oh * w.ow, K = w.kh * w.kw;  // both checked by set_output
+  const int64_t rows = checked_mul(x_in.size(1), K, "im2col", x_in.sizes(), "the number of rows (C * kh * kw)");
+  Tensor cols = detail::make_tensor({x_in.size(0), rows, L}, x_in.dtype(), "im2col");
   Tensor x = x_in.contiguous();
   const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
-  const int64_t L = w.oh * w.ow, K = w.kh * w.kw;
-  Tensor cols = detail::make_tensor({N, C * K, L}, x.dtype());
   TG_DISPATCH_FLOATING(x.dtype(), "im2col", [&] {
     using T = scalar_t;
     const T* px = x.data_ptr<T>();
@@ -118,7 +129,7 @@ Tensor col2im_kernel(const Tensor& cols_in, int64_t C, int64_t H, int64_t W, con
   Tensor cols = cols_in.contiguous();
   const int64_t N = cols.size(0);
   const int64_t L = w.oh * w.ow, K = w.kh * w.kw;
-  Tensor out = detail::make_tensor({N, C, H, W}, cols.dtype());
+  Tensor out = detail::make_tensor({N, C, H, W}, cols.dtype(), "col2im");
   TG_DISPATCH_FLOATING(cols.dtype(), "col2im", [&] {
     using T = scalar_t;
     const T* pc = cols.data_ptr<T>();
@@ -321,8 +332,18 @@ Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor&
     throw Error(fmt::format("conv_transpose2d: output_padding {} must be smaller than stride or dilation",
                             shape_str(output_padding)));
   const int64_t N = x.size(0), H = x.size(2), W = x.size(3);
-  const int64_t OH = (H - 1) * w.sh - 2 * w.ph + w.dh * (kh - 1) + oph + 1;
-  const int64_t OW = (W - 1) * w.sw - 2 * w.pw + w.dw * (kw - 1) + opw + 1;
+  // (in - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1, checked
+  auto transposed_size = [&](int64_t in, int64_t stride_, int64_t pad, int64_t dil, int64_t k, int64_t out_pad) {
+    const char* op = "conv_transpose2d";
+    const IntArrayRef shape = input.sizes();
+    const int64_t grown = checked_add(checked_mul(in - 1, stride_, op, shape, "the output size"),
+                                      checked_add(checked_mul(dil, k - 1, op, shape, "the output size"),
+                                                  out_pad + 1, op, shape, "the output size"),
+                                      op, shape, "the output size");
+    return checked_add(grown, -checked_mul(2, pad, op, shape, "the output size"), op, shape, "the output size");
+  };
+  const int64_t OH = transposed_size(H, w.sh, w.ph, w.dh, kh, oph);
+  const int64_t OW = transposed_size(W, w.sw, w.pw, w.dw, kw, opw);
   if (OH <= 0 || OW <= 0)
     throw Error(fmt::format("conv_transpose2d: output size [{}, {}] is not positive for input {}", OH, OW,
                             shape_str(input.sizes())));
@@ -348,8 +369,8 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntArray
   const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
   set_output(w, "max_pool2d", H, W, input.sizes(), ceil_mode);
   Tensor xc = x.contiguous();
-  Tensor out = detail::make_tensor({N, C, w.oh, w.ow}, x.dtype());
-  Tensor indices = detail::make_tensor({N, C, w.oh, w.ow}, kInt64);
+  Tensor out = detail::make_tensor({N, C, w.oh, w.ow}, x.dtype(), "max_pool2d");
+  Tensor indices = detail::make_tensor({N, C, w.oh, w.ow}, kInt64, "max_pool2d");
   TG_DISPATCH_FLOATING(x.dtype(), "max_pool2d", [&] {
     using T = scalar_t;
     const T* px = xc.data_ptr<T>();

@@ -70,7 +70,7 @@ DimVector infer_shape(const Tensor& x, IntArrayRef shape, const char* op) {
     } else if (out[i] < 0) {
       throw Error(fmt::format("{}: invalid shape dimension {} in {}", op, out[i], shape_str(shape)));
     } else {
-      known *= out[i];
+      known = checked_mul(known, out[i], op, shape);
     }
   }
   int64_t numel = x.numel();
@@ -83,6 +83,7 @@ DimVector infer_shape(const Tensor& x, IntArrayRef shape, const char* op) {
     throw Error(fmt::format("{}: shape {} is invalid for input of size {} (shape {})", op,
                             shape_str(shape), numel, shape_str(x.sizes())));
   }
+  (void)checked_contiguous_bytes(out, 1, op);  // [0, 2^40, 2^40]: 0 elements, but strides of 2^80
   return out;
 }
 
@@ -328,6 +329,9 @@ Tensor expand(const Tensor& x, IntArrayRef sizes) {
     }
     int64_t current = x.size(d - lead);
     if (target == -1) target = current;
+    if (target < 0)
+      throw Error(fmt::format("expand: invalid size {} at dimension {} ({} to {})", target, d,
+                              shape_str(x.sizes()), shape_str(sizes)));
     if (current != target && current != 1)
       throw Error(fmt::format("expand: the expanded size of the tensor ({}) must match the existing "
                               "size ({}) at non-singleton dimension {}; shape {} to {}", target, current,
@@ -336,7 +340,7 @@ Tensor expand(const Tensor& x, IntArrayRef sizes) {
     out_strides[d] = current == target ? x.stride(d - lead) : 0;
   }
   if (IntArrayRef(out_sizes).equals(x.sizes())) return x;
-  Tensor out = detail::make_view(x, out_sizes, out_strides, x.storage_offset());
+  Tensor out = detail::make_view(x, out_sizes, out_strides, x.storage_offset(), "expand");
   if (autograd::needs_grad({&x})) record(kExpand, {&x}, out);
   return out;
 }
@@ -356,7 +360,7 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
     throw Error(fmt::format("narrow: start {} is out of range for dim {} of size {} (shape {})", start,
                             d, size, shape_str(x.sizes())));
   if (start < 0) start += size;
-  if (length < 0 || start + length > size)
+  if (length < 0 || length > size - start)  // not start + length: that may overflow
     throw Error(fmt::format("narrow: start ({}) + length ({}) exceeds dimension size ({}) of dim {} "
                             "(shape {})", start, length, size, d, shape_str(x.sizes())));
   DimVector sizes(x.sizes());
@@ -382,10 +386,12 @@ Tensor slice(const Tensor& x, int64_t dim, std::optional<int64_t> start_opt,
   int64_t start = start_opt ? clamp_index(*start_opt) : 0;
   int64_t end = end_opt ? clamp_index(*end_opt) : size;
   if (end < start) end = start;
-  if (step == 1) return narrow(x, d, start, end - start);
+  // ceil((end - start) / step) without the overflow of end - start + step - 1 for a huge step
+  const int64_t length = end == start ? 0 : (end - start - 1) / step + 1;
+  if (step == 1 || length <= 1) return narrow(x, d, start, length);
   DimVector sizes(x.sizes()), strides(x.strides());
-  sizes[d] = (end - start + step - 1) / step;
-  strides[d] *= step;
+  sizes[d] = length;
+  strides[d] = checked_mul(strides[d], step, "slice", x.sizes(), "the stride times the step");
   Tensor out = detail::make_view(x, sizes, strides, x.storage_offset() + start * x.stride(d));
   if (autograd::needs_grad({&x})) record(kSlice, {&x}, out, {}, RecordArgs{{d, start, end, step}, {}});
   return out;
@@ -430,7 +436,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
                                 "{} but got size {} for tensor number {} in the list (shapes {} and {})",
                                 d, reference->size(k), t.size(k), i, shape_str(reference->sizes()),
                                 shape_str(t.sizes())));
-    out_sizes[d] += t.size(d);
+    out_sizes[d] = checked_add(out_sizes[d], t.size(d), "cat", out_sizes, "the size of the cat dimension");
   }
   Tensor out = kernels::cat(tensors, d, out_sizes);
   if (autograd::needs_grad(tensors)) record(kCat, tensors, out, {}, RecordArgs{{d}, {}});
@@ -463,8 +469,11 @@ std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t dim) {
     throw Error(fmt::format("split: split_size must be positive, got {} (dim {} of size {})", split_size, d, size));
   std::vector<Tensor> out;
   if (size == 0) return {x};
-  for (int64_t start = 0; start < size; start += split_size)
-    out.push_back(narrow(x, d, start, std::min(split_size, size - start)));
+  for (int64_t start = 0; start < size;) {  // start + split_size may overflow: step by what is left
+    const int64_t length = std::min(split_size, size - start);
+    out.push_back(narrow(x, d, start, length));
+    start += length;
+  }
   return out;
 }
 
@@ -475,7 +484,7 @@ std::vector<Tensor> split_with_sizes(const Tensor& x, IntArrayRef split_sizes, i
   int64_t total = 0;
   for (int64_t s : split_sizes) {
     if (s < 0) throw Error(fmt::format("split_with_sizes: negative size in {}", shape_str(split_sizes)));
-    total += s;
+    total = checked_add(total, s, "split_with_sizes", split_sizes, "the sum of the sizes");
   }
   if (total != x.size(d))
     throw Error(fmt::format("split_with_sizes: sizes {} sum to {}, but dim {} has size {} (shape {})",

@@ -22,10 +22,6 @@ Tensor finish(Tensor t, const TensorOptions& options) {
   return t;
 }
 
-void check_sizes(IntArrayRef sizes, const char* op) {
-  for (int64_t s : sizes)
-    if (s < 0) throw Error(fmt::format("{}: negative dimension {} in size {}", op, s, shape_str(sizes)));
-}
 
 struct Generator {
   std::mutex mutex;
@@ -47,8 +43,7 @@ Generator& generator() {
 
 template <typename F>
 Tensor fill_with(IntArrayRef sizes, const TensorOptions& options, const char* op, F next) {
-  check_sizes(sizes, op);
-  Tensor t = detail::make_tensor(sizes, options.dtype());
+  Tensor t = detail::make_tensor(sizes, options.dtype(), op);
   Generator& g = generator();
   std::lock_guard<std::mutex> lock(g.mutex);
   TG_DISPATCH_ALL(options.dtype(), op, [&] {
@@ -67,7 +62,7 @@ TensorOptions like_options(const Tensor& t, const std::optional<TensorOptions>& 
 
 template <typename T>
 Tensor from_values(const T* values, std::size_t n, DimVector sizes, TensorOptions options) {
-  Tensor t = detail::make_tensor(sizes, options.dtype());
+  Tensor t = detail::make_tensor(sizes, options.dtype(), "tensor");
   TG_DISPATCH_ALL(options.dtype(), "tensor", [&] {
     scalar_t* p = t.unsafe_impl()->data<scalar_t>();
     for (std::size_t i = 0; i < n; ++i) p[i] = static_cast<scalar_t>(values[i]);
@@ -84,30 +79,26 @@ void manual_seed(uint64_t seed) {
 }
 
 Tensor empty(IntArrayRef sizes, TensorOptions options) {
-  check_sizes(sizes, "empty");
-  return finish(detail::make_tensor(sizes, options.dtype()), options);
+  return finish(detail::make_tensor(sizes, options.dtype(), "empty"), options);
 }
 
-Tensor full(IntArrayRef sizes, double value, TensorOptions options) {
-  check_sizes(sizes, "full");
-  Tensor t = detail::make_tensor(sizes, options.dtype());
+namespace {
+Tensor filled(IntArrayRef sizes, double value, const TensorOptions& options, const char* op) {
+  Tensor t = detail::make_tensor(sizes, options.dtype(), op);
   kernels::fill(t, value);
   return finish(t, options);
 }
-Tensor zeros(IntArrayRef sizes, TensorOptions options) {
-  check_sizes(sizes, "zeros");
-  return full(sizes, 0, options);
-}
-Tensor ones(IntArrayRef sizes, TensorOptions options) {
-  check_sizes(sizes, "ones");
-  return full(sizes, 1, options);
-}
+}  // namespace
+
+Tensor full(IntArrayRef sizes, double value, TensorOptions options) { return filled(sizes, value, options, "full"); }
+Tensor zeros(IntArrayRef sizes, TensorOptions options) { return filled(sizes, 0, options, "zeros"); }
+Tensor ones(IntArrayRef sizes, TensorOptions options) { return filled(sizes, 1, options, "ones"); }
 Tensor scalar_tensor(double value, TensorOptions options) { return full({}, value, options); }
 
 Tensor eye(int64_t n, TensorOptions options) { return eye(n, n, options); }
 Tensor eye(int64_t n, int64_t m, TensorOptions options) {
   if (n < 0 || m < 0) throw Error(fmt::format("eye: n and m must be non-negative, got {} and {}", n, m));
-  Tensor t = zeros({n, m}, options.dtype());
+  Tensor t = filled({n, m}, 0, TensorOptions().dtype(options.dtype()), "eye");
   TG_DISPATCH_ALL(options.dtype(), "eye", [&] {
     scalar_t* p = t.unsafe_impl()->data<scalar_t>();
     for (int64_t i = 0; i < std::min(n, m); ++i) p[i * m + i] = static_cast<scalar_t>(1);
@@ -123,11 +114,15 @@ Tensor arange(double start, double end, double step, TensorOptions options) {
     throw Error(fmt::format("arange: unsupported range {} -> {}", start, end));
   if ((end - start) / step < 0)
     throw Error(fmt::format("arange: upper bound {} and lower bound {} inconsistent with step sign {}", end, start, step));
-  int64_t n = static_cast<int64_t>(std::ceil((end - start) / step));
+  const double count = std::ceil((end - start) / step);
+  if (!(count < 0x1p63))  // also catches NaN; the cast below would be undefined behaviour
+    throw Error(fmt::format("arange: {} -> {} in steps of {} has {} elements, more than int64 can count", start,
+                            end, step, count));
+  const auto n = static_cast<int64_t>(count);
   // libtorch: integral arguments give an Int64 tensor unless a dtype is given
   bool integral = start == std::floor(start) && end == std::floor(end) && step == std::floor(step);
   ScalarType dtype = options.dtype_opt().value_or(integral ? kInt64 : kFloat32);
-  Tensor t = detail::make_tensor({n}, dtype);
+  Tensor t = detail::make_tensor({n}, dtype, "arange");
   TG_DISPATCH_ALL(dtype, "arange", [&] {
     scalar_t* p = t.unsafe_impl()->data<scalar_t>();
     for (int64_t i = 0; i < n; ++i) p[i] = static_cast<scalar_t>(start + static_cast<double>(i) * step);
@@ -137,7 +132,7 @@ Tensor arange(double start, double end, double step, TensorOptions options) {
 
 Tensor linspace(double start, double end, int64_t steps, TensorOptions options) {
   if (steps < 0) throw Error(fmt::format("linspace: number of steps must be non-negative, got {}", steps));
-  Tensor t = detail::make_tensor({steps}, options.dtype());
+  Tensor t = detail::make_tensor({steps}, options.dtype(), "linspace");
   double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0;
   int64_t half = steps / 2;
   TG_DISPATCH_ALL(options.dtype(), "linspace", [&] {
@@ -163,21 +158,21 @@ Tensor randn(IntArrayRef sizes, TensorOptions options) {
 Tensor randint(int64_t high, IntArrayRef sizes, TensorOptions options) { return randint(0, high, sizes, options); }
 Tensor randint(int64_t low, int64_t high, IntArrayRef sizes, TensorOptions options) {
   if (high <= low) throw Error(fmt::format("randint: expected low < high, got low={} high={}", low, high));
-  uint64_t range = static_cast<uint64_t>(high - low);
+  const uint64_t range = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);  // high - low may overflow int64
   return fill_with(sizes, options, "randint",
-                   [low, range](Generator& g) { return static_cast<double>(low + static_cast<int64_t>(g.engine() % range)); });
+                   [low, range](Generator& g) { return static_cast<double>(static_cast<int64_t>(static_cast<uint64_t>(low) + g.engine() % range)); });
 }
 Tensor randperm(int64_t n, TensorOptions options) {
   if (n < 0) throw Error(fmt::format("randperm: n must be non-negative, got {}", n));
-  std::vector<int64_t> values(static_cast<std::size_t>(n));
-  for (int64_t i = 0; i < n; ++i) values[static_cast<std::size_t>(i)] = i;
+  Tensor values = detail::make_tensor({n}, kInt64, "randperm");  // checked before anything is filled
+  int64_t* p = values.unsafe_impl()->data<int64_t>();
+  for (int64_t i = 0; i < n; ++i) p[i] = i;
   {
     Generator& g = generator();
     std::lock_guard<std::mutex> lock(g.mutex);
-    for (int64_t i = n - 1; i > 0; --i)
-      std::swap(values[static_cast<std::size_t>(i)], values[g.engine() % static_cast<uint64_t>(i + 1)]);
+    for (int64_t i = n - 1; i > 0; --i) std::swap(p[i], p[g.engine() % static_cast<uint64_t>(i + 1)]);
   }
-  return from_values(values.data(), values.size(), DimVector{n}, options);
+  return finish(options.dtype() == kInt64 ? values : values.to(options.dtype()), options);
 }
 
 Tensor empty_like(const Tensor& t, std::optional<TensorOptions> o) { return empty(t.sizes(), like_options(t, o)); }
@@ -188,12 +183,12 @@ Tensor rand_like(const Tensor& t, std::optional<TensorOptions> o) { return rand(
 Tensor randn_like(const Tensor& t, std::optional<TensorOptions> o) { return randn(t.sizes(), like_options(t, o)); }
 
 Tensor from_blob(void* data, IntArrayRef sizes, TensorOptions options) {
-  check_sizes(sizes, "from_blob");
+  const int64_t nbytes = checked_contiguous_bytes(sizes, static_cast<int64_t>(element_size(options.dtype())), "from_blob");
   if (data == nullptr) throw Error("from_blob: data pointer is null");
   auto impl = std::allocate_shared<TensorImpl>(detail::PoolAllocator<TensorImpl>());
   impl->dtype = options.dtype();
   impl->set_sizes_contiguous(sizes);
-  impl->storage = std::allocate_shared<Storage>(detail::PoolAllocator<Storage>(), data, static_cast<std::size_t>(impl->numel) * element_size(impl->dtype));
+  impl->storage = std::allocate_shared<Storage>(detail::PoolAllocator<Storage>(), data, static_cast<std::size_t>(nbytes));
   return finish(Tensor(std::move(impl)), options);
 }
 

@@ -40,6 +40,7 @@ DimVector broadcast_shape(IntArrayRef a, IntArrayRef b, const char* op) {
                                op, shape_str(a), shape_str(b), i, da, db));
     out[i] = da == 1 ? db : da;
   }
+  (void)checked_numel(out, op);  // [2^40, 1] + [1, 2^40]: a broadcast can overflow
   return out;
 }
 

@@ -10,7 +10,7 @@ namespace tg::kernels {
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim, IntArrayRef out_sizes) {
   ScalarType dtype = tensors.front().dtype();
   for (const Tensor& t : tensors) dtype = promote(dtype, t.dtype());
-  Tensor out = detail::make_tensor(out_sizes, dtype);
+  Tensor out = detail::make_tensor(out_sizes, dtype, "cat");
   int64_t offset = 0;
   for (const Tensor& t : tensors) {
     if (t.numel() == 0 && t.dim() == 1 && out.dim() != 1) continue;  // libtorch skips legacy empty
@@ -28,8 +28,9 @@ Tensor pad(const Tensor& x, IntArrayRef before, IntArrayRef after, double value)
   DimVector out_sizes(x.sizes());
   int64_t inner_offset = 0;
   Tensor out;
-  for (std::size_t d = 0; d < out_sizes.size(); ++d) out_sizes[d] += before[d] + after[d];
-  out = detail::make_tensor(out_sizes, x.dtype());
+  for (std::size_t d = 0; d < out_sizes.size(); ++d)
+    out_sizes[d] = checked_add(out_sizes[d], checked_add(before[d], after[d], "pad", x.sizes()), "pad", x.sizes());
+  out = detail::make_tensor(out_sizes, x.dtype(), "pad");
   fill(out, value);
   for (std::size_t d = 0; d < out_sizes.size(); ++d) inner_offset += before[d] * out.stride(d);
   Tensor slot = detail::make_view(out, x.sizes(), DimVector(out.strides()), inner_offset);

@@ -24,21 +24,38 @@ int64_t normalize_dim(int64_t dim, int64_t ndim, const char* op) {
   return dim < 0 ? dim + range : dim;
 }
 
-Tensor make_tensor(IntArrayRef sizes, ScalarType dtype) {
+Tensor make_tensor(IntArrayRef sizes, ScalarType dtype, const char* op) {
+  const int64_t nbytes = checked_contiguous_bytes(sizes, static_cast<int64_t>(element_size(dtype)), op);
   auto impl = std::allocate_shared<TensorImpl>(detail::PoolAllocator<TensorImpl>());
   impl->dtype = dtype;
-  int64_t numel = 1;
-  for (int64_t s : sizes) {
-    if (s < 0) fail(fmt::format("tensor: negative dimension in shape {}", shape_str(sizes)));
-    numel *= s;
-  }
   impl->set_sizes_contiguous(sizes);
-  impl->storage = std::allocate_shared<Storage>(detail::PoolAllocator<Storage>(), static_cast<std::size_t>(numel) * element_size(dtype));
+  try {
+    impl->storage = std::allocate_shared<Storage>(detail::PoolAllocator<Storage>(), static_cast<std::size_t>(nbytes));
+  } catch (const Error& e) {
+    fail(fmt::format("{}: cannot allocate {} bytes for shape {} ({}): {}", op, nbytes, shape_str(sizes),
+                     dtype_name(dtype), e.what()));
+  }
   return Tensor(std::move(impl));
 }
 
-Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
+// A view must lie inside its storage: every size >= 0, the element count fits int64, and the
+// lowest and highest elements it can address are within [0, storage elements). Checked here, once,
+// so that no op (and no bug in one) can build a view that reads or writes out of bounds.
+Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int64_t offset, const char* op) {
   const TensorImpl& b = *base.unsafe_impl();
+  const int64_t numel = checked_numel(sizes, op);
+  if (numel > 0) {
+    int64_t low = offset, high = offset;
+    for (std::size_t d = 0; d < sizes.size(); ++d) {
+      const int64_t reach = checked_mul(sizes[d] - 1, strides[d], op, sizes, "a view's extent");
+      (reach < 0 ? low : high) = checked_add(reach < 0 ? low : high, reach, op, sizes, "a view's extent");
+    }
+    const int64_t capacity = static_cast<int64_t>(b.storage->nbytes / element_size(b.dtype));
+    if (low < 0 || high >= capacity)
+      fail(fmt::format("{}: a view of shape {}, strides {} and offset {} reaches elements {} to {}, outside its "
+                       "storage of {} elements", op, shape_str(sizes), shape_str(strides), offset, low, high,
+                       capacity));
+  }
   auto impl = std::allocate_shared<TensorImpl>(detail::PoolAllocator<TensorImpl>());
   impl->storage = b.storage;
   impl->dtype = b.dtype;
@@ -48,6 +65,14 @@ Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int
   impl->is_view = true;
   impl->refresh();
   return Tensor(std::move(impl));
+}
+
+[[noreturn]] void throw_overflow(const char* op, IntArrayRef shape, const char* what) {
+  fail(fmt::format("{}: shape {} is too large: {} overflows int64", op, shape_str(shape), what));
+}
+
+[[noreturn]] void throw_negative_size(const char* op, IntArrayRef shape, int64_t size) {
+  fail(fmt::format("{}: negative dimension {} in shape {}", op, size, shape_str(shape)));
 }
 
 void bump_version(const Tensor& t) { ++t.unsafe_impl()->storage->version; }

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "tapegrad/checked_math.h"
 #include "tapegrad/tensor.h"
 
 namespace tg {
@@ -58,10 +59,13 @@ struct TensorImpl {
 inline int64_t dim_count(const TensorImpl& impl) { return static_cast<int64_t>(impl.sizes.size()); }
 
 namespace detail {
-// A fresh contiguous tensor of `sizes` (uninitialised memory from the caching allocator).
-Tensor make_tensor(IntArrayRef sizes, ScalarType dtype);
-// A view sharing `base`'s storage.
-Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int64_t offset);
+// A fresh contiguous tensor of `sizes` (uninitialised memory from the caching allocator). Throws
+// tg::Error naming `op` when a size is negative, the shape overflows int64 or memory runs out.
+Tensor make_tensor(IntArrayRef sizes, ScalarType dtype, const char* op = "empty");
+// A view sharing `base`'s storage. Throws tg::Error naming `op` when the view would reach outside
+// the storage (checked_math.h: no op can build an out-of-bounds view).
+Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int64_t offset,
+                 const char* op = "view");
 void bump_version(const Tensor& t);
 int64_t normalize_dim(int64_t dim, int64_t ndim, const char* op);
 [[noreturn]] void fail(const std::string& message);

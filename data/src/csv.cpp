@@ -6,6 +6,7 @@
 #include <limits>
 #include <string_view>
 
+#include "file_reader.h"
 #include "tapegrad/data/readers.h"
 #include "tapegrad/ops.h"
 
@@ -56,7 +57,7 @@ CsvTable read_csv(const std::string& path, const CsvOptions& options) {
   if (!is_floating_point(options.dtype()))
     throw Error(fmt::format("read_csv: dtype must be Float32 or Float64 (cells may be NaN), got {}",
                             dtype_name(options.dtype())));
-  const std::vector<uint8_t> bytes = detail::read_file_bytes(path, "read_csv");
+  const std::vector<uint8_t> bytes = detail::read_file_bytes(path, "read_csv", options.max_bytes());
   const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   CsvTable table;
   std::vector<double> values;

@@ -1,86 +1,144 @@
-// Whole-file reads for the readers, with transparent gzip (zlib inflate over the file's bytes, so
-// a corrupt or truncated stream can be reported with its byte offset).
+// Reading a file's content in pieces, with transparent gzip: zlib inflates as the reader asks for
+// bytes, so a corrupt or truncated stream is reported with its compressed byte offset, and no
+// reader holds more than it asked for (a decompression bomb is cut off at the header's claim).
 #include <fmt/format.h>
-#include <zlib.h>
+#include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
-#include <cstdio>
 #include <cstring>
 
-#include "tapegrad/data/readers.h"
+#include "file_reader.h"
 #include "tapegrad/error.h"
 
 namespace tg::data::detail {
 namespace {
-
-std::vector<uint8_t> gunzip(const std::vector<uint8_t>& compressed, const std::string& path, const char* who) {
-  std::vector<uint8_t> out;
-  // The gzip trailer holds the uncompressed size mod 2^32: a good first guess for the buffer.
-  if (compressed.size() >= 18) {
-    const uint8_t* tail = compressed.data() + compressed.size() - 4;
-    const std::size_t isize = tail[0] | (tail[1] << 8) | (tail[2] << 16) | (std::size_t{tail[3]} << 24);
-    if (isize <= 64 * compressed.size() + 1024) out.reserve(isize);
-  }
-  z_stream zs{};
-  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) throw Error(fmt::format("{}: '{}': cannot initialise zlib", who, path));
-  std::size_t consumed = 0;  // compressed bytes fed to zlib so far
-  std::size_t produced = 0;
-  auto fail = [&](const std::string& what) {
-    const std::size_t offset = consumed - zs.avail_in;
-    inflateEnd(&zs);
-    throw Error(fmt::format("{}: '{}': {} at compressed byte offset {} (after {} decompressed bytes)", who, path,
-                            what, offset, produced));
-  };
-  while (true) {
-    if (zs.avail_in == 0 && consumed < compressed.size()) {
-      const std::size_t chunk = std::min<std::size_t>(compressed.size() - consumed, UINT_MAX / 2);
-      zs.next_in = const_cast<Bytef*>(compressed.data() + consumed);
-      zs.avail_in = static_cast<uInt>(chunk);
-      consumed += chunk;
-    }
-    if (produced == out.size()) out.resize(std::max<std::size_t>(out.capacity(), produced + (1u << 20)));
-    const std::size_t room = std::min<std::size_t>(out.size() - produced, UINT_MAX / 2);
-    zs.next_out = out.data() + produced;
-    zs.avail_out = static_cast<uInt>(room);
-    const int status = inflate(&zs, Z_NO_FLUSH);
-    produced += room - zs.avail_out;
-    if (status == Z_STREAM_END) {
-      const std::size_t rest = compressed.size() - (consumed - zs.avail_in);
-      if (rest == 0) break;
-      const uint8_t* next = zs.next_in;
-      if (rest >= 2 && next[0] == 0x1f && next[1] == 0x8b) {  // another gzip member follows
-        inflateReset(&zs);
-        continue;
-      }
-      fail(fmt::format("{} bytes of trailing data after the gzip stream", rest));
-    }
-    if (status == Z_BUF_ERROR && zs.avail_in == 0 && consumed == compressed.size())
-      fail("truncated gzip data: the file ends before the end of the compressed stream");
-    if (status != Z_OK && status != Z_BUF_ERROR)
-      fail(fmt::format("corrupt gzip data (zlib: {})", zs.msg ? zs.msg : zError(status)));
-  }
-  inflateEnd(&zs);
-  out.resize(produced);
-  return out;
-}
-
+constexpr std::size_t kChunk = std::size_t{1} << 16;
+// deflate's best case is 258 bytes from one 2-bit code plus block overhead: 1032:1 (zlib's FAQ)
+constexpr uint64_t kMaxDeflateRatio = 1032;
 }  // namespace
 
-std::vector<uint8_t> read_file_bytes(const std::string& path, const char* who) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (!file) throw Error(fmt::format("{}: cannot open '{}': {}", who, path, std::strerror(errno)));
-  std::vector<uint8_t> bytes;
-  uint8_t buffer[1 << 16];
-  while (true) {
-    const std::size_t n = std::fread(buffer, 1, sizeof buffer, file);
-    bytes.insert(bytes.end(), buffer, buffer + n);
-    if (n < sizeof buffer) break;
+FileReader::FileReader(std::string path, const char* who) : path_(std::move(path)), who_(who) {
+  file_ = std::fopen(path_.c_str(), "rb");
+  if (!file_) throw Error(fmt::format("{}: cannot open '{}': {}", who_, path_, std::strerror(errno)));
+  struct stat info {};
+  if (::fstat(::fileno(file_), &info) == 0 && S_ISREG(info.st_mode)) {
+    file_size_ = static_cast<uint64_t>(info.st_size);
+    size_known_ = true;
   }
-  const bool failed = std::ferror(file) != 0;
-  std::fclose(file);
-  if (failed) throw Error(fmt::format("{}: error reading '{}' after {} bytes", who, path, bytes.size()));
-  if (bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) return gunzip(bytes, path, who);
+  uint8_t magic[2] = {0, 0};
+  const std::size_t got = std::fread(magic, 1, 2, file_);
+  gzip_ = got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+  in_.resize(kChunk);
+  if (gzip_) {
+    if (inflateInit2(&zs_, 16 + MAX_WBITS) != Z_OK) {
+      std::fclose(file_);
+      throw Error(fmt::format("{}: '{}': cannot initialise zlib", who_, path_));
+    }
+    zs_open_ = true;
+    std::memcpy(in_.data(), magic, 2);
+    zs_.next_in = in_.data();
+    zs_.avail_in = 2;
+    consumed_ = 2;
+  } else if (got > 0 && std::fseek(file_, 0, SEEK_SET) != 0) {
+    std::fclose(file_);
+    throw Error(fmt::format("{}: '{}': cannot seek back to the start: {}", who_, path_, std::strerror(errno)));
+  }
+}
+
+FileReader::~FileReader() {
+  if (zs_open_) inflateEnd(&zs_);
+  if (file_) std::fclose(file_);
+}
+
+uint64_t FileReader::max_content_size() const {
+  if (!size_known_) return UINT64_MAX;  // a pipe: nothing to check against before reading
+  if (!gzip_) return file_size_;
+  return file_size_ > UINT64_MAX / kMaxDeflateRatio ? UINT64_MAX : file_size_ * kMaxDeflateRatio;
+}
+
+std::size_t FileReader::read(std::size_t n, std::vector<uint8_t>& out) {
+  std::size_t total = 0;
+  while (total < n) {
+    const std::size_t want = std::min(n - total, std::size_t{1} << 20);  // grow with what arrives
+    const std::size_t start = out.size();
+    out.resize(start + want);
+    const std::size_t got = gzip_ ? inflate_into(out.data() + start, want) : read_plain(out.data() + start, want);
+    out.resize(start + got);
+    total += got;
+    position_ += got;
+    if (got < want) break;
+  }
+  return total;
+}
+
+std::size_t FileReader::read_plain(uint8_t* out, std::size_t n) {
+  const std::size_t got = std::fread(out, 1, n, file_);
+  if (got < n && std::ferror(file_))
+    throw Error(fmt::format("{}: error reading '{}' after {} bytes: {}", who_, path_, position_ + got,
+                            std::strerror(errno)));
+  return got;
+}
+
+void FileReader::fail_gzip(const std::string& what) {
+  throw Error(fmt::format("{}: '{}': {} at compressed byte offset {} (after {} decompressed bytes)", who_, path_,
+                          what, consumed_ - zs_.avail_in, position_));
+}
+
+std::size_t FileReader::inflate_into(uint8_t* out, std::size_t n) {
+  // Moves unread input to the front of in_ and reads more behind it; false at the end of the file.
+  auto refill = [&]() {
+    if (zs_.avail_in > 0) std::memmove(in_.data(), zs_.next_in, zs_.avail_in);
+    const std::size_t got = std::fread(in_.data() + zs_.avail_in, 1, in_.size() - zs_.avail_in, file_);
+    if (got == 0 && std::ferror(file_))
+      throw Error(fmt::format("{}: error reading '{}' at byte {}: {}", who_, path_, consumed_, std::strerror(errno)));
+    zs_.next_in = in_.data();
+    zs_.avail_in += static_cast<uInt>(got);
+    consumed_ += got;
+    return got > 0;
+  };
+  std::size_t produced = 0;
+  while (produced < n && !stream_ended_) {
+    if (zs_.avail_in == 0 && !refill()) fail_gzip("truncated gzip data: the file ends before the end of the compressed stream");
+    const std::size_t room = std::min<std::size_t>(n - produced, UINT_MAX / 2);
+    zs_.next_out = out + produced;
+    zs_.avail_out = static_cast<uInt>(room);
+    const int status = inflate(&zs_, Z_NO_FLUSH);
+    produced += room - zs_.avail_out;
+    position_ += room - zs_.avail_out;  // for error messages; read() recounts from what it returns
+    if (status == Z_STREAM_END) {
+      if (zs_.avail_in < 2) refill();
+      if (zs_.avail_in == 0) {
+        stream_ended_ = true;
+      } else if (zs_.avail_in >= 2 && zs_.next_in[0] == 0x1f && zs_.next_in[1] == 0x8b) {
+        inflateReset(&zs_);  // another gzip member follows
+      } else {
+        const uint64_t at = consumed_ - zs_.avail_in;
+        const uint64_t rest = file_size_ > at ? file_size_ - at : zs_.avail_in;
+        fail_gzip(fmt::format("{} bytes of trailing data after the gzip stream", rest));
+      }
+    } else if (status == Z_BUF_ERROR) {
+      if (zs_.avail_in == 0 && !refill())
+        fail_gzip("truncated gzip data: the file ends before the end of the compressed stream");
+    } else if (status != Z_OK) {
+      fail_gzip(fmt::format("corrupt gzip data (zlib: {})", zs_.msg ? zs_.msg : zError(status)));
+    }
+  }
+  position_ -= produced;
+  return produced;
+}
+
+std::vector<uint8_t> read_file_bytes(const std::string& path, const char* who, std::size_t limit) {
+  FileReader reader(path, who);
+  std::vector<uint8_t> bytes;
+  if (!reader.gzip() && reader.size_known() && reader.file_size() > limit)
+    throw Error(fmt::format("{}: '{}' has {} bytes, more than the limit of {} bytes", who, path,
+                            reader.file_size(), limit));
+  reader.read(limit == SIZE_MAX ? limit : limit + 1, bytes);
+  if (bytes.size() > limit)
+    throw Error(fmt::format("{}: '{}': the decompressed data is larger than the limit of {} bytes (the gzip "
+                            "file has {} bytes)", who, path, limit, reader.file_size()));
   return bytes;
 }
 

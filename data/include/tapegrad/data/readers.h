@@ -29,6 +29,13 @@ struct CsvOptions {
     dtype_ = value;
     return *this;
   }
+  // The most bytes of text read_csv accepts, after decompression (a gzip bomb stops here, not at
+  // the machine's memory). Default 1 GiB.
+  CsvOptions& max_bytes(std::size_t value) {
+    max_bytes_ = value;
+    return *this;
+  }
+  std::size_t max_bytes() const { return max_bytes_; }
   bool header() const { return header_; }
   char delimiter() const { return delimiter_; }
   ScalarType dtype() const { return dtype_; }
@@ -37,6 +44,7 @@ struct CsvOptions {
   bool header_ = true;     // the first non-blank line names the columns
   char delimiter_ = ',';
   ScalarType dtype_ = kFloat32;
+  std::size_t max_bytes_ = std::size_t{1} << 30;
 };
 
 struct CsvTable {
@@ -48,10 +56,5 @@ struct CsvTable {
 // pandas); "inf"/"-inf" as infinities; blank lines are skipped; a header's names may be quoted.
 // Every row must have as many cells as the first.
 CsvTable read_csv(const std::string& path, const CsvOptions& options = CsvOptions());
-
-namespace detail {
-// The whole file, decompressed when it starts with the gzip magic bytes. `who` prefixes errors.
-std::vector<uint8_t> read_file_bytes(const std::string& path, const char* who);
-}  // namespace detail
 
 }  // namespace tg::data
