@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include <atomic>
 #include <bit>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -432,6 +434,35 @@ std::string temp_path_for(const std::string& path) {
   return fmt::format("{}.tmp.{}.{}", path, ::getpid(), counter.fetch_add(1));
 }
 
+// A writer killed between creating its temporary file and the rename (SIGKILL, the OOM killer)
+// leaves <path>.tmp.<pid>.<n> behind, and nothing else ever removes it: a job that is killed and
+// restarted again and again would fill its checkpoint directory with them. So before writing,
+// remove this target's temporaries whose writer process no longer exists (kill(pid, 0) fails with
+// ESRCH). Files of live writers (this process's other threads, other processes) are left alone.
+// A pid is only meaningful on this host: should a directory be shared with a live writer the pid
+// does not reach (another PID namespace, a network file system), its save fails at the rename
+// with a tg::Error and its target intact; no file is ever corrupted.
+void remove_stale_temps(const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  const std::string prefix = target.filename().string() + ".tmp.";
+  std::error_code ec;  // an unreadable directory is not our error here; open() below reports it
+  for (fs::directory_iterator it(target.parent_path().empty() ? fs::path(".") : target.parent_path(), ec), end;
+       !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    const char* p = name.data() + prefix.size();
+    const char* const stop = name.data() + name.size();
+    pid_t pid = 0;
+    uint64_t counter = 0;
+    auto [after_pid, pid_error] = std::from_chars(p, stop, pid);
+    if (pid_error != std::errc() || pid <= 0 || after_pid == stop || *after_pid != '.') continue;
+    auto [after_counter, counter_error] = std::from_chars(after_pid + 1, stop, counter);
+    if (counter_error != std::errc() || after_counter != stop) continue;
+    if (pid != ::getpid() && ::kill(pid, 0) == -1 && errno == ESRCH) ::unlink(it->path().c_str());
+  }
+}
+
 }  // namespace
 
 // Layout written: header entries and data in the order of `tensors` (insertion order), with
@@ -474,6 +505,7 @@ void save(const std::string& path, const OrderedDict<std::string, Tensor>& tenso
 
   // Write everything to a temporary file beside the target, flush it to disk, then rename over
   // the target: a reader (or a crash) sees either the old file or the complete new one.
+  remove_stale_temps(path);
   std::string temp;
   Fd out;
   for (int attempt = 0; attempt < 100 && out.fd < 0; ++attempt) {
