@@ -83,7 +83,7 @@ DimVector infer_shape(const Tensor& x, IntArrayRef shape, const char* op) {
     throw Error(fmt::format("{}: shape {} is invalid for input of size {} (shape {})", op,
                             shape_str(shape), numel, shape_str(x.sizes())));
   }
-  (void)checked_contiguous_bytes(out, 1, op);  // [0, 2^40, 2^40]: 0 elements, but strides of 2^80
+  (void)checked_numel(out, op);  // [0, 2^40, 2^40]: 0 elements, but strides of 2^80
   return out;
 }
 
@@ -539,7 +539,7 @@ std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim) {
   if (x.dim() == 0) throw Error("chunk: cannot chunk a 0-dim tensor");
   int64_t d = detail::normalize_dim(dim, x.dim(), "chunk");
   int64_t size = x.size(d);
-  int64_t split_size = (size + chunks - 1) / chunks;
+  const int64_t split_size = size == 0 ? 0 : (size - 1) / chunks + 1;  // ceil without size + chunks - 1
   return split(x, std::max<int64_t>(split_size, size == 0 ? 0 : 1), d);
 }
 

@@ -255,21 +255,23 @@ class Loader {
 
     auto shape = value.find("shape");
     if (shape == value.end() || !shape->is_array()) fail(name, "missing or non-array 'shape'");
-    // Every dim must be a non-negative integer and the product of max(dim, 1) must fit int64,
-    // which bounds numel and every stride tapegrad computes from the shape.
-    uint64_t span = 1, numel = 1;
+    // Every dim must be a non-negative integer, and the tensor made from the shape must exist:
+    // its element count, strides and bytes (8 per element: the widest dtype tapegrad converts to)
+    // fit int64 (checked_math.h, as everywhere else).
     for (const auto& dim : *shape) {
       if (!dim.is_number_unsigned())
         fail(name, fmt::format("shape {} has an entry that is not a non-negative integer", shape->dump()));
-      const uint64_t d = dim.get<uint64_t>();
-      if (d > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) ||
-          __builtin_mul_overflow(span, std::max<uint64_t>(d, 1), &span) ||
-          span > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+      if (dim.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
         fail(name, fmt::format("shape {} overflows a 64-bit element count", shape->dump()));
-      numel *= d;
-      entry.shape.push_back(static_cast<int64_t>(d));
+      entry.shape.push_back(static_cast<int64_t>(dim.get<uint64_t>()));
     }
-    entry.numel = numel;
+    try {
+      (void)checked_contiguous_bytes(entry.shape, 8, "safetensors::load");
+      entry.numel = static_cast<uint64_t>(checked_numel(entry.shape, "safetensors::load"));
+    } catch (const Error&) {
+      fail(name, fmt::format("shape {} overflows a 64-bit element count", shape->dump()));
+    }
+    const uint64_t numel = entry.numel;
 
     auto offsets = value.find("data_offsets");
     if (offsets == value.end() || !offsets->is_array() || offsets->size() != 2 ||

@@ -125,7 +125,7 @@ TEST(ReadIdx, CorruptAndTruncatedGzip) {
   TempDir dir;
   std::vector<uint8_t> good = gzip_stored(idx_bytes(0x08, {4}, {1, 2, 3, 4}));
   std::vector<uint8_t> corrupt = good;
-  corrupt[10 + 5 + 4 + 2] ^= 0xff;  // a payload byte: the CRC no longer matches
+  corrupt[10 + 5 + 8 + 1] ^= 0xff;  // a data byte (after the 8-byte IDX header): the CRC no longer matches
   write_bytes(dir.file("crc.gz"), corrupt);
   std::string message = error_of([&] { tg::data::read_idx(dir.file("crc.gz")); });
   EXPECT_THAT(message, HasSubstr("read_idx: '" + dir.file("crc.gz") + "': corrupt gzip data (zlib: incorrect data check)"));

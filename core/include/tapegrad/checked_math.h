@@ -35,29 +35,28 @@ inline int64_t checked_add(int64_t a, int64_t b, const char* op, IntArrayRef sha
   return sum;
 }
 
-// The number of elements of a tensor of `sizes`. Throws tg::Error for a negative size, and when the
-// element count overflows int64.
+// The number of elements of a tensor of `sizes`. Throws tg::Error for a negative size, and when
+// the product of the sizes, counting a 0 as 1, does not fit int64. That one bound is the invariant
+// of every tensor: it bounds the element count, every contiguous stride and every partial product
+// of sizes a kernel computes, in any order ([2^40, 2^40, 0] is refused: 0 elements, but
+// 2^40 * 2^40 on the way there).
 inline int64_t checked_numel(IntArrayRef sizes, const char* op) {
   bool empty = false;
   for (int64_t s : sizes) {
     if (s < 0) detail::throw_negative_size(op, sizes, s);
     empty = empty || s == 0;
   }
-  if (empty) return 0;  // [2^40, 2^40, 0] has 0 elements, whatever the order of the product
-  int64_t numel = 1;
-  for (int64_t s : sizes) numel = checked_mul(numel, s, op, sizes);
-  return numel;
+  int64_t span = 1;
+  for (int64_t s : sizes)
+    span = checked_mul(span, s == 0 ? 1 : s, op, sizes,
+                       empty ? "the product of its nonzero sizes" : "the number of elements");
+  return empty ? 0 : span;
 }
 
 // For a new contiguous tensor of `sizes` and `element_bytes`-byte elements: its size in bytes.
-// Checks every size >= 0, and that the element count, the largest contiguous stride (the product
-// of the later sizes, counting a 0 as 1: [0, 2^40, 2^40] has 0 elements but a stride of 2^80) and
-// the byte count fit int64.
+// Checks the sizes as checked_numel does, and that the byte count fits int64.
 inline int64_t checked_contiguous_bytes(IntArrayRef sizes, int64_t element_bytes, const char* op) {
-  const int64_t numel = checked_numel(sizes, op);
-  int64_t stride = 1;
-  for (std::size_t d = sizes.size(); d-- > 1;) stride = checked_mul(stride, sizes[d] == 0 ? 1 : sizes[d], op, sizes, "a stride");
-  return checked_mul(numel, element_bytes, op, sizes, "the size in bytes");
+  return checked_mul(checked_numel(sizes, op), element_bytes, op, sizes, "the size in bytes");
 }
 
 }  // namespace tg
