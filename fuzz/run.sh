@@ -23,6 +23,7 @@ for h in "${harnesses[@]}"; do
   before=$(find "fuzz/crashes/$h" -type f | wc -l)
   # tapegrad on one thread (TBB and OpenBLAS), 2 GB RSS limit, 10 s per input at most.
   rc=0
+  start=$(date +%s)
   TG_NUM_THREADS=1 "build-fuzz/fuzz/fuzz_$h" "fuzz/corpus-new/$h" "fuzz/corpus/$h" \
     -max_total_time=$((minutes * 60)) -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
     -artifact_prefix="fuzz/crashes/$h/" >"$log" 2>&1 || rc=$?
@@ -31,6 +32,6 @@ for h in "${harnesses[@]}"; do
   cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1 || echo "?")
   corpus=$(grep -oE 'corp: [0-9]+/[0-9]+[a-zA-Z]*' "$log" | tail -1 || echo "?")
   found=$(( $(find "fuzz/crashes/$h" -type f | wc -l) - before ))
-  echo "$h: ${minutes} min, ${execs} executions, ${cov}, ${corpus}, ${found} new crash/leak/timeout files, exit ${rc}"
+  echo "$h: $(( $(date +%s) - start )) s of ${minutes} min, ${execs} executions, ${cov}, ${corpus}, ${found} new crash/leak/timeout files, exit ${rc}"
 done
 exit $status

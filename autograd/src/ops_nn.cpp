@@ -363,7 +363,7 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntArray
   bool unbatched = false;
   Tensor x = batched4d(input, "max_pool2d", unbatched);
   Window2d w = make_window("max_pool2d", kernel_size, dilation, padding, stride.empty() ? kernel_size : stride);
-  if (w.ph * 2 > w.kh || w.pw * 2 > w.kw)
+  if (w.ph > w.kh / 2 || w.pw > w.kw / 2)  // not 2 * padding > kernel: that may overflow
     throw Error(fmt::format("max_pool2d: padding {} should be at most half of kernel_size {}", shape_str(padding),
                             shape_str(kernel_size)));
   const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
@@ -422,15 +422,21 @@ Tensor avg_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stri
   bool unbatched = false;
   Tensor x = batched4d(input, "avg_pool2d", unbatched);
   Window2d w = make_window("avg_pool2d", kernel_size, {1}, padding, stride.empty() ? kernel_size : stride);
-  if (w.ph * 2 > w.kh || w.pw * 2 > w.kw)
+  if (w.ph > w.kh / 2 || w.pw > w.kw / 2)  // not 2 * padding > kernel: that may overflow
     throw Error(fmt::format("avg_pool2d: padding {} should be at most half of kernel_size {}", shape_str(padding),
                             shape_str(kernel_size)));
   if (divisor_override && *divisor_override == 0) throw Error("avg_pool2d: divisor_override must be non-zero");
   const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
   set_output(w, "avg_pool2d", H, W, input.sizes(), ceil_mode);
   // ceil_mode: extra zeros below/right so that im2col's floor division yields the ceil count
-  const int64_t extra_h = std::max<int64_t>(0, (w.oh - 1) * w.sh + w.kh - (H + 2 * w.ph));
-  const int64_t extra_w = std::max<int64_t>(0, (w.ow - 1) * w.sw + w.kw - (W + 2 * w.pw));
+  auto extra = [&](int64_t out, int64_t stride_, int64_t kernel, int64_t in, int64_t pad) {
+    // (out - 1) * stride + kernel - (in + 2 * pad); every term is at most the padded input (checked)
+    const IntArrayRef shape = input.sizes();
+    const int64_t reach = checked_add(checked_mul(out - 1, stride_, "avg_pool2d", shape), kernel, "avg_pool2d", shape);
+    return std::max<int64_t>(0, reach - (in + 2 * pad));
+  };
+  const int64_t extra_h = extra(w.oh, w.sh, w.kh, H, w.ph);
+  const int64_t extra_w = extra(w.ow, w.sw, w.kw, W, w.pw);
   Tensor planes = x.reshape({N * C, 1, H, W});
   if (extra_h > 0 || extra_w > 0) planes = pad(planes, {0, extra_w, 0, extra_h});
   Tensor sums = im2col(planes, {w.kh, w.kw}, {1, 1}, {w.ph, w.pw}, {w.sh, w.sw}).sum({1});  // [N*C, L]

@@ -469,6 +469,13 @@ std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t dim) {
     throw Error(fmt::format("split: split_size must be positive, got {} (dim {} of size {})", split_size, d, size));
   std::vector<Tensor> out;
   if (size == 0) return {x};
+  const int64_t pieces = (size - 1) / split_size + 1;
+  try {
+    out.reserve(static_cast<std::size_t>(pieces));
+  } catch (const std::exception&) {  // length_error or bad_alloc: 2^40 tensors do not fit in memory
+    throw Error(fmt::format("split: dim {} of size {} in pieces of {} gives {} tensors, more than memory can hold "
+                            "(shape {})", d, size, split_size, pieces, shape_str(x.sizes())));
+  }
   for (int64_t start = 0; start < size;) {  // start + split_size may overflow: step by what is left
     const int64_t length = std::min(split_size, size - start);
     out.push_back(narrow(x, d, start, length));
