@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cctype>
+#include <mutex>
 
 #include "../../core/src/kernels.h"
 #include "../../core/src/pool.h"
@@ -225,10 +226,18 @@ bool needs_grad(const std::vector<Tensor>& inputs) {
   return false;
 }
 
+// A leaf's AccumulateGrad is made on first use and shared by every graph recorded over the leaf
+// while one is alive. Threads recording over the same leaves (one module, grad mode on, several
+// threads) would otherwise read and write the leaf's weak_ptr at once: ThreadSanitizer found it.
+namespace {
+std::mutex grad_accumulator_mutex;
+}  // namespace
+
 Edge gradient_edge(const Tensor& t) {
   TensorImpl* impl = t.unsafe_impl();
   if (impl->grad_fn) return Edge{impl->grad_fn, 0};
   if (!impl->requires_grad) return Edge{};
+  std::lock_guard<std::mutex> lock(grad_accumulator_mutex);
   std::shared_ptr<Node> acc = impl->grad_accumulator.lock();
   if (!acc) {
     acc = std::allocate_shared<AccumulateGrad>(detail::PoolAllocator<AccumulateGrad>(), t.impl_ptr(), next_sequence_nr());

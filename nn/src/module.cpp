@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <mutex>
 #include <ostream>
 #include <sstream>
 #include <typeinfo>
@@ -26,7 +27,11 @@ std::string demangle(const char* mangled) {
 Module::Module(std::string name) : name_(std::move(name)) {}
 Module::Module() = default;
 
+// Filled on first use, which may be on several threads at once (printing or describing one module):
+// the fill is locked, and name_ never changes afterwards, so the reference returned stays valid.
 const std::string& Module::name() const {
+  static std::mutex fill_mutex;
+  std::lock_guard<std::mutex> lock(fill_mutex);
   if (name_.empty()) {
     name_ = detail::demangle(typeid(*this).name());
     // "tg::nn::LinearImpl" style names print without namespaces, as libtorch's do

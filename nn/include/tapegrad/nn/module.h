@@ -54,7 +54,7 @@ class Module : public std::enable_shared_from_this<Module> {
   // "fc1 (Linear 784 -> 256)": how module errors name the module.
   std::string describe() const;
   // The part after the name in describe(): built-ins say their shape ("Linear 784 -> 256").
-  virtual std::string short_description() const { return name_; }
+  virtual std::string short_description() const { return name(); }
 
   // ---- parameters, buffers, children (recursively, in registration order) ----
   std::vector<Tensor> parameters(bool recurse = true) const;
