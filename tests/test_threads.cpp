@@ -3,9 +3,11 @@
 // mode, separate graphs backpropagated concurrently, the random generator and the allocator.
 #include <tapegrad/tapegrad.h>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <barrier>
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <latch>
@@ -420,3 +422,24 @@ TEST(Threads, AllocatorCountsBalanceWhenTensorsDieOnAnotherThread) {
   EXPECT_EQ(after.live_storages, before.live_storages);
   EXPECT_EQ(after.live_bytes, before.live_bytes);
 }
+
+namespace {
+// Two backward passes through one graph at once must not share its nodes: the second pass to reach
+// a node the first has claimed gets a tg::Error. With steppable engines the interleaving is exact,
+// so the claim (a compare-exchange on the node) is tested without relying on thread timing.
+TEST(Threads, SecondBackwardThroughAClaimedNodeIsAnError) {
+  Tensor w = tg::ones({3}).requires_grad_(true);
+  Tensor loss = (w * 2).exp().sum();
+  tg::autograd::BackwardEngine first({loss}, {}, /*retain_graph=*/true, /*create_graph=*/false);
+  first.step();  // runs sum's node and hands its gradient to exp's node, which it now owns
+  try {
+    tg::autograd::BackwardEngine second({loss}, {}, /*retain_graph=*/true, /*create_graph=*/false);
+    while (!second.done()) second.step();
+    ADD_FAILURE() << "the second backward ran through a node the first one owns";
+  } catch (const tg::Error& e) {
+    EXPECT_THAT(std::string(e.what()), ::testing::HasSubstr("is being run by another backward at the same time"));
+  }
+  while (!first.done()) first.step();  // the first pass is unaffected
+  EXPECT_NEAR(w.grad()[0].item<float>(), 2 * std::exp(2.0f), 1e-4);
+}
+}  // namespace

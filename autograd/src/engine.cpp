@@ -35,7 +35,7 @@ struct BackwardEngine::State {
   bool is_needed(const Node* node) const { return !capture_mode || needed.count(node) > 0; }
 
   void deliver(const std::shared_ptr<Node>& node, Tensor grad) {
-    if (node->engine_owner_ == this) {
+    if (node->engine_owner_.load(std::memory_order_acquire) == this) {
       Tensor& pending = node->engine_grad_;
       const TensorImpl* p = pending.unsafe_impl();
       // Sum in place when the engine alone owns the buffer (a parameter used by 1000 ops would
@@ -48,17 +48,17 @@ struct BackwardEngine::State {
       }
       return;
     }
-    if (node->engine_owner_ != nullptr)
+    const void* expected = nullptr;
+    if (!node->engine_owner_.compare_exchange_strong(expected, this, std::memory_order_acq_rel))
       throw Error(fmt::format("backward: node '{}' (#{}) is being run by another backward at the same "
                               "time; concurrent backward through shared nodes is not supported",
                               node->name(), node->sequence_nr()));
-    node->engine_owner_ = this;
     node->engine_grad_ = std::move(grad);
     ready.push(node);
   }
 
   Tensor take(Node& node) {
-    node.engine_owner_ = nullptr;
+    node.engine_owner_.store(nullptr, std::memory_order_release);
     return std::move(node.engine_grad_);
   }
 
@@ -167,7 +167,7 @@ std::shared_ptr<Node> BackwardEngine::peek() const {
 }
 
 Tensor BackwardEngine::pending_grad(const Node* node) const {
-  return node->engine_owner_ == state_.get() ? node->engine_grad_ : Tensor();
+  return node->engine_owner_.load(std::memory_order_acquire) == state_.get() ? node->engine_grad_ : Tensor();
 }
 
 void BackwardEngine::add_observer(std::function<void(const StepRecord&)> observer) {

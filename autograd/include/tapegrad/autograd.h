@@ -6,6 +6,7 @@
 // processes one node per step() in reverse tape order; tools that trace or pause backward observe
 // those steps instead of re-implementing the loop.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -123,7 +124,9 @@ class Node : public std::enable_shared_from_this<Node> {
   // The gradient accumulated for this node's output by the engine currently running it (kept on
   // the node rather than in a hash map: one fewer allocation and lookup per node and step).
   Tensor engine_grad_;
-  const void* engine_owner_ = nullptr;
+  // The engine running this node, claimed with a compare-exchange so that two backward passes
+  // through one node in two threads cannot both take it (the second gets a tg::Error).
+  std::atomic<const void*> engine_owner_{nullptr};
   const OpDef* op_;
   uint64_t sequence_nr_;
   bool released_ = false;
