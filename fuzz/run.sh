@@ -14,8 +14,8 @@ harnesses=("$@")
 command -v clang++ >/dev/null || { echo "fuzz/run.sh needs clang (apt-get install clang)" >&2; exit 1; }
 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DTG_FUZZ=ON \
       -DTG_BUILD_TESTS=OFF -DTG_BUILD_EXAMPLES=OFF -DTG_BUILD_BENCH=OFF >/dev/null
-cmake --build build-fuzz -j2 >/dev/null
 mkdir -p build-fuzz/logs
+cmake --build build-fuzz -j2 >build-fuzz/logs/build.log 2>&1 || { tail -30 build-fuzz/logs/build.log; exit 1; }
 status=0
 for h in "${harnesses[@]}"; do
   mkdir -p "fuzz/corpus-new/$h" "fuzz/crashes/$h"

@@ -6,8 +6,11 @@
 #include <thread>
 
 #include "tapegrad/tapegrad.h"
+#include "error_of.h"
 
 namespace {
+
+using tg_test::error_of;
 
 tg::Tensor f64(std::initializer_list<double> values) {
   std::vector<double> v(values);
@@ -16,15 +19,6 @@ tg::Tensor f64(std::initializer_list<double> values) {
 
 double at(const tg::Tensor& t, int64_t i) { return t.reshape({-1})[i].item<double>(); }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const tg::Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a tg::Error";
-  return "";
-}
 
 TEST(Autograd, ChainRuleOnAPolynomial) {
   tg::Tensor x = f64({2.0}).requires_grad_();

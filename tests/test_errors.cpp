@@ -6,26 +6,15 @@
 #include <string>
 
 #include "tapegrad/tapegrad.h"
+#include "error_of.h"
 
 namespace {
+
+using tg_test::error_of;
 
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 
-// Runs f; records a test failure if it does not throw tg::Error; returns the error's message.
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const tg::Error& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "expected tg::Error, got another exception: " << e.what();
-    return {};
-  }
-  ADD_FAILURE() << "expected tg::Error, nothing was thrown";
-  return {};
-}
 
 // ---------------------------------------------------------------- shapes in binary ops
 

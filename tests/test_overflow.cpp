@@ -8,6 +8,7 @@
 #include <limits>
 
 #include <tapegrad/tapegrad.h>
+#include "error_of.h"
 
 // Under ASan a failed huge allocation returns null (as malloc does without ASan) rather than
 // aborting, so the out-of-memory path below is tested in the sanitizer build too.
@@ -17,6 +18,8 @@ extern "C" const char* __asan_default_options() { return "allocator_may_return_n
 
 namespace {
 
+using tg_test::error_of;
+
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 
@@ -24,15 +27,6 @@ constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 constexpr int64_t k2p40 = int64_t{1} << 40;
 constexpr int64_t k2p62 = int64_t{1} << 62;
 
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const tg::Error& e) {
-    return e.what();
-  }
-  return "(no tg::Error)";
-}
 
 // A tensor of `sizes` with no memory behind it: a single 1 expanded.
 tg::Tensor huge_view(std::vector<int64_t> sizes) {

@@ -62,7 +62,7 @@ int64_t out_size(const char* op, IntArrayRef input_sizes, int64_t in, int64_t k,
                                      input_sizes, "the padded input size");
   const int64_t reach = checked_add(checked_mul(d, k - 1, op, input_sizes, "the dilated kernel size"), 1, op,
                                     input_sizes, "the dilated kernel size");
-  const int64_t span = padded - reach;  // both >= 0: cannot overflow
+  const int64_t span = padded - reach;  // both >= 0 (set_output checks in): cannot overflow
   if (span < 0) return 0;
   int64_t n = (ceil_mode ? span / s + (span % s != 0) : span / s) + 1;
   // libtorch: the last window must start inside the input or the left padding
@@ -71,6 +71,9 @@ int64_t out_size(const char* op, IntArrayRef input_sizes, int64_t in, int64_t k,
 }
 
 void set_output(Window2d& w, const char* op, int64_t H, int64_t W, IntArrayRef input_sizes, bool ceil_mode = false) {
+  if (H < 0 || W < 0)  // col2im's output_size comes from the user
+    throw Error(fmt::format("{}: the spatial size [{}, {}] must be non-negative (input {})", op, H, W,
+                            shape_str(input_sizes)));
   w.oh = out_size(op, input_sizes, H, w.kh, w.dh, w.ph, w.sh, ceil_mode);
   w.ow = out_size(op, input_sizes, W, w.kw, w.dw, w.pw, w.sw, ceil_mode);
   if (w.oh <= 0 || w.ow <= 0)

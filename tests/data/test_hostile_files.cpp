@@ -13,8 +13,11 @@
 #include <tapegrad/tapegrad.h>
 
 #include "helpers.h"
+#include "../error_of.h"
 
 namespace {
+
+using tg_test::error_of;
 
 using tg_data_test::idx_bytes;
 using tg_data_test::TempDir;
@@ -22,15 +25,6 @@ using tg_data_test::write_bytes;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const tg::Error& e) {
-    return e.what();
-  }
-  return "(no tg::Error)";
-}
 
 // Writes a gzip file holding `head` followed by `zeros_mib` MiB of zero bytes, built as repeated
 // gzip members of 64 MiB of zeros (each compresses to about 64 KiB), so a 1 GiB bomb costs the

@@ -7,8 +7,11 @@
 #include <numeric>
 
 #include <tapegrad/tapegrad.h>
+#include "../error_of.h"
 
 namespace {
+
+using tg_test::error_of;
 
 using ::testing::DoubleNear;
 using ::testing::ElementsAre;
@@ -22,15 +25,6 @@ std::vector<int64_t> ints(const tg::Tensor& t) {
 std::vector<double> doubles(const tg::Tensor& t) {
   tg::Tensor c = t.to(tg::kFloat64).contiguous();
   return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
-}
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const tg::Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 // ---- Iris ----

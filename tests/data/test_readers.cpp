@@ -9,8 +9,11 @@
 #include <tapegrad/tapegrad.h>
 
 #include "helpers.h"
+#include "../error_of.h"
 
 namespace {
+
+using tg_test::error_of;
 
 using tg_data_test::gzip_stored;
 using tg_data_test::idx_bytes;
@@ -29,16 +32,6 @@ std::vector<double> doubles(const tg::Tensor& t) {
   return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
 }
 
-// The message of the tg::Error that f throws ("" if none).
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const tg::Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 // ---- IDX ----
 

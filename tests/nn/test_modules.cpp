@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <sstream>
+#include "../error_of.h"
 
 namespace nn = tg::nn;
 namespace F = tg::nn::functional;
@@ -14,6 +15,8 @@ using ::testing::HasSubstr;
 using tg::Tensor;
 
 namespace {
+
+using tg_test::error_of;
 
 struct NetImpl : nn::Module {
   NetImpl() {
@@ -30,15 +33,6 @@ struct NetImpl : nn::Module {
 };
 TG_MODULE(Net);
 
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const tg::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 double max_abs_diff(const Tensor& a, const Tensor& b) { return (a - b).abs().max().item_double(); }
 

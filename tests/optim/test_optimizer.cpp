@@ -5,8 +5,11 @@
 #include <tapegrad/tapegrad.h>
 
 #include <string>
+#include "../error_of.h"
 
 namespace {
+
+using tg_test::error_of;
 
 using ::testing::HasSubstr;
 using tg::Tensor;
@@ -17,14 +20,6 @@ Tensor param(std::initializer_list<double> values) {
 }
 double at(const Tensor& t, int64_t i) { return t.data_ptr<double>()[i]; }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const tg::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 // ---------------------------------------------------------------- options
 

@@ -6,8 +6,11 @@
 #include <tapegrad/tapegrad.h>
 
 #include <cmath>
+#include "../error_of.h"
 
 namespace {
+
+using tg_test::error_of;
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -16,14 +19,6 @@ using namespace tg::optim;
 
 Tensor param() { return tg::tensor({1.0}, tg::kFloat64).requires_grad_(); }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const tg::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 double lr_of(const Optimizer& optimizer, std::size_t group = 0) {
   return optimizer.param_groups()[group].options().get_lr();

@@ -11,20 +11,15 @@
 #include <unistd.h>
 
 #include "trajectory_cases.h"
+#include "../error_of.h"
 
 namespace tg_optim_test {
 namespace {
 
+using tg_test::error_of;
+
 using ::testing::HasSubstr;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const tg::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 class TempFile {
  public:

@@ -6,22 +6,17 @@
 #include <tapegrad/tapegrad.h>
 
 #include "trajectory_cases.h"
+#include "../error_of.h"
 
 namespace tg_optim_test {
 namespace {
+
+using tg_test::error_of;
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const tg::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 bool same_dicts(const tg::OrderedDict<std::string, Tensor>& a, const tg::OrderedDict<std::string, Tensor>& b) {
   if (a.keys() != b.keys()) return false;

@@ -13,23 +13,10 @@
 #include <vector>
 
 #include "tapegrad/tapegrad.h"
+#include "../error_of.h"
 
 namespace tg_test {
 
-// Runs f; records a test failure unless it throws tg::Error; returns the error's message.
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const tg::Error& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "expected tg::Error, got another exception: " << e.what();
-    return {};
-  }
-  ADD_FAILURE() << "expected tg::Error, nothing was thrown";
-  return {};
-}
 
 // A fresh directory under the system temp dir, removed with everything in it on destruction.
 class TempDir {
