@@ -153,3 +153,50 @@ TEST(CheckedShape, NarrowSliceSplitAndPadWithHugeArguments) {
 }
 
 }  // namespace
+
+namespace {
+
+using tg_test::error_of;
+using ::testing::HasSubstr;
+
+// What the fuzzers found (fuzz/crashes/shape_ops/), as tests of their own.
+TEST(CheckedShapeFuzzFindings, ChunkOfAHugeDimIntoManyChunksDoesNotOverflow) {
+  // (size + chunks - 1) / chunks overflowed for chunks near INT64_MAX
+  std::vector<tg::Tensor> pieces = tg::chunk(tg::arange(5, tg::kFloat32), std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(pieces.size(), 5u);
+}
+
+TEST(CheckedShapeFuzzFindings, PoolingPaddingCheckDoesNotOverflow) {
+  // 2 * padding > kernel overflowed for padding near INT64_MAX
+  const int64_t huge = std::numeric_limits<int64_t>::max();
+  EXPECT_THAT(error_of([&] { tg::avg_pool2d(tg::ones({1, 1, 4, 4}), {3, 3}, {1, 1}, {huge, huge}); }),
+              HasSubstr("avg_pool2d: padding [9223372036854775807, 9223372036854775807] should be at most half of "
+                        "kernel_size [3, 3]"));
+  EXPECT_THAT(error_of([&] { tg::max_pool2d(tg::ones({1, 1, 4, 4}), {3, 3}, {1, 1}, {huge, huge}); }),
+              HasSubstr("max_pool2d: padding"));
+}
+
+TEST(CheckedShapeFuzzFindings, SplitIntoMorePiecesThanMemoryHoldsIsAnError) {
+  // a dim of 2^62 (a view) in pieces of 1 looped for ever
+  const tg::Tensor x = tg::ones({1}).expand({int64_t{1} << 62});
+  EXPECT_THAT(error_of([&] { tg::split(x, 1); }),
+              HasSubstr("split: dim 0 of size 4611686018427387904 in pieces of 1 gives 4611686018427387904 tensors, "
+                        "more than memory can hold"));
+}
+
+TEST(CheckedShapeFuzzFindings, Col2imWithANegativeOutputSizeIsAnError) {
+  EXPECT_THAT(error_of([] { tg::col2im(tg::ones({1, 4, 1}), {-9223372036854775807, 3}, {2, 2}, 1, 0, 1); }),
+              HasSubstr("col2im: the spatial size [-9223372036854775807, 3] must be non-negative"));
+}
+
+}  // namespace
+
+namespace {
+TEST(CheckedShapeFuzzFindings, ConvWithHugeGroupsIsAnError) {
+  const int64_t huge = int64_t{1} << 62;
+  EXPECT_THAT(tg_test::error_of([&] { tg::conv2d(tg::ones({1, 4, 3, 3}), tg::ones({4, 4, 1, 1}), {}, 1, 0, 1, huge); }),
+              ::testing::HasSubstr("conv2d: shape [4, 4, 1, 1] is too large: in_channels * groups overflows int64"));
+  EXPECT_THAT(tg_test::error_of([] { tg::conv2d(tg::ones({1, 0, 3, 3}), tg::ones({2, 0, 1, 1}), {}, 1, 0, 1, 2); }),
+              ::testing::HasSubstr("cannot be split into 2 groups"));
+}
+}  // namespace

@@ -266,6 +266,9 @@ template <typename F>
 Tensor per_group(const Tensor& x, const Tensor& weight, int64_t groups, const F& one_group) {
   if (groups == 1) return one_group(x, weight);
   std::vector<Tensor> xs = x.chunk(groups, 1), ws = weight.chunk(groups, 0), outs;
+  if (static_cast<int64_t>(xs.size()) != groups || static_cast<int64_t>(ws.size()) != groups)  // 0 channels
+    throw Error(fmt::format("convolution: input {} and weight {} cannot be split into {} groups",
+                            shape_str(x.sizes()), shape_str(weight.sizes()), groups));
   for (int64_t g = 0; g < groups; ++g) outs.push_back(one_group(xs[g], ws[g]));
   return cat(outs, 1);
 }
@@ -277,7 +280,9 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
   bool unbatched = false;
   Tensor x = batched4d(input, "conv2d", unbatched);
   ops::check_defined(weight, "conv2d", "weight");
-  const int64_t weight_in = weight.dim() == 4 ? weight.size(1) * groups : -1;
+  if (groups <= 0) throw Error(fmt::format("conv2d: groups must be positive, got {}", groups));
+  const int64_t weight_in =
+      weight.dim() == 4 ? checked_mul(weight.size(1), groups, "conv2d", weight.sizes(), "in_channels * groups") : -1;
   check_conv("conv2d", x, weight, bias, groups, weight_in, 2);
   const int64_t O = weight.size(0), kh = weight.size(2), kw = weight.size(3);
   if (O % groups != 0)
@@ -325,7 +330,8 @@ Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor&
   if (weight.size(0) % groups != 0)
     throw Error(fmt::format("conv_transpose2d: in_channels {} (weight {}) is not divisible by groups {}",
                             weight.size(0), shape_str(weight.sizes()), groups));
-  const int64_t Og = weight.size(1), O = Og * groups, kh = weight.size(2), kw = weight.size(3);
+  const int64_t Og = weight.size(1), kh = weight.size(2), kw = weight.size(3);
+  const int64_t O = checked_mul(Og, groups, "conv_transpose2d", weight.sizes(), "out_channels * groups");
   if (bias.defined() && bias.size(0) != O)
     throw Error(fmt::format("conv_transpose2d: bias {} does not match {} output channels", shape_str(bias.sizes()), O));
   Window2d w = make_window("conv_transpose2d", {kh, kw}, dilation, padding, stride);
