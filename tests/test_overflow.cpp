@@ -200,3 +200,12 @@ TEST(CheckedShapeFuzzFindings, ConvWithHugeGroupsIsAnError) {
               ::testing::HasSubstr("cannot be split into 2 groups"));
 }
 }  // namespace
+
+namespace {
+TEST(CheckedShapeFuzzFindings, PaddingAnEmptyTensorByAHugeAmountGivesAnEmptyTensor) {
+  // the copy of the (empty) input went to a view at offset 2^62 * stride, past any storage
+  const tg::Tensor out = tg::pad(tg::ones({0, 2}), {int64_t{1} << 61, 0});
+  EXPECT_EQ(out.size(0), 0);
+  EXPECT_EQ(out.size(1), 2 + (int64_t{1} << 61));
+}
+}  // namespace

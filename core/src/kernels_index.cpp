@@ -32,6 +32,7 @@ Tensor pad(const Tensor& x, IntArrayRef before, IntArrayRef after, double value)
     out_sizes[d] = checked_add(out_sizes[d], checked_add(before[d], after[d], "pad", x.sizes()), "pad", x.sizes());
   out = detail::make_tensor(out_sizes, x.dtype(), "pad");
   fill(out, value);
+  if (x.numel() == 0) return out;  // nothing to copy (and before[d] * stride may be past any storage)
   for (std::size_t d = 0; d < out_sizes.size(); ++d) inner_offset += before[d] * out.stride(d);
   Tensor slot = detail::make_view(out, x.sizes(), DimVector(out.strides()), inner_offset);
   copy(slot, x);

@@ -44,6 +44,9 @@ Tensor make_tensor(IntArrayRef sizes, ScalarType dtype, const char* op) {
 Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int64_t offset, const char* op) {
   const TensorImpl& b = *base.unsafe_impl();
   const int64_t numel = checked_numel(sizes, op);
+  // an empty view may sit anywhere (narrow(x, 0, size, 0)), but its byte offset must be a number
+  if (offset < 0) fail(fmt::format("{}: a view of shape {} has a negative storage offset {}", op, shape_str(sizes), offset));
+  (void)checked_mul(offset, static_cast<int64_t>(element_size(b.dtype)), op, sizes, "the view's byte offset");
   if (numel > 0) {
     int64_t low = offset, high = offset;
     for (std::size_t d = 0; d < sizes.size(); ++d) {
