@@ -209,3 +209,12 @@ TEST(CheckedShapeFuzzFindings, PaddingAnEmptyTensorByAHugeAmountGivesAnEmptyTens
   EXPECT_EQ(out.size(1), 2 + (int64_t{1} << 61));
 }
 }  // namespace
+
+namespace {
+TEST(CheckedShapeFuzzFindings, ArangeWhoseInt64ValuesPassInt64IsAnError) {
+  // 9.22e18 cast to int64 was undefined behaviour
+  EXPECT_THAT(tg_test::error_of([] { tg::arange(9.2e18, 9.3e18, 1e16); }),
+              ::testing::HasSubstr("arange: the values from 9.2e+18 to 9.29e+18 do not fit Int64"));
+  EXPECT_EQ(tg::arange(9.2e18, 9.3e18, 1e16, tg::kFloat64).size(0), 10);  // as doubles: fine
+}
+}  // namespace

@@ -122,6 +122,12 @@ Tensor arange(double start, double end, double step, TensorOptions options) {
   // libtorch: integral arguments give an Int64 tensor unless a dtype is given
   bool integral = start == std::floor(start) && end == std::floor(end) && step == std::floor(step);
   ScalarType dtype = options.dtype_opt().value_or(integral ? kInt64 : kFloat32);
+  if (dtype == kInt64 && n > 0) {  // the values run monotonically from the first to the last
+    const double last = start + static_cast<double>(n - 1) * step;
+    for (double v : {start, last})
+      if (!(v >= -0x1p63 && v < 0x1p63))
+        throw Error(fmt::format("arange: the values from {} to {} do not fit Int64", start, last));
+  }
   Tensor t = detail::make_tensor({n}, dtype, "arange");
   TG_DISPATCH_ALL(dtype, "arange", [&] {
     scalar_t* p = t.unsafe_impl()->data<scalar_t>();
