@@ -218,3 +218,15 @@ TEST(CheckedShapeFuzzFindings, ArangeWhoseInt64ValuesPassInt64IsAnError) {
   EXPECT_EQ(tg::arange(9.2e18, 9.3e18, 1e16, tg::kFloat64).size(0), 10);  // as doubles: fine
 }
 }  // namespace
+
+namespace {
+TEST(CheckedShapeFuzzFindings, MaxPoolWithAHugeKernelAndPaddingFinishes) {
+  // the work estimate oh*ow*kh*kw overflowed, and finding the first row inside the padding looped
+  // 2^61 times; the window covers the whole input, so the maximum is the input's
+  const int64_t k = int64_t{1} << 62;
+  const tg::Tensor x = tg::arange(16, tg::kFloat32).reshape({1, 1, 4, 4});
+  const tg::Tensor out = tg::max_pool2d(x, {k, 1}, {1, 1}, {k / 2, 0});
+  EXPECT_EQ(out.size(2), 5);  // (4 + 2^62 - 2^62) / 1 + 1
+  EXPECT_EQ(out.amax().item<float>(), 15.0f);
+}
+}  // namespace

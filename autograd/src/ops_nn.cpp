@@ -385,7 +385,9 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntArray
     const T* px = xc.data_ptr<T>();
     T* po = out.data_ptr<T>();
     int64_t* pi = indices.data_ptr<int64_t>();
-    detail::parallel_for(0, N * C, plane_grain(w.oh * w.ow * w.kh * w.kw), [&](int64_t begin, int64_t end) {
+    int64_t per_plane;  // work per plane, for the grain only: saturate rather than overflow
+    if (__builtin_mul_overflow(w.oh * w.ow, w.kh * w.kw, &per_plane)) per_plane = std::numeric_limits<int64_t>::max();
+    detail::parallel_for(0, N * C, plane_grain(per_plane), [&](int64_t begin, int64_t end) {
       for (int64_t plane = begin; plane < end; ++plane) {
         const T* src = px + plane * H * W;
         T* dst = po + plane * w.oh * w.ow;
@@ -393,11 +395,11 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntArray
         for (int64_t oy = 0; oy < w.oh; ++oy) {
           int64_t y0 = oy * w.sh - w.ph;
           const int64_t y1 = std::min(y0 + (w.kh - 1) * w.dh + 1, H);
-          while (y0 < 0) y0 += w.dh;
+          if (y0 < 0) y0 += ((-y0 - 1) / w.dh + 1) * w.dh;  // the first row inside (a loop took 2^61 steps)
           for (int64_t ox = 0; ox < w.ow; ++ox) {
             int64_t x0 = ox * w.sw - w.pw;
             const int64_t x1 = std::min(x0 + (w.kw - 1) * w.dw + 1, W);
-            while (x0 < 0) x0 += w.dw;
+            if (x0 < 0) x0 += ((-x0 - 1) / w.dw + 1) * w.dw;
             // libtorch's rule: the first maximum wins, a NaN always takes over; selects, not branches
             // (the comparisons are data-dependent coin flips for a branch predictor)
             int64_t best = y0 * W + x0;
