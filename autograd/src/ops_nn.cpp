@@ -394,18 +394,21 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntArray
         int64_t* dst_i = pi + plane * w.oh * w.ow;
         for (int64_t oy = 0; oy < w.oh; ++oy) {
           int64_t y0 = oy * w.sh - w.ph;
-          const int64_t y1 = std::min(y0 + (w.kh - 1) * w.dh + 1, H);
+          // min(y0 + reach, H) without computing y0 + reach (ceil_mode: up to in + 2p + in - 1)
+          const int64_t reach_h = (w.kh - 1) * w.dh + 1, reach_w = (w.kw - 1) * w.dw + 1;  // <= the padded size
+          const int64_t y1 = reach_h > H - y0 ? H : y0 + reach_h;
           if (y0 < 0) y0 += ((-y0 - 1) / w.dh + 1) * w.dh;  // the first row inside (a loop took 2^61 steps)
           for (int64_t ox = 0; ox < w.ow; ++ox) {
             int64_t x0 = ox * w.sw - w.pw;
-            const int64_t x1 = std::min(x0 + (w.kw - 1) * w.dw + 1, W);
+            const int64_t x1 = reach_w > W - x0 ? W : x0 + reach_w;
             if (x0 < 0) x0 += ((-x0 - 1) / w.dw + 1) * w.dw;
             // libtorch's rule: the first maximum wins, a NaN always takes over; selects, not branches
             // (the comparisons are data-dependent coin flips for a branch predictor)
             int64_t best = y0 * W + x0;
             T best_val = -std::numeric_limits<T>::infinity();
-            for (int64_t iy = y0; iy < y1; iy += w.dh)
-              for (int64_t ix = x0; ix < x1; ix += w.dw) {
+            // step without computing iy + dh past y1 (a huge dilation would overflow)
+            for (int64_t iy = y0; iy < y1; iy = y1 - iy > w.dh ? iy + w.dh : y1)
+              for (int64_t ix = x0; ix < x1; ix = x1 - ix > w.dw ? ix + w.dw : x1) {
                 const T v = src[iy * W + ix];
                 const bool take = (v > best_val) | (v != v);
                 best_val = take ? v : best_val;
