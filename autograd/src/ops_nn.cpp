@@ -85,7 +85,11 @@ void set_output(Window2d& w, const char* op, int64_t H, int64_t W, IntArrayRef i
   (void)checked_numel({w.kh, w.kw}, op);
 }
 
-int64_t plane_grain(int64_t per_plane) {
+// Planes per task, from the work per plane (a * b elements; saturated: with no planes at all the
+// product of an empty tensor's other sizes need not fit int64).
+int64_t plane_grain(int64_t a, int64_t b) {
+  int64_t per_plane;
+  if (__builtin_mul_overflow(a, b, &per_plane)) return 1;
   return std::max<int64_t>(1, detail::kGrainSize / std::max<int64_t>(per_plane, 1));
 }
 
@@ -100,7 +104,7 @@ Tensor im2col_kernel(const Tensor& x_in, const Window2d& w) {
     using T = scalar_t;
     const T* px = x.data_ptr<T>();
     T* pc = cols.data_ptr<T>();
-    detail::parallel_for(0, N * C, plane_grain(K * L), [&](int64_t begin, int64_t end) {
+    detail::parallel_for(0, N * C, plane_grain(K, L), [&](int64_t begin, int64_t end) {
       for (int64_t plane = begin; plane < end; ++plane) {
         const T* src = px + plane * H * W;
         T* dst = pc + plane * K * L;
@@ -137,7 +141,7 @@ Tensor col2im_kernel(const Tensor& cols_in, int64_t C, int64_t H, int64_t W, con
     using T = scalar_t;
     const T* pc = cols.data_ptr<T>();
     T* po = out.data_ptr<T>();
-    detail::parallel_for(0, N * C, plane_grain(K * L), [&](int64_t begin, int64_t end) {
+    detail::parallel_for(0, N * C, plane_grain(K, L), [&](int64_t begin, int64_t end) {
       for (int64_t plane = begin; plane < end; ++plane) {
         T* dst = po + plane * H * W;
         std::fill(dst, dst + H * W, T(0));
@@ -385,9 +389,7 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntArray
     const T* px = xc.data_ptr<T>();
     T* po = out.data_ptr<T>();
     int64_t* pi = indices.data_ptr<int64_t>();
-    int64_t per_plane;  // work per plane, for the grain only: saturate rather than overflow
-    if (__builtin_mul_overflow(w.oh * w.ow, w.kh * w.kw, &per_plane)) per_plane = std::numeric_limits<int64_t>::max();
-    detail::parallel_for(0, N * C, plane_grain(per_plane), [&](int64_t begin, int64_t end) {
+    detail::parallel_for(0, N * C, plane_grain(w.oh * w.ow, w.kh * w.kw), [&](int64_t begin, int64_t end) {
       for (int64_t plane = begin; plane < end; ++plane) {
         const T* src = px + plane * H * W;
         T* dst = po + plane * w.oh * w.ow;
