@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "../../core/src/kernels.h"
+#include "ops_common.h"
 #include "record.h"
 
 namespace tg::autograd {
@@ -180,6 +181,23 @@ StepRecord BackwardEngine::step() {
   return record;
 }
 
+namespace {
+// A rule may return the gradient of a broadcast input in the output's shape; the engine sums it over
+// the broadcast dimensions (PyTorch's validate_outputs does the same), so rules need no sum_to.
+// Anything else is a wrong rule and an error naming the node.
+Tensor reduce_to_input(const Node& node, std::size_t i, const Tensor& g, IntArrayRef sizes) {
+  const int64_t extra = g.dim() - static_cast<int64_t>(sizes.size());
+  bool broadcast = extra >= 0;
+  for (std::size_t d = 0; broadcast && d < sizes.size(); ++d)
+    broadcast = sizes[d] == g.size(extra + static_cast<int64_t>(d)) || sizes[d] == 1;
+  if (!broadcast)
+    throw Error(fmt::format("backward: the vjp of '{}' (#{}) returned a gradient of shape {} for input {} "
+                            "of shape {}, which it cannot be summed to", node.name(), node.sequence_nr(),
+                            shape_str(g.sizes()), i, shape_str(sizes)));
+  return ops::sum_to(g, sizes);
+}
+}  // namespace
+
 // One node. With keep = false (run() without observers) the record holds only the node, so the
 // gradient handed to a leaf is uniquely owned and AccumulateGrad can adopt it without a copy.
 void BackwardEngine::step_into(StepRecord& record, bool keep) {
@@ -221,11 +239,9 @@ void BackwardEngine::step_into(StepRecord& record, bool keep) {
       const Edge& edge = edges[i];
       if (!edge.is_valid() || !g.defined() || !s.is_needed(edge.function.get())) continue;
       const TensorMeta& meta = node.input_meta()[i];
-      if (!g.sizes().equals(meta.sizes))
-        throw Error(fmt::format("backward: the vjp of '{}' (#{}) returned a gradient of shape {} for "
-                                "input {} of shape {}", node.name(), node.sequence_nr(),
-                                shape_str(g.sizes()), i, shape_str(meta.sizes)));
-      s.deliver(edge.function, g.dtype() == meta.dtype ? g : g.to(meta.dtype));
+      Tensor reduced = g.sizes().equals(meta.sizes) ? g : reduce_to_input(node, i, g, meta.sizes);
+      if (keep && !reduced.is_same(g)) record.grad_inputs[i] = reduced;
+      s.deliver(edge.function, reduced.dtype() == meta.dtype ? reduced : reduced.to(meta.dtype));
     }
   }
   if (!s.retain_graph) node.release_saved();

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cctype>
+#include <cstring>
 #include <mutex>
 
 #include "../../core/src/kernels.h"
@@ -163,13 +164,13 @@ void Node::set_retain_grad_target(const std::shared_ptr<TensorImpl>& target) {
   retain_grad_target_ = target;
 }
 
-Tensor VjpContext::saved(std::size_t i) const { return node_.saved_[i].unpack(node_, ptr_); }
+Tensor VjpContext::saved_at(std::size_t i) const { return node_.saved_[i].unpack(node_, ptr_); }
 
 // ---- AccumulateGrad ----
 
 namespace {
 std::vector<Tensor> accumulate_grad_vjp(const VjpContext&, const Tensor&) { return {}; }
-const OpDef kAccumulateGradDef{"accumulate_grad", &accumulate_grad_vjp};
+const OpDef kAccumulateGradDef{.name = "accumulate_grad", .formula = "leaf.grad += grad", .vjp = &accumulate_grad_vjp};
 }  // namespace
 
 AccumulateGrad::AccumulateGrad(std::shared_ptr<TensorImpl> leaf, uint64_t sequence_nr)
@@ -206,6 +207,20 @@ std::vector<Tensor> AccumulateGrad::apply(const Tensor& grad_output) {
 }
 
 // ---- recording ----
+
+int op_slot(const OpNames& names, const char* name) {
+  for (std::size_t i = 0; i < names.size() && names[i]; ++i)
+    if (names[i] == name || std::strcmp(names[i], name) == 0) return static_cast<int>(i);
+  return -1;
+}
+
+namespace {
+std::size_t count_names(const OpNames& names) {
+  std::size_t n = 0;
+  while (n < names.size() && names[n]) ++n;
+  return n;
+}
+}  // namespace
 
 uint64_t next_sequence_nr() {
   static std::atomic<uint64_t> counter{0};
@@ -265,14 +280,82 @@ Node& NodeBuilder::record(const OpDef& op, const Inputs& inputs, Get get, Tensor
     node->input_meta_.push_back(t.defined() ? TensorMeta{t.sizes(), t.dtype()} : TensorMeta{});
   }
   node->output_meta_ = TensorMeta{output.sizes(), output.dtype()};
-  node->saved_.reserve(saved.size());
-  for (const Tensor& s : saved) node->saved_.emplace_back(s, s.defined() && s.is_same(output));
+  if (saved.size() == 0) {
+    node->saved_.resize(count_names(op.saved));
+  } else {
+    node->saved_.reserve(saved.size());
+    for (const Tensor& s : saved) node->saved_.emplace_back(s, s.defined() && s.is_same(output));
+  }
+  if (std::size_t n = count_names(op.scalars)) node->scalar_args_.resize(n);
+  if (std::size_t n = count_names(op.int_lists)) node->int_lists_.resize(n);
   node->int_args_ = std::move(args.ints);
-  node->scalar_args_ = std::move(args.scalars);
+  if (!args.scalars.empty()) node->scalar_args_ = std::move(args.scalars);
   TensorImpl* out = output.unsafe_impl();
   out->grad_fn = node;
   out->requires_grad = true;
   return *node;
+}
+
+Recorder record(const OpDef& op, std::initializer_list<const Tensor*> inputs, Tensor& output) {
+  RecordArgs args;
+  return Recorder(NodeBuilder::record(op, inputs, [](const Tensor* t) -> const Tensor& { return *t; }, output, {}, args),
+                  output);
+}
+
+Recorder record(const OpDef& op, const std::vector<Tensor>& inputs, Tensor& output) {
+  RecordArgs args;
+  return Recorder(NodeBuilder::record(op, inputs, [](const Tensor& t) -> const Tensor& { return t; }, output, {}, args),
+                  output);
+}
+
+namespace {
+int slot_or_throw(const Node& node, const OpNames& names, const char* name, const char* kind) {
+  int slot = op_slot(names, name);
+  if (slot < 0) {
+    std::string declared;
+    for (const char* n : names)
+      if (n) declared += (declared.empty() ? "" : ", ") + std::string(n);
+    throw Error(fmt::format("op '{}': no {} named '{}' is declared in its OpDef (declared: {})", node.name(),
+                            kind, name, declared.empty() ? "none" : declared));
+  }
+  return slot;
+}
+}  // namespace
+
+Recorder& Recorder::save(const char* name, const Tensor& t) {
+  NodeBuilder::save(node_, slot_or_throw(node_, node_.op().saved, name, "saved tensor"), t,
+                    t.defined() && t.is_same(output_));
+  return *this;
+}
+
+Recorder& Recorder::arg(const char* name, double value) {
+  NodeBuilder::set_arg(node_, slot_or_throw(node_, node_.op().scalars, name, "scalar argument"), value);
+  return *this;
+}
+
+Recorder& Recorder::ints(const char* name, IntArrayRef values) {
+  NodeBuilder::set_ints(node_, slot_or_throw(node_, node_.op().int_lists, name, "integer-list argument"), values);
+  return *this;
+}
+
+Tensor VjpContext::saved(const char* name) const {
+  return node_.saved_[slot_or_throw(node_, node_.op().saved, name, "saved tensor")].unpack(node_, ptr_);
+}
+
+double VjpContext::arg(const char* name) const {
+  return node_.scalar_args_[slot_or_throw(node_, node_.op().scalars, name, "scalar argument")];
+}
+
+IntArrayRef VjpContext::ints(const char* name) const {
+  return node_.int_lists_[slot_or_throw(node_, node_.op().int_lists, name, "integer-list argument")];
+}
+
+int64_t VjpContext::int_arg(const char* name) const {
+  IntArrayRef values = ints(name);
+  if (values.size() != 1)
+    throw Error(fmt::format("op '{}': integer argument '{}' holds {} values, not one", node_.name(), name,
+                            values.size()));
+  return values[0];
 }
 
 Node& record(const OpDef& op, std::initializer_list<const Tensor*> inputs, Tensor& output,

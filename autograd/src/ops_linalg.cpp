@@ -12,19 +12,19 @@ namespace {
 
 std::vector<Tensor> mm_vjp(const VjpContext& ctx, const Tensor& g) {
   Tensor ga, gb;
-  if (ctx.needs_input_grad(0)) ga = mm(g, ctx.saved(1).t());
-  if (ctx.needs_input_grad(1)) gb = mm(ctx.saved(0).t(), g);
+  if (ctx.needs_input_grad(0)) ga = mm(g, ctx.saved_at(1).t());
+  if (ctx.needs_input_grad(1)) gb = mm(ctx.saved_at(0).t(), g);
   return {ga, gb};
 }
-const OpDef kMm{"mm", &mm_vjp};
+const OpDef kMm{.name = "mm", .formula = "", .vjp = &mm_vjp};
 
 std::vector<Tensor> bmm_vjp(const VjpContext& ctx, const Tensor& g) {
   Tensor ga, gb;
-  if (ctx.needs_input_grad(0)) ga = bmm(g, ctx.saved(1).transpose(1, 2));
-  if (ctx.needs_input_grad(1)) gb = bmm(ctx.saved(0).transpose(1, 2), g);
+  if (ctx.needs_input_grad(0)) ga = bmm(g, ctx.saved_at(1).transpose(1, 2));
+  if (ctx.needs_input_grad(1)) gb = bmm(ctx.saved_at(0).transpose(1, 2), g);
   return {ga, gb};
 }
-const OpDef kBmm{"bmm", &bmm_vjp};
+const OpDef kBmm{.name = "bmm", .formula = "", .vjp = &bmm_vjp};
 
 void check_operands(const Tensor& a, const Tensor& b, const char* op) {
   ops::check_floating(a, op);

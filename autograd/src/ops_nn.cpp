@@ -168,8 +168,8 @@ Tensor col2im_kernel(const Tensor& cols_in, int64_t C, int64_t H, int64_t W, con
 
 DimVector window_args(const Window2d& w) { return DimVector{w.kh, w.kw, w.dh, w.dw, w.ph, w.pw, w.sh, w.sw}; }
 Window2d window_from(const VjpContext& ctx) {
-  return Window2d{ctx.int_arg(0), ctx.int_arg(1), ctx.int_arg(2), ctx.int_arg(3),
-                  ctx.int_arg(4), ctx.int_arg(5), ctx.int_arg(6), ctx.int_arg(7)};
+  return Window2d{ctx.int_arg_at(0), ctx.int_arg_at(1), ctx.int_arg_at(2), ctx.int_arg_at(3),
+                  ctx.int_arg_at(4), ctx.int_arg_at(5), ctx.int_arg_at(6), ctx.int_arg_at(7)};
 }
 
 std::vector<Tensor> im2col_vjp(const VjpContext& ctx, const Tensor& g) {
@@ -177,23 +177,23 @@ std::vector<Tensor> im2col_vjp(const VjpContext& ctx, const Tensor& g) {
   Window2d w = window_from(ctx);
   return {col2im(g, {in[2], in[3]}, {w.kh, w.kw}, {w.dh, w.dw}, {w.ph, w.pw}, {w.sh, w.sw})};
 }
-const OpDef kIm2col{"im2col", &im2col_vjp};
+const OpDef kIm2col{.name = "im2col", .formula = "", .vjp = &im2col_vjp};
 
 std::vector<Tensor> col2im_vjp(const VjpContext& ctx, const Tensor& g) {
   Window2d w = window_from(ctx);
   return {im2col(g, {w.kh, w.kw}, {w.dh, w.dw}, {w.ph, w.pw}, {w.sh, w.sw})};
 }
-const OpDef kCol2im{"col2im", &col2im_vjp};
+const OpDef kCol2im{.name = "col2im", .formula = "", .vjp = &col2im_vjp};
 
 // max_pool2d: each output is one input element (its window's argmax); the gradient goes back there.
 std::vector<Tensor> max_pool2d_vjp(const VjpContext& ctx, const Tensor& g) {
   IntArrayRef in = ctx.input_sizes(0);
-  Tensor indices = ctx.saved(0);
+  Tensor indices = ctx.saved_at(0);
   const int64_t N = in[0], C = in[1], L = g.size(2) * g.size(3);
   Tensor flat = scatter_add(zeros({N, C, in[2] * in[3]}, g.dtype()), 2, indices.reshape({N, C, L}), g.reshape({N, C, L}));
   return {flat.view(in)};
 }
-const OpDef kMaxPool2d{"max_pool2d", &max_pool2d_vjp};
+const OpDef kMaxPool2d{.name = "max_pool2d", .formula = "", .vjp = &max_pool2d_vjp};
 
 // Accepts [C, H, W] (unbatched) as libtorch does: returns the 4-D form and whether it was added.
 Tensor batched4d(const Tensor& x, const char* op, bool& unbatched) {

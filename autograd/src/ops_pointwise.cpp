@@ -1,6 +1,7 @@
-// Pointwise ops. Each primitive is written as: its vjp, its OpDef, its forward (which records a
-// node when an input requires grad). Composite ops at the end are built from primitives and get
-// their gradients from the tape.
+// Pointwise ops. Each primitive is one block: its OpDef (name, formula, the state its rule reads by
+// name, the rule in Tensor ops) and right after it the forward, which checks its inputs, calls the
+// kernel and records a node when an input requires grad. Composite ops at the end are built from
+// primitives and get their gradients from the tape.
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -11,11 +12,10 @@ namespace tg {
 
 using autograd::OpDef;
 using autograd::record;
-using autograd::RecordArgs;
+using autograd::variable_list;
 using autograd::VjpContext;
 using kernels::Binary;
 using kernels::Unary;
-using ops::sum_to;
 
 namespace {
 
@@ -34,395 +34,459 @@ Tensor binary_checked(const Tensor& a, const Tensor& b, Binary op, const char* n
   return kernels::binary(a, b, op, alpha);
 }
 
-// ---------------------------------------------------------------- add / sub: d(a + alpha b)
-std::vector<Tensor> add_vjp(const VjpContext& ctx, const Tensor& g) {
-  double alpha = ctx.scalar_arg(0);
-  Tensor ga = ctx.needs_input_grad(0) ? sum_to(g, ctx.input_sizes(0)) : Tensor();
-  Tensor gb;
-  if (ctx.needs_input_grad(1)) gb = sum_to(alpha == 1 ? g : g * alpha, ctx.input_sizes(1));
-  return {ga, gb};
-}
-const OpDef kAdd{"add", &add_vjp};
-const OpDef kSub{"sub", &add_vjp};  // a - alpha b is a + (-alpha) b
-
-// ---------------------------------------------------------------- mul: d(ab) = b da + a db
-std::vector<Tensor> mul_vjp(const VjpContext& ctx, const Tensor& g) {
-  Tensor ga, gb;
-  if (ctx.needs_input_grad(0)) ga = sum_to(g * ctx.saved(1), ctx.input_sizes(0));
-  if (ctx.needs_input_grad(1)) gb = sum_to(g * ctx.saved(0), ctx.input_sizes(1));
-  return {ga, gb};
-}
-const OpDef kMul{"mul", &mul_vjp};
-
-// ---------------------------------------------------------------- div: d(a/b) = da/b - a db/b^2
-std::vector<Tensor> div_vjp(const VjpContext& ctx, const Tensor& g) {
-  Tensor a = ctx.saved(0), b = ctx.saved(1);
-  Tensor ga, gb;
-  if (ctx.needs_input_grad(0)) ga = sum_to(g / b, ctx.input_sizes(0));
-  if (ctx.needs_input_grad(1)) gb = sum_to(-g * a / (b * b), ctx.input_sizes(1));
-  return {ga, gb};
-}
-const OpDef kDiv{"div", &div_vjp};
-
-// ---------------------------------------------------------------- scalar forms
-std::vector<Tensor> add_scalar_vjp(const VjpContext&, const Tensor& g) { return {g}; }
-const OpDef kAddScalar{"add_scalar", &add_scalar_vjp};
-
-std::vector<Tensor> mul_scalar_vjp(const VjpContext& ctx, const Tensor& g) { return {g * ctx.scalar_arg(0)}; }
-const OpDef kMulScalar{"mul_scalar", &mul_scalar_vjp};
-
-std::vector<Tensor> div_scalar_vjp(const VjpContext& ctx, const Tensor& g) { return {g / ctx.scalar_arg(0)}; }
-const OpDef kDivScalar{"div_scalar", &div_scalar_vjp};
-
-// ---------------------------------------------------------------- neg
-std::vector<Tensor> neg_vjp(const VjpContext&, const Tensor& g) { return {-g}; }
-const OpDef kNeg{"neg", &neg_vjp};
-
-// ---------------------------------------------------------------- pow(x, p): p x^(p-1)
-std::vector<Tensor> pow_vjp(const VjpContext& ctx, const Tensor& g) {
-  double p = ctx.scalar_arg(0);
-  if (p == 0) return {zeros_like(g)};
-  Tensor x = ctx.saved(0);
-  return {g * (pow(x, p - 1) * p)};
-}
-const OpDef kPow{"pow", &pow_vjp};
-
-// ---------------------------------------------------------------- pow(x, y): y x^(y-1), x^y log x
-std::vector<Tensor> pow_tensor_vjp(const VjpContext& ctx, const Tensor& g) {
-  Tensor x = ctx.saved(0), y = ctx.saved(1), out = ctx.saved(2);
-  Tensor gx, gy;
-  if (ctx.needs_input_grad(0)) gx = sum_to(g * y * pow(x, y - 1.0), ctx.input_sizes(0));
-  if (ctx.needs_input_grad(1)) {
-    // libtorch: 0 where x == 0 and y >= 0 (the limit of x^y log x)
-    Tensor safe_log = log(where(x == 0.0, 1.0, x));
-    gy = sum_to(g * out * safe_log, ctx.input_sizes(1));
-  }
-  return {gx, gy};
-}
-const OpDef kPowTensor{"pow_tensor", &pow_tensor_vjp};
-
-// ---------------------------------------------------------------- elementary functions
-std::vector<Tensor> exp_vjp(const VjpContext& ctx, const Tensor& g) { return {g * ctx.saved(0)}; }
-const OpDef kExp{"exp", &exp_vjp};
-
-std::vector<Tensor> log_vjp(const VjpContext& ctx, const Tensor& g) { return {g / ctx.saved(0)}; }
-const OpDef kLog{"log", &log_vjp};
-
-std::vector<Tensor> log1p_vjp(const VjpContext& ctx, const Tensor& g) { return {g / (ctx.saved(0) + 1.0)}; }
-const OpDef kLog1p{"log1p", &log1p_vjp};
-
-std::vector<Tensor> sqrt_vjp(const VjpContext& ctx, const Tensor& g) { return {g / (ctx.saved(0) * 2.0)}; }
-const OpDef kSqrt{"sqrt", &sqrt_vjp};
-
-// d rsqrt(x) = -1/2 x^(-3/2) = -1/2 rsqrt(x)^3
-std::vector<Tensor> rsqrt_vjp(const VjpContext& ctx, const Tensor& g) {
-  Tensor out = ctx.saved(0);
-  return {g * (out * out * out) * -0.5};
-}
-const OpDef kRsqrt{"rsqrt", &rsqrt_vjp};
-
-std::vector<Tensor> abs_vjp(const VjpContext& ctx, const Tensor& g) { return {g * sign(ctx.saved(0))}; }
-const OpDef kAbs{"abs", &abs_vjp};
-
-// sign, step and heaviside are flat almost everywhere: zero gradient, as libtorch's sign.
-std::vector<Tensor> zero_vjp(const VjpContext& ctx, const Tensor&) {
-  std::vector<Tensor> out;
-  for (std::size_t i = 0; i < ctx.node().input_meta().size(); ++i)
-    out.push_back(ctx.needs_input_grad(i) ? zeros(ctx.input_sizes(i), ctx.input(i).dtype) : Tensor());
-  return out;
-}
-const OpDef kSign{"sign", &zero_vjp};
-const OpDef kStep{"step", &zero_vjp};
-const OpDef kHeaviside{"heaviside", &zero_vjp};
-
-std::vector<Tensor> sin_vjp(const VjpContext& ctx, const Tensor& g) { return {g * cos(ctx.saved(0))}; }
-const OpDef kSin{"sin", &sin_vjp};
-
-std::vector<Tensor> cos_vjp(const VjpContext& ctx, const Tensor& g) { return {-g * sin(ctx.saved(0))}; }
-const OpDef kCos{"cos", &cos_vjp};
-
-// erf'(x) = 2/sqrt(pi) exp(-x^2)
-std::vector<Tensor> erf_vjp(const VjpContext& ctx, const Tensor& g) {
-  Tensor x = ctx.saved(0);
-  return {g * exp(-(x * x)) * (2.0 / std::sqrt(std::numbers::pi))};
-}
-const OpDef kErf{"erf", &erf_vjp};
-
-// ---------------------------------------------------------------- activations with fused vjps
-// tanh' = 1 - tanh^2, applied by the fused tanh_backward(grad, output) op (itself differentiable).
-std::vector<Tensor> tanh_backward_vjp(const VjpContext& ctx, const Tensor& gg) {
-  Tensor g = ctx.saved(0), y = ctx.saved(1);
-  Tensor d_grad, d_out;
-  if (ctx.needs_input_grad(0)) d_grad = sum_to(tanh_backward(gg, y), ctx.input_sizes(0));
-  if (ctx.needs_input_grad(1)) d_out = sum_to(gg * g * y * -2.0, ctx.input_sizes(1));
-  return {d_grad, d_out};
-}
-const OpDef kTanhBackward{"tanh_backward", &tanh_backward_vjp};
-
-std::vector<Tensor> tanh_vjp(const VjpContext& ctx, const Tensor& g) {
-  return {tanh_backward(g, ctx.saved(0))};
-}
-const OpDef kTanh{"tanh", &tanh_vjp};
-
-// sigmoid' = s (1 - s)
-std::vector<Tensor> sigmoid_backward_vjp(const VjpContext& ctx, const Tensor& gg) {
-  Tensor g = ctx.saved(0), y = ctx.saved(1);
-  Tensor d_grad, d_out;
-  if (ctx.needs_input_grad(0)) d_grad = sum_to(sigmoid_backward(gg, y), ctx.input_sizes(0));
-  if (ctx.needs_input_grad(1)) d_out = sum_to(gg * g * (1.0 - y * 2.0), ctx.input_sizes(1));
-  return {d_grad, d_out};
-}
-const OpDef kSigmoidBackward{"sigmoid_backward", &sigmoid_backward_vjp};
-
-std::vector<Tensor> sigmoid_vjp(const VjpContext& ctx, const Tensor& g) {
-  return {sigmoid_backward(g, ctx.saved(0))};
-}
-const OpDef kSigmoid{"sigmoid", &sigmoid_vjp};
-
-// relu' = 1 where the output is positive (libtorch's threshold_backward on the result)
-std::vector<Tensor> relu_backward_vjp(const VjpContext& ctx, const Tensor& gg) {
-  Tensor y = ctx.saved(0);
-  Tensor d_grad;
-  if (ctx.needs_input_grad(0)) d_grad = sum_to(relu_backward(gg, y), ctx.input_sizes(0));
-  return {d_grad, Tensor()};  // the mask is flat in the output
-}
-const OpDef kReluBackward{"relu_backward", &relu_backward_vjp};
-
-std::vector<Tensor> relu_vjp(const VjpContext& ctx, const Tensor& g) {
-  return {relu_backward(g, ctx.saved(0))};
-}
-const OpDef kRelu{"relu", &relu_vjp};
-
-// ---------------------------------------------------------------- clamp, maximum, minimum, where
-std::vector<Tensor> clamp_vjp(const VjpContext& ctx, const Tensor& g) {
-  Tensor x = ctx.saved(0);
-  Tensor mask = kernels::unary(x, Unary::InRange, ctx.scalar_arg(0), ctx.scalar_arg(1));
-  return {g * mask};
-}
-const OpDef kClamp{"clamp", &clamp_vjp};
-
-// ties split the gradient in half, as libtorch's maximum/minimum
-std::vector<Tensor> max_min_vjp(const VjpContext& ctx, const Tensor& g, bool is_max) {
-  Tensor a = ctx.saved(0), b = ctx.saved(1);
-  Tensor wins = kernels::binary(a, b, is_max ? Binary::Gt : Binary::Lt).to(g.dtype());
-  Tensor ties = kernels::binary(a, b, Binary::Eq).to(g.dtype());
-  Tensor share_a = kernels::binary(wins, ties, Binary::AddScaled, 0.5);
-  Tensor ga, gb;
-  if (ctx.needs_input_grad(0)) ga = sum_to(g * share_a, ctx.input_sizes(0));
-  if (ctx.needs_input_grad(1)) gb = sum_to(g * kernels::unary(share_a, Unary::RSubScalar, 1.0), ctx.input_sizes(1));
-  return {ga, gb};
-}
-std::vector<Tensor> maximum_vjp(const VjpContext& ctx, const Tensor& g) { return max_min_vjp(ctx, g, true); }
-std::vector<Tensor> minimum_vjp(const VjpContext& ctx, const Tensor& g) { return max_min_vjp(ctx, g, false); }
-const OpDef kMaximum{"maximum", &maximum_vjp};
-const OpDef kMinimum{"minimum", &minimum_vjp};
-
-std::vector<Tensor> where_vjp(const VjpContext& ctx, const Tensor& g) {
-  Tensor cond = ctx.saved(0);
-  Tensor zero = scalar_tensor(0, g.dtype());
-  Tensor ga, gb;
-  if (ctx.needs_input_grad(1)) ga = sum_to(where(cond, g, zero), ctx.input_sizes(1));
-  if (ctx.needs_input_grad(2)) gb = sum_to(where(cond, zero, g), ctx.input_sizes(2));
-  return {Tensor(), ga, gb};
-}
-const OpDef kWhere{"where", &where_vjp};
-
-Tensor record_unary(const OpDef& def, const Tensor& x, Tensor out, bool save_output) {
-  if (autograd::needs_grad({&x})) {
-    if (save_output) record(def, {&x}, out, {out});
-    else record(def, {&x}, out, {x});
-  }
+// Records a one-input op, saving what its OpDef names: "self" (the input) and/or "result".
+Tensor recorded(const OpDef& def, const Tensor& self, Tensor out) {
+  if (!autograd::needs_grad({&self})) return out;
+  autograd::Recorder r = record(def, {&self}, out);
+  if (autograd::op_slot(def.saved, "self") >= 0) r.save("self", self);
+  if (autograd::op_slot(def.saved, "result") >= 0) r.save("result", out);
   return out;
 }
 
 }  // namespace
 
-// ================================================================ forwards
+// ================================================================ arithmetic
 
-// Fused vjp ops (libtorch names), public for the op table and for higher-order gradients.
-Tensor tanh_backward(const Tensor& grad, const Tensor& output) {
-  Tensor out = binary_checked(grad, output, Binary::TanhBackward, "tanh_backward");
-  if (autograd::needs_grad({&grad, &output})) record(kTanhBackward, {&grad, &output}, out, {grad, output});
-  return out;
+// ---------------------------------------------------------------- add, sub: self + alpha other
+// (sub records as add with alpha negated)
+namespace {
+variable_list add_vjp(const VjpContext& ctx, const Tensor& grad) {
+  const double alpha = ctx.arg("alpha");
+  return {grad, ctx.needs_input_grad(1) ? (alpha == 1 ? grad : grad * alpha) : Tensor()};
 }
-Tensor sigmoid_backward(const Tensor& grad, const Tensor& output) {
-  Tensor out = binary_checked(grad, output, Binary::SigmoidBackward, "sigmoid_backward");
-  if (autograd::needs_grad({&grad, &output})) record(kSigmoidBackward, {&grad, &output}, out, {grad, output});
-  return out;
-}
-Tensor relu_backward(const Tensor& grad, const Tensor& output) {
-  Tensor out = binary_checked(grad, output, Binary::ReluBackward, "relu_backward");
-  if (autograd::needs_grad({&grad, &output})) record(kReluBackward, {&grad, &output}, out, {output});
-  return out;
-}
+const OpDef kAdd{.name = "add", .formula = "grad_self = grad;  grad_other = alpha * grad",
+                 .scalars = {"alpha"}, .vjp = &add_vjp};
+const OpDef kSub{.name = "sub", .formula = "grad_self = grad;  grad_other = -alpha * grad  (alpha stored negated)",
+                 .scalars = {"alpha"}, .vjp = &add_vjp};
+}  // namespace
 
-Tensor add(const Tensor& a, const Tensor& b, double alpha) {
-  Tensor out = binary_checked(a, b, alpha == 1 ? Binary::Add : Binary::AddScaled, "add", alpha);
-  if (autograd::needs_grad({&a, &b})) record(kAdd, {&a, &b}, out, {}, RecordArgs{{}, {alpha}});
+Tensor add(const Tensor& self, const Tensor& other, double alpha) {
+  Tensor out = binary_checked(self, other, alpha == 1 ? Binary::Add : Binary::AddScaled, "add", alpha);
+  if (autograd::needs_grad({&self, &other})) record(kAdd, {&self, &other}, out).arg("alpha", alpha);
   return out;
 }
 
-Tensor sub(const Tensor& a, const Tensor& b, double alpha) {
-  if (a.defined() && b.defined() && (a.dtype() == kBool || b.dtype() == kBool) && a.dtype() == b.dtype())
+Tensor sub(const Tensor& self, const Tensor& other, double alpha) {
+  if (self.defined() && other.defined() && self.dtype() == kBool && other.dtype() == kBool)
     throw Error("sub: subtraction of two Bool tensors is not supported (use logical_xor or ne)");
-  Tensor out = binary_checked(a, b, alpha == 1 ? Binary::Sub : Binary::AddScaled, "sub", -alpha);
-  if (autograd::needs_grad({&a, &b})) record(kSub, {&a, &b}, out, {}, RecordArgs{{}, {-alpha}});
+  Tensor out = binary_checked(self, other, alpha == 1 ? Binary::Sub : Binary::AddScaled, "sub", -alpha);
+  if (autograd::needs_grad({&self, &other})) record(kSub, {&self, &other}, out).arg("alpha", -alpha);
   return out;
 }
 
-Tensor mul(const Tensor& a, const Tensor& b) {
-  Tensor out = binary_checked(a, b, Binary::Mul, "mul");
-  if (autograd::needs_grad({&a, &b})) record(kMul, {&a, &b}, out, {a, b});
+// ---------------------------------------------------------------- mul: d(self other)
+namespace {
+const OpDef kMul{.name = "mul", .formula = "grad_self = grad * other;  grad_other = grad * self",
+                 .saved = {"self", "other"},
+                 .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                   return {ctx.needs_input_grad(0) ? grad * ctx.saved("other") : Tensor(),
+                           ctx.needs_input_grad(1) ? grad * ctx.saved("self") : Tensor()};
+                 }};
+}  // namespace
+
+Tensor mul(const Tensor& self, const Tensor& other) {
+  Tensor out = binary_checked(self, other, Binary::Mul, "mul");
+  if (autograd::needs_grad({&self, &other}))
+    record(kMul, {&self, &other}, out).save("self", self).save("other", other);
   return out;
 }
 
-Tensor div(const Tensor& a, const Tensor& b) {
-  ops::check_defined(a, "div", "first input");
-  ops::check_defined(b, "div", "second input");
+// ---------------------------------------------------------------- div: d(self / other)
+namespace {
+const OpDef kDiv{.name = "div", .formula = "grad_self = grad / other;  grad_other = -grad * self / other^2",
+                 .saved = {"self", "other"},
+                 .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                   Tensor other = ctx.saved("other");
+                   return {ctx.needs_input_grad(0) ? grad / other : Tensor(),
+                           ctx.needs_input_grad(1) ? -grad * ctx.saved("self") / (other * other) : Tensor()};
+                 }};
+}  // namespace
+
+Tensor div(const Tensor& self, const Tensor& other) {
+  ops::check_defined(self, "div", "first input");
+  ops::check_defined(other, "div", "second input");
   // true division: integer inputs give the default float dtype, as libtorch
-  if (!is_floating_point(a.dtype()) && !is_floating_point(b.dtype()))
-    return div(a.to(kFloat32), b.to(kFloat32));
-  Tensor out = binary_checked(a, b, Binary::Div, "div");
-  if (autograd::needs_grad({&a, &b})) record(kDiv, {&a, &b}, out, {a, b});
+  if (!is_floating_point(self.dtype()) && !is_floating_point(other.dtype()))
+    return div(self.to(kFloat32), other.to(kFloat32));
+  Tensor out = binary_checked(self, other, Binary::Div, "div");
+  if (autograd::needs_grad({&self, &other}))
+    record(kDiv, {&self, &other}, out).save("self", self).save("other", other);
   return out;
 }
 
-Tensor add(const Tensor& a, double b, double alpha) {
-  ops::check_defined(a, "add");
-  double value = b * alpha;
-  ScalarType dtype = ops::scalar_result_dtype(a, value);
-  Tensor x = a.dtype() == dtype ? a : a.to(dtype);
+// ---------------------------------------------------------------- with a scalar: self + other, self * other, self / other
+namespace {
+const OpDef kAddScalar{.name = "add_scalar", .formula = "grad_self = grad",
+                       .vjp = [](const VjpContext&, const Tensor& grad) -> variable_list { return {grad}; }};
+const OpDef kMulScalar{.name = "mul_scalar", .formula = "grad_self = grad * other", .scalars = {"other"},
+                       .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                         return {grad * ctx.arg("other")};
+                       }};
+const OpDef kDivScalar{.name = "div_scalar", .formula = "grad_self = grad / other", .scalars = {"other"},
+                       .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                         return {grad / ctx.arg("other")};
+                       }};
+}  // namespace
+
+Tensor add(const Tensor& self, double other, double alpha) {
+  ops::check_defined(self, "add");
+  double value = other * alpha;
+  ScalarType dtype = ops::scalar_result_dtype(self, value);
+  Tensor x = self.dtype() == dtype ? self : self.to(dtype);
   Tensor out = kernels::unary(x, Unary::AddScalar, value);
-  if (autograd::needs_grad({&a})) record(kAddScalar, {&a}, out, {}, RecordArgs{{}, {value}});
+  if (autograd::needs_grad({&self})) record(kAddScalar, {&self}, out);
   return out;
 }
 
-Tensor sub(const Tensor& a, double b, double alpha) { return add(a, -b, alpha); }
+Tensor sub(const Tensor& self, double other, double alpha) { return add(self, -other, alpha); }
 
-Tensor mul(const Tensor& a, double b) {
-  ops::check_defined(a, "mul");
-  ScalarType dtype = ops::scalar_result_dtype(a, b);
-  Tensor x = a.dtype() == dtype ? a : a.to(dtype);
-  Tensor out = kernels::unary(x, Unary::MulScalar, b);
-  if (autograd::needs_grad({&a})) record(kMulScalar, {&a}, out, {}, RecordArgs{{}, {b}});
+Tensor mul(const Tensor& self, double other) {
+  ops::check_defined(self, "mul");
+  ScalarType dtype = ops::scalar_result_dtype(self, other);
+  Tensor x = self.dtype() == dtype ? self : self.to(dtype);
+  Tensor out = kernels::unary(x, Unary::MulScalar, other);
+  if (autograd::needs_grad({&self})) record(kMulScalar, {&self}, out).arg("other", other);
   return out;
 }
 
-Tensor div(const Tensor& a, double b) {
-  ops::check_defined(a, "div");
-  Tensor x = is_floating_point(a.dtype()) ? a : a.to(kFloat32);
-  Tensor out = kernels::binary(x, scalar_tensor(b, x.dtype()), Binary::Div);
-  if (autograd::needs_grad({&a})) record(kDivScalar, {&a}, out, {}, RecordArgs{{}, {b}});
+Tensor div(const Tensor& self, double other) {
+  ops::check_defined(self, "div");
+  Tensor x = is_floating_point(self.dtype()) ? self : self.to(kFloat32);
+  Tensor out = kernels::binary(x, scalar_tensor(other, x.dtype()), Binary::Div);
+  if (autograd::needs_grad({&self})) record(kDivScalar, {&self}, out).arg("other", other);
   return out;
 }
 
-Tensor rsub(const Tensor& a, double b) { return add(neg(a), b); }
+Tensor rsub(const Tensor& self, double other) { return add(neg(self), other); }
 
-Tensor neg(const Tensor& a) {
-  ops::check_not_bool(a, "neg");
-  return record_unary(kNeg, a, kernels::unary(a, Unary::Neg), false);
+// ---------------------------------------------------------------- neg
+namespace {
+const OpDef kNeg{.name = "neg", .formula = "grad_self = -grad",
+                 .vjp = [](const VjpContext&, const Tensor& grad) -> variable_list { return {-grad}; }};
+}  // namespace
+
+Tensor neg(const Tensor& self) {
+  ops::check_not_bool(self, "neg");
+  return recorded(kNeg, self, kernels::unary(self, Unary::Neg));
 }
 
-Tensor pow(const Tensor& base, double exponent) {
-  Tensor out = unary_float(base, Unary::PowScalar, "pow", exponent);
-  if (autograd::needs_grad({&base})) record(kPow, {&base}, out, {base}, RecordArgs{{}, {exponent}});
+// ---------------------------------------------------------------- pow(self, exponent), a number exponent
+// Exponent 0 has gradient 0 everywhere (also at self = 0, where exponent * self^(exponent-1) is 0 * inf).
+namespace {
+const OpDef kPow{.name = "pow", .formula = "grad_self = grad * exponent * self^(exponent - 1)  (0 if exponent == 0)",
+                 .saved = {"self"}, .scalars = {"exponent"},
+                 .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                   const double p = ctx.arg("exponent");
+                   if (p == 0) return {zeros_like(grad)};
+                   return {grad * (pow(ctx.saved("self"), p - 1) * p)};
+                 }};
+}  // namespace
+
+Tensor pow(const Tensor& self, double exponent) {
+  Tensor out = unary_float(self, Unary::PowScalar, "pow", exponent);
+  if (autograd::needs_grad({&self})) record(kPow, {&self}, out).save("self", self).arg("exponent", exponent);
   return out;
 }
 
-Tensor pow(const Tensor& base, const Tensor& exponent) {
-  ops::check_floating(base, "pow");
+// ---------------------------------------------------------------- pow(self, exponent), a tensor exponent
+// As libtorch: grad_self is 0 where exponent == 0 (even at self == 0), grad_exponent is 0 where
+// self == 0 and exponent >= 0 (the limit of self^exponent log self). The untaken branches are kept
+// finite (exponent 1 in place of 0, log 1 in place of log 0), so that second derivatives are not NaN.
+namespace {
+const OpDef kPowTensor{
+    .name = "pow_tensor",
+    .formula = "grad_self = grad * exponent * self^(exponent - 1)  (0 where exponent == 0);  "
+               "grad_exponent = grad * result * log(self)  (0 where self == 0 and exponent >= 0)",
+    .saved = {"self", "exponent", "result"},
+    .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+      Tensor self = ctx.saved("self"), exponent = ctx.saved("exponent");
+      Tensor grad_self, grad_exponent;
+      if (ctx.needs_input_grad(0)) {
+        Tensor zero_exp = exponent == 0.0;
+        Tensor safe_exp = where(zero_exp, 1.0, exponent);
+        grad_self = where(zero_exp, 0.0, grad * exponent * pow(self, safe_exp - 1.0));
+      }
+      if (ctx.needs_input_grad(1)) {
+        Tensor at_zero = logical_and(self == 0.0, exponent >= 0.0);
+        Tensor safe_log = log(where(at_zero, 1.0, self));
+        grad_exponent = where(at_zero, 0.0, grad * ctx.saved("result") * safe_log);
+      }
+      return {grad_self, grad_exponent};
+    }};
+}  // namespace
+
+Tensor pow(const Tensor& self, const Tensor& exponent) {
+  ops::check_floating(self, "pow");
   ops::check_defined(exponent, "pow", "exponent");
-  Tensor out = binary_checked(base, exponent, Binary::Pow, "pow");
-  if (autograd::needs_grad({&base, &exponent})) record(kPowTensor, {&base, &exponent}, out, {base, exponent, out});
+  Tensor out = binary_checked(self, exponent, Binary::Pow, "pow");
+  if (autograd::needs_grad({&self, &exponent}))
+    record(kPowTensor, {&self, &exponent}, out).save("self", self).save("exponent", exponent).save("result", out);
   return out;
 }
 
-Tensor pow(double base, const Tensor& exponent) {
+Tensor pow(double self, const Tensor& exponent) {
   ops::check_floating(exponent, "pow");
-  return pow(full_like(exponent, base), exponent);
+  return pow(full_like(exponent, self), exponent);
 }
 
-Tensor exp(const Tensor& x) { return record_unary(kExp, x, unary_float(x, Unary::Exp, "exp"), true); }
-Tensor log(const Tensor& x) { return record_unary(kLog, x, unary_float(x, Unary::Log, "log"), false); }
-Tensor log1p(const Tensor& x) { return record_unary(kLog1p, x, unary_float(x, Unary::Log1p, "log1p"), false); }
-Tensor sqrt(const Tensor& x) { return record_unary(kSqrt, x, unary_float(x, Unary::Sqrt, "sqrt"), true); }
-Tensor rsqrt(const Tensor& x) { return record_unary(kRsqrt, x, unary_float(x, Unary::Rsqrt, "rsqrt"), true); }
-Tensor sin(const Tensor& x) { return record_unary(kSin, x, unary_float(x, Unary::Sin, "sin"), false); }
-Tensor cos(const Tensor& x) { return record_unary(kCos, x, unary_float(x, Unary::Cos, "cos"), false); }
-Tensor tanh(const Tensor& x) { return record_unary(kTanh, x, unary_float(x, Unary::Tanh, "tanh"), true); }
-Tensor sigmoid(const Tensor& x) { return record_unary(kSigmoid, x, unary_float(x, Unary::Sigmoid, "sigmoid"), true); }
-Tensor erf(const Tensor& x) { return record_unary(kErf, x, unary_float(x, Unary::Erf, "erf"), false); }
-Tensor relu(const Tensor& x) {
-  ops::check_not_bool(x, "relu");
-  return record_unary(kRelu, x, kernels::unary(x, Unary::Relu), true);
-}
-Tensor abs(const Tensor& x) {
-  ops::check_not_bool(x, "abs");
-  return record_unary(kAbs, x, kernels::unary(x, Unary::Abs), false);
-}
-Tensor sign(const Tensor& x) {
-  ops::check_not_bool(x, "sign");
-  return record_unary(kSign, x, kernels::unary(x, Unary::Sign), false);
-}
-Tensor step(const Tensor& x, double threshold) {
-  Tensor out = unary_float(x, Unary::Step, "step", threshold);
-  if (autograd::needs_grad({&x})) record(kStep, {&x}, out, {}, RecordArgs{{}, {threshold}});
+// ================================================================ elementary functions
+namespace {
+const OpDef kExp{.name = "exp", .formula = "grad_self = grad * result", .saved = {"result"},
+                 .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                   return {grad * ctx.saved("result")};
+                 }};
+const OpDef kLog{.name = "log", .formula = "grad_self = grad / self", .saved = {"self"},
+                 .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                   return {grad / ctx.saved("self")};
+                 }};
+const OpDef kLog1p{.name = "log1p", .formula = "grad_self = grad / (self + 1)", .saved = {"self"},
+                   .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                     return {grad / (ctx.saved("self") + 1.0)};
+                   }};
+const OpDef kSqrt{.name = "sqrt", .formula = "grad_self = grad / (2 * result)", .saved = {"result"},
+                  .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                    return {grad / (ctx.saved("result") * 2.0)};
+                  }};
+// rsqrt(x) = x^(-1/2), so its derivative is -1/2 x^(-3/2) = -1/2 result^3
+const OpDef kRsqrt{.name = "rsqrt", .formula = "grad_self = -0.5 * grad * result^3", .saved = {"result"},
+                   .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                     Tensor result = ctx.saved("result");
+                     return {grad * (result * result * result) * -0.5};
+                   }};
+const OpDef kAbs{.name = "abs", .formula = "grad_self = grad * sign(self)", .saved = {"self"},
+                 .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                   return {grad * sign(ctx.saved("self"))};
+                 }};
+const OpDef kSin{.name = "sin", .formula = "grad_self = grad * cos(self)", .saved = {"self"},
+                 .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                   return {grad * cos(ctx.saved("self"))};
+                 }};
+const OpDef kCos{.name = "cos", .formula = "grad_self = -grad * sin(self)", .saved = {"self"},
+                 .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                   return {-grad * sin(ctx.saved("self"))};
+                 }};
+const OpDef kErf{.name = "erf", .formula = "grad_self = grad * 2/sqrt(pi) * exp(-self^2)", .saved = {"self"},
+                 .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                   Tensor self = ctx.saved("self");
+                   return {grad * exp(-(self * self)) * (2.0 / std::sqrt(std::numbers::pi))};
+                 }};
+
+// sign, step and heaviside are flat almost everywhere: zero gradient, as libtorch's sign.
+variable_list zero_vjp(const VjpContext& ctx, const Tensor&) {
+  variable_list out;
+  for (std::size_t i = 0; i < ctx.node().input_meta().size(); ++i)
+    out.push_back(ctx.needs_input_grad(i) ? zeros(ctx.input_sizes(i), ctx.input(i).dtype) : Tensor());
   return out;
 }
-Tensor heaviside(const Tensor& x, const Tensor& values) {
-  ops::check_not_bool(x, "heaviside");
-  Tensor out = binary_checked(x, values, Binary::Heaviside, "heaviside");
-  if (autograd::needs_grad({&x, &values})) record(kHeaviside, {&x, &values}, out);
+const OpDef kSign{.name = "sign", .formula = "grad_self = 0", .vjp = &zero_vjp};
+const OpDef kStep{.name = "step", .formula = "grad_self = 0", .vjp = &zero_vjp};
+const OpDef kHeaviside{.name = "heaviside", .formula = "grad_self = 0;  grad_values = 0", .vjp = &zero_vjp};
+}  // namespace
+
+Tensor exp(const Tensor& self) { return recorded(kExp, self, unary_float(self, Unary::Exp, "exp")); }
+Tensor log(const Tensor& self) { return recorded(kLog, self, unary_float(self, Unary::Log, "log")); }
+Tensor log1p(const Tensor& self) { return recorded(kLog1p, self, unary_float(self, Unary::Log1p, "log1p")); }
+Tensor sqrt(const Tensor& self) { return recorded(kSqrt, self, unary_float(self, Unary::Sqrt, "sqrt")); }
+Tensor rsqrt(const Tensor& self) { return recorded(kRsqrt, self, unary_float(self, Unary::Rsqrt, "rsqrt")); }
+Tensor sin(const Tensor& self) { return recorded(kSin, self, unary_float(self, Unary::Sin, "sin")); }
+Tensor cos(const Tensor& self) { return recorded(kCos, self, unary_float(self, Unary::Cos, "cos")); }
+Tensor erf(const Tensor& self) { return recorded(kErf, self, unary_float(self, Unary::Erf, "erf")); }
+Tensor abs(const Tensor& self) {
+  ops::check_not_bool(self, "abs");
+  return recorded(kAbs, self, kernels::unary(self, Unary::Abs));
+}
+Tensor sign(const Tensor& self) {
+  ops::check_not_bool(self, "sign");
+  return recorded(kSign, self, kernels::unary(self, Unary::Sign));
+}
+Tensor step(const Tensor& self, double threshold) {
+  return recorded(kStep, self, unary_float(self, Unary::Step, "step", threshold));
+}
+Tensor heaviside(const Tensor& self, const Tensor& values) {
+  ops::check_not_bool(self, "heaviside");
+  Tensor out = binary_checked(self, values, Binary::Heaviside, "heaviside");
+  if (autograd::needs_grad({&self, &values})) record(kHeaviside, {&self, &values}, out);
   return out;
 }
 
-Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max) {
-  ops::check_not_bool(x, "clamp");
+// ================================================================ activations and their fused backwards
+// Each activation's rule calls a fused backward op (libtorch's names), itself a recorded,
+// differentiable op, so the rule costs one pass over memory and create_graph still works.
+
+// ---------------------------------------------------------------- tanh
+namespace {
+const OpDef kTanhBackward{
+    .name = "tanh_backward",
+    .formula = "grad_grad_output = grad * (1 - output^2);  grad_output = -2 * grad * grad_output * output",
+    .saved = {"grad_output", "output"},
+    .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+      Tensor output = ctx.saved("output");
+      return {ctx.needs_input_grad(0) ? tanh_backward(grad, output) : Tensor(),
+              ctx.needs_input_grad(1) ? grad * ctx.saved("grad_output") * output * -2.0 : Tensor()};
+    }};
+const OpDef kTanh{.name = "tanh", .formula = "grad_self = grad * (1 - result^2)", .saved = {"result"},
+                  .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                    return {tanh_backward(grad, ctx.saved("result"))};
+                  }};
+}  // namespace
+
+Tensor tanh_backward(const Tensor& grad_output, const Tensor& output) {
+  Tensor out = binary_checked(grad_output, output, Binary::TanhBackward, "tanh_backward");
+  if (autograd::needs_grad({&grad_output, &output}))
+    record(kTanhBackward, {&grad_output, &output}, out).save("grad_output", grad_output).save("output", output);
+  return out;
+}
+Tensor tanh(const Tensor& self) { return recorded(kTanh, self, unary_float(self, Unary::Tanh, "tanh")); }
+
+// ---------------------------------------------------------------- sigmoid
+namespace {
+const OpDef kSigmoidBackward{
+    .name = "sigmoid_backward",
+    .formula = "grad_grad_output = grad * output * (1 - output);  grad_output = grad * grad_output * (1 - 2 output)",
+    .saved = {"grad_output", "output"},
+    .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+      Tensor output = ctx.saved("output");
+      return {ctx.needs_input_grad(0) ? sigmoid_backward(grad, output) : Tensor(),
+              ctx.needs_input_grad(1) ? grad * ctx.saved("grad_output") * (1.0 - output * 2.0) : Tensor()};
+    }};
+const OpDef kSigmoid{.name = "sigmoid", .formula = "grad_self = grad * result * (1 - result)", .saved = {"result"},
+                     .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                       return {sigmoid_backward(grad, ctx.saved("result"))};
+                     }};
+}  // namespace
+
+Tensor sigmoid_backward(const Tensor& grad_output, const Tensor& output) {
+  Tensor out = binary_checked(grad_output, output, Binary::SigmoidBackward, "sigmoid_backward");
+  if (autograd::needs_grad({&grad_output, &output}))
+    record(kSigmoidBackward, {&grad_output, &output}, out).save("grad_output", grad_output).save("output", output);
+  return out;
+}
+Tensor sigmoid(const Tensor& self) { return recorded(kSigmoid, self, unary_float(self, Unary::Sigmoid, "sigmoid")); }
+
+// ---------------------------------------------------------------- relu (libtorch's threshold_backward on the result)
+namespace {
+const OpDef kReluBackward{
+    .name = "relu_backward",
+    .formula = "grad_grad_output = grad * (output > 0);  grad_output = 0",
+    .saved = {"output"},
+    .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+      // the mask is flat in the output
+      return {ctx.needs_input_grad(0) ? relu_backward(grad, ctx.saved("output")) : Tensor(), Tensor()};
+    }};
+const OpDef kRelu{.name = "relu", .formula = "grad_self = grad * (result > 0)", .saved = {"result"},
+                  .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                    return {relu_backward(grad, ctx.saved("result"))};
+                  }};
+}  // namespace
+
+Tensor relu_backward(const Tensor& grad_output, const Tensor& output) {
+  Tensor out = binary_checked(grad_output, output, Binary::ReluBackward, "relu_backward");
+  if (autograd::needs_grad({&grad_output, &output}))
+    record(kReluBackward, {&grad_output, &output}, out).save("output", output);
+  return out;
+}
+Tensor relu(const Tensor& self) {
+  ops::check_not_bool(self, "relu");
+  return recorded(kRelu, self, kernels::unary(self, Unary::Relu));
+}
+
+// ================================================================ clamp, maximum, minimum, where
+
+// ---------------------------------------------------------------- clamp(self, min, max)
+namespace {
+const OpDef kClamp{.name = "clamp", .formula = "grad_self = grad * (min <= self <= max)", .saved = {"self"},
+                   .scalars = {"min", "max"},
+                   .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                     Tensor mask = kernels::unary(ctx.saved("self"), Unary::InRange, ctx.arg("min"), ctx.arg("max"));
+                     return {grad * mask};
+                   }};
+}  // namespace
+
+Tensor clamp(const Tensor& self, std::optional<double> min, std::optional<double> max) {
+  ops::check_not_bool(self, "clamp");
   if (!min && !max) throw Error("clamp: at least one of min and max must be given");
   double lo = min.value_or(-kInf), hi = max.value_or(kInf);
-  Tensor out = kernels::unary(x, Unary::Clamp, lo, hi);
-  if (autograd::needs_grad({&x})) record(kClamp, {&x}, out, {x}, RecordArgs{{}, {lo, hi}});
+  Tensor out = kernels::unary(self, Unary::Clamp, lo, hi);
+  if (autograd::needs_grad({&self})) record(kClamp, {&self}, out).save("self", self).arg("min", lo).arg("max", hi);
   return out;
 }
-Tensor clamp_min(const Tensor& x, double min) { return clamp(x, min, std::nullopt); }
-Tensor clamp_max(const Tensor& x, double max) { return clamp(x, std::nullopt, max); }
+Tensor clamp_min(const Tensor& self, double min) { return clamp(self, min, std::nullopt); }
+Tensor clamp_max(const Tensor& self, double max) { return clamp(self, std::nullopt, max); }
 
-Tensor maximum(const Tensor& a, const Tensor& b) {
-  ops::check_not_bool(a, "maximum");
-  Tensor out = binary_checked(a, b, Binary::Maximum, "maximum");
-  if (autograd::needs_grad({&a, &b})) record(kMaximum, {&a, &b}, out, {a, b});
-  return out;
+// ---------------------------------------------------------------- maximum, minimum: ties split the gradient in half, as libtorch
+namespace {
+variable_list max_min_vjp(const VjpContext& ctx, const Tensor& grad, Binary wins_op) {
+  Tensor self = ctx.saved("self"), other = ctx.saved("other");
+  Tensor wins = kernels::binary(self, other, wins_op).to(grad.dtype());
+  Tensor ties = kernels::binary(self, other, Binary::Eq).to(grad.dtype());
+  Tensor share_self = kernels::binary(wins, ties, Binary::AddScaled, 0.5);
+  return {ctx.needs_input_grad(0) ? grad * share_self : Tensor(),
+          ctx.needs_input_grad(1) ? grad * kernels::unary(share_self, Unary::RSubScalar, 1.0) : Tensor()};
 }
-Tensor max(const Tensor& a, const Tensor& b) { return maximum(a, b); }
-Tensor min(const Tensor& a, const Tensor& b) { return minimum(a, b); }
-Tensor minimum(const Tensor& a, const Tensor& b) {
-  ops::check_not_bool(a, "minimum");
-  Tensor out = binary_checked(a, b, Binary::Minimum, "minimum");
-  if (autograd::needs_grad({&a, &b})) record(kMinimum, {&a, &b}, out, {a, b});
-  return out;
-}
+const OpDef kMaximum{.name = "maximum",
+                     .formula = "grad_self = grad * ((self > other) + (self == other) / 2);  "
+                                "grad_other = grad * ((other > self) + (self == other) / 2)",
+                     .saved = {"self", "other"},
+                     .vjp = [](const VjpContext& ctx, const Tensor& grad) { return max_min_vjp(ctx, grad, Binary::Gt); }};
+const OpDef kMinimum{.name = "minimum",
+                     .formula = "grad_self = grad * ((self < other) + (self == other) / 2);  "
+                                "grad_other = grad * ((other < self) + (self == other) / 2)",
+                     .saved = {"self", "other"},
+                     .vjp = [](const VjpContext& ctx, const Tensor& grad) { return max_min_vjp(ctx, grad, Binary::Lt); }};
+}  // namespace
 
-Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
+Tensor maximum(const Tensor& self, const Tensor& other) {
+  ops::check_not_bool(self, "maximum");
+  Tensor out = binary_checked(self, other, Binary::Maximum, "maximum");
+  if (autograd::needs_grad({&self, &other}))
+    record(kMaximum, {&self, &other}, out).save("self", self).save("other", other);
+  return out;
+}
+Tensor minimum(const Tensor& self, const Tensor& other) {
+  ops::check_not_bool(self, "minimum");
+  Tensor out = binary_checked(self, other, Binary::Minimum, "minimum");
+  if (autograd::needs_grad({&self, &other}))
+    record(kMinimum, {&self, &other}, out).save("self", self).save("other", other);
+  return out;
+}
+Tensor max(const Tensor& self, const Tensor& other) { return maximum(self, other); }
+Tensor min(const Tensor& self, const Tensor& other) { return minimum(self, other); }
+
+// ---------------------------------------------------------------- where(condition, self, other)
+namespace {
+const OpDef kWhere{.name = "where",
+                   .formula = "grad_self = where(condition, grad, 0);  grad_other = where(condition, 0, grad)",
+                   .saved = {"condition"},
+                   .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                     Tensor condition = ctx.saved("condition");
+                     Tensor zero = scalar_tensor(0, grad.dtype());
+                     return {Tensor(), ctx.needs_input_grad(1) ? where(condition, grad, zero) : Tensor(),
+                             ctx.needs_input_grad(2) ? where(condition, zero, grad) : Tensor()};
+                   }};
+}  // namespace
+
+Tensor where(const Tensor& condition, const Tensor& self, const Tensor& other) {
   ops::check_defined(condition, "where", "condition");
-  ops::check_defined(a, "where", "first value");
-  ops::check_defined(b, "where", "second value");
+  ops::check_defined(self, "where", "first value");
+  ops::check_defined(other, "where", "second value");
   if (condition.dtype() != kBool)
     throw Error(fmt::format("where: condition must be a Bool tensor, got {} (shape {})",
                             dtype_name(condition.dtype()), shape_str(condition.sizes())));
-  Tensor out = kernels::where(condition, a, b);
-  if (autograd::needs_grad({&a, &b})) record(kWhere, {&condition, &a, &b}, out, {condition});
+  Tensor out = kernels::where(condition, self, other);
+  if (autograd::needs_grad({&self, &other}))
+    record(kWhere, {&condition, &self, &other}, out).save("condition", condition);
   return out;
 }
-Tensor where(const Tensor& condition, const Tensor& a, double b) {
-  ops::check_defined(a, "where", "first value");
-  return where(condition, a, scalar_tensor(b, a.dtype()));
+Tensor where(const Tensor& condition, const Tensor& self, double other) {
+  ops::check_defined(self, "where", "first value");
+  return where(condition, self, scalar_tensor(other, self.dtype()));
 }
-Tensor where(const Tensor& condition, double a, double b) {
-  return where(condition, scalar_tensor(a), scalar_tensor(b));
+Tensor where(const Tensor& condition, double self, double other) {
+  return where(condition, scalar_tensor(self), scalar_tensor(other));
 }
-Tensor where(const Tensor& condition, double a, const Tensor& b) {
-  ops::check_defined(b, "where", "second value");
-  return where(condition, scalar_tensor(a, b.dtype()), b);
+Tensor where(const Tensor& condition, double self, const Tensor& other) {
+  ops::check_defined(other, "where", "second value");
+  return where(condition, scalar_tensor(self, other.dtype()), other);
 }
 
 // ---- comparisons and logic: no gradient ----

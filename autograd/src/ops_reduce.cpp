@@ -56,13 +56,13 @@ int64_t reduced_count(IntArrayRef sizes, IntArrayRef dims) {
 std::vector<Tensor> sum_vjp(const VjpContext& ctx, const Tensor& g) {
   return {expand_reduced(g, ctx.input_sizes(0), ctx.int_args())};
 }
-const OpDef kSum{"sum", &sum_vjp};
+const OpDef kSum{.name = "sum", .formula = "", .vjp = &sum_vjp};
 
 // ---------------------------------------------------------------- prod
 // d prod / d x_i = product of the others. With no zero that is prod / x_i; with exactly one zero
 // only that position gets the product of the non-zeros; with two or more, everything is zero.
 std::vector<Tensor> prod_vjp(const VjpContext& ctx, const Tensor& g) {
-  Tensor x = ctx.saved(0);
+  Tensor x = ctx.saved_at(0);
   IntArrayRef dims = ctx.int_args();
   IntArrayRef sizes = ctx.input_sizes(0);
   Tensor is_zero = x == 0.0;
@@ -82,31 +82,31 @@ std::vector<Tensor> prod_vjp(const VjpContext& ctx, const Tensor& g) {
   Tensor local = where(zero_count == 0.0, no_zero_grad, where(zero_count == 1.0, one_zero_grad, 0.0));
   return {expand_reduced(g, sizes, dims) * local};
 }
-const OpDef kProd{"prod", &prod_vjp};
+const OpDef kProd{.name = "prod", .formula = "", .vjp = &prod_vjp};
 
 // ---------------------------------------------------------------- amax / amin
 // The gradient goes to the extremal elements, split evenly between ties (libtorch's amax).
 std::vector<Tensor> amax_vjp(const VjpContext& ctx, const Tensor& g) {
-  Tensor x = ctx.saved(0), out = ctx.saved(1);
+  Tensor x = ctx.saved_at(0), out = ctx.saved_at(1);
   IntArrayRef sizes = ctx.input_sizes(0);
   IntArrayRef dims = ctx.int_args();
   Tensor hits = (x == expand_reduced(out, sizes, dims)).to(x.dtype());
   Tensor count = expand_reduced(kernels::reduce(hits, dims, true, kernels::Reduce::Sum), sizes, dims);
   return {expand_reduced(g, sizes, dims) * (hits / count)};
 }
-const OpDef kAmax{"amax", &amax_vjp};
-const OpDef kAmin{"amin", &amax_vjp};
+const OpDef kAmax{.name = "amax", .formula = "", .vjp = &amax_vjp};
+const OpDef kAmin{.name = "amin", .formula = "", .vjp = &amax_vjp};
 
 // ---------------------------------------------------------------- norm (p = 2)
 // d|x| = x / |x|, and 0 for an all-zero x (libtorch's subgradient), not NaN.
 std::vector<Tensor> norm_vjp(const VjpContext& ctx, const Tensor& g) {
-  Tensor x = ctx.saved(0), out = ctx.saved(1);
+  Tensor x = ctx.saved_at(0), out = ctx.saved_at(1);
   IntArrayRef sizes = ctx.input_sizes(0);
   IntArrayRef dims = ctx.int_args();
   Tensor safe = where(out == 0.0, 1.0, out);
   return {expand_reduced(g / safe, sizes, dims) * x};  // x / |x| with |x| brought back to x's shape
 }
-const OpDef kNorm{"norm", &norm_vjp};
+const OpDef kNorm{.name = "norm", .formula = "", .vjp = &norm_vjp};
 
 Tensor reduce_op(const OpDef& def, const Tensor& x, IntArrayRef dims_in, bool keepdim,
                  kernels::Reduce kind, std::optional<ScalarType> dtype, bool save_io) {

@@ -89,7 +89,7 @@ DimVector infer_shape(const Tensor& x, IntArrayRef shape, const char* op) {
 
 // ---------------------------------------------------------------- view
 std::vector<Tensor> view_vjp(const VjpContext& ctx, const Tensor& g) { return {g.reshape(ctx.input_sizes(0))}; }
-const OpDef kView{"view", &view_vjp};
+const OpDef kView{.name = "view", .formula = "", .vjp = &view_vjp};
 
 Tensor view_impl(const Tensor& x, IntArrayRef new_sizes, IntArrayRef new_strides) {
   Tensor out = detail::make_view(x, new_sizes, new_strides, x.storage_offset());
@@ -104,27 +104,27 @@ std::vector<Tensor> permute_vjp(const VjpContext& ctx, const Tensor& g) {
   for (std::size_t i = 0; i < dims.size(); ++i) inverse[dims[i]] = static_cast<int64_t>(i);
   return {g.permute(inverse)};
 }
-const OpDef kPermute{"permute", &permute_vjp};
+const OpDef kPermute{.name = "permute", .formula = "", .vjp = &permute_vjp};
 
 // ---------------------------------------------------------------- expand
 std::vector<Tensor> expand_vjp(const VjpContext& ctx, const Tensor& g) { return {ops::sum_to(g, ctx.input_sizes(0))}; }
-const OpDef kExpand{"expand", &expand_vjp};
+const OpDef kExpand{.name = "expand", .formula = "", .vjp = &expand_vjp};
 
 // ---------------------------------------------------------------- narrow <-> pad
 std::vector<Tensor> narrow_vjp(const VjpContext& ctx, const Tensor& g) {
-  int64_t dim = ctx.int_arg(0), start = ctx.int_arg(1);
+  int64_t dim = ctx.int_arg_at(0), start = ctx.int_arg_at(1);
   IntArrayRef sizes = ctx.input_sizes(0);
   DimVector before(sizes.size(), 0), after(sizes.size(), 0);
   before[dim] = start;
   after[dim] = sizes[dim] - start - g.size(dim);
   return {detail_pad(g, before, after, 0.0)};
 }
-const OpDef kNarrow{"narrow", &narrow_vjp};
+const OpDef kNarrow{.name = "narrow", .formula = "", .vjp = &narrow_vjp};
 
 // slice(step > 1): spread the gradient over every step-th position, zeros between, with ops that
 // are themselves differentiable: [.., n, ..] -> [.., n, step] (zero padded) -> [.., n * step, ..].
 std::vector<Tensor> slice_vjp(const VjpContext& ctx, const Tensor& g) {
-  int64_t dim = ctx.int_arg(0), start = ctx.int_arg(1), end = ctx.int_arg(2), step = ctx.int_arg(3);
+  int64_t dim = ctx.int_arg_at(0), start = ctx.int_arg_at(1), end = ctx.int_arg_at(2), step = ctx.int_arg_at(3);
   IntArrayRef sizes = ctx.input_sizes(0);
   int64_t ndim = static_cast<int64_t>(sizes.size());
   DimVector before(static_cast<std::size_t>(ndim + 1), 0), after(static_cast<std::size_t>(ndim + 1), 0);
@@ -138,7 +138,7 @@ std::vector<Tensor> slice_vjp(const VjpContext& ctx, const Tensor& g) {
   outer_after[dim] = sizes[dim] - end;
   return {detail_pad(flat, outer_before, outer_after, 0.0)};
 }
-const OpDef kSlice{"slice", &slice_vjp};
+const OpDef kSlice{.name = "slice", .formula = "", .vjp = &slice_vjp};
 
 std::vector<Tensor> pad_vjp(const VjpContext& ctx, const Tensor& g) {
   IntArrayRef sizes = ctx.input_sizes(0);
@@ -148,11 +148,11 @@ std::vector<Tensor> pad_vjp(const VjpContext& ctx, const Tensor& g) {
     if (g.size(static_cast<int64_t>(d)) != sizes[d]) out = out.narrow(static_cast<int64_t>(d), before[d], sizes[d]);
   return {out};
 }
-const OpDef kPad{"pad", &pad_vjp};
+const OpDef kPad{.name = "pad", .formula = "", .vjp = &pad_vjp};
 
 // ---------------------------------------------------------------- cat
 std::vector<Tensor> cat_vjp(const VjpContext& ctx, const Tensor& g) {
-  int64_t dim = ctx.int_arg(0);
+  int64_t dim = ctx.int_arg_at(0);
   std::vector<Tensor> out;
   int64_t offset = 0;
   for (std::size_t i = 0; i < ctx.node().input_meta().size(); ++i) {
@@ -164,26 +164,26 @@ std::vector<Tensor> cat_vjp(const VjpContext& ctx, const Tensor& g) {
   }
   return out;
 }
-const OpDef kCat{"cat", &cat_vjp};
+const OpDef kCat{.name = "cat", .formula = "", .vjp = &cat_vjp};
 
 // ---------------------------------------------------------------- gather <-> scatter_add
 std::vector<Tensor> gather_vjp(const VjpContext& ctx, const Tensor& g) {
-  Tensor index = ctx.saved(0);
-  return {scatter_add(zeros(ctx.input_sizes(0), g.dtype()), ctx.int_arg(0), index, g)};
+  Tensor index = ctx.saved_at(0);
+  return {scatter_add(zeros(ctx.input_sizes(0), g.dtype()), ctx.int_arg_at(0), index, g)};
 }
-const OpDef kGather{"gather", &gather_vjp};
+const OpDef kGather{.name = "gather", .formula = "", .vjp = &gather_vjp};
 
 std::vector<Tensor> scatter_add_vjp(const VjpContext& ctx, const Tensor& g) {
-  Tensor index = ctx.saved(0);
+  Tensor index = ctx.saved_at(0);
   Tensor g_src;
-  if (ctx.needs_input_grad(2)) g_src = gather(g, ctx.int_arg(0), index);
+  if (ctx.needs_input_grad(2)) g_src = gather(g, ctx.int_arg_at(0), index);
   return {ctx.needs_input_grad(0) ? g : Tensor(), Tensor(), g_src};
 }
-const OpDef kScatterAdd{"scatter_add", &scatter_add_vjp};
+const OpDef kScatterAdd{.name = "scatter_add", .formula = "", .vjp = &scatter_add_vjp};
 
 // ---------------------------------------------------------------- clone
 std::vector<Tensor> clone_vjp(const VjpContext&, const Tensor& g) { return {g}; }
-const OpDef kClone{"clone", &clone_vjp};
+const OpDef kClone{.name = "clone", .formula = "", .vjp = &clone_vjp};
 
 void check_index_tensor(const Tensor& index, const char* op) {
   ops::check_defined(index, op, "index");

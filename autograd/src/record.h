@@ -1,7 +1,8 @@
-// How an op records itself on the tape. An op's file defines its forward and, next to it, its vjp
-// and OpDef; after computing the output it calls
-//   if (needs_grad({&a, &b})) record(kMulDef, {&a, &b}, out, {a, b});
-// which appends a Node with edges to a's and b's nodes and the saved tensors.
+// How an op records itself on the tape. An op's file defines its OpDef and, right after it, its
+// forward; after computing the output the forward calls
+//   if (needs_grad({&self, &other})) record(kMul, {&self, &other}, out).save("self", self).save("other", other);
+// which appends a Node with edges to the inputs' nodes, and stores the op's state under the names
+// its OpDef declares (an undeclared name is a tg::Error, so a typo fails the op's first test).
 #pragma once
 #include <initializer_list>
 #include <vector>
@@ -23,11 +24,29 @@ struct RecordArgs {
   PoolVector<double> scalars;
 };
 
-// Makes `output` a non-leaf produced by a new node of `op`; returns the node.
+// Stores a new node's state by name: record(...).save("self", x).arg("alpha", 2.0).ints("dim", dims).
+class Recorder {
+ public:
+  explicit Recorder(Node& node, const Tensor& output) : node_(node), output_(output) {}
+  Recorder& save(const char* name, const Tensor& t);
+  Recorder& arg(const char* name, double value);
+  Recorder& ints(const char* name, IntArrayRef values);
+  Recorder& int_arg(const char* name, int64_t value) { return ints(name, IntArrayRef(&value, 1)); }
+  Node& node() const { return node_; }
+
+ private:
+  Node& node_;
+  const Tensor& output_;
+};
+
+// Makes `output` a non-leaf produced by a new node of `op`; returns the recorder for its state.
+Recorder record(const OpDef& op, std::initializer_list<const Tensor*> inputs, Tensor& output);
+Recorder record(const OpDef& op, const std::vector<Tensor>& inputs, Tensor& output);
+// Positional form, being replaced by the named one above.
 Node& record(const OpDef& op, std::initializer_list<const Tensor*> inputs, Tensor& output,
-             std::initializer_list<Tensor> saved = {}, RecordArgs args = {});
+             std::initializer_list<Tensor> saved, RecordArgs args = {});
 Node& record(const OpDef& op, const std::vector<Tensor>& inputs, Tensor& output,
-             std::initializer_list<Tensor> saved = {}, RecordArgs args = {});
+             std::initializer_list<Tensor> saved, RecordArgs args = {});
 
 uint64_t next_sequence_nr();
 
@@ -35,6 +54,11 @@ uint64_t next_sequence_nr();
 // output onto the tensor they modify).
 struct NodeBuilder {
   static void set_output_meta(Node& node, TensorMeta meta) { node.output_meta_ = std::move(meta); }
+  static void save(Node& node, int slot, const Tensor& t, bool is_output) {
+    node.saved_[slot] = SavedTensor(t, is_output);
+  }
+  static void set_arg(Node& node, int slot, double v) { node.scalar_args_[slot] = v; }
+  static void set_ints(Node& node, int slot, IntArrayRef v) { node.int_lists_[slot] = DimVector(v); }
   template <typename Inputs, typename Get>
   static Node& record(const OpDef& op, const Inputs& inputs, Get get, Tensor& output,
                       std::initializer_list<Tensor> saved, RecordArgs& args);

@@ -13,7 +13,7 @@ using kernels::Unary;
 // ---------------------------------------------------------------- dtype conversion
 namespace {
 std::vector<Tensor> to_vjp(const VjpContext& ctx, const Tensor& g) { return {g.to(ctx.input(0).dtype)}; }
-const OpDef kTo{"to", &to_vjp};
+const OpDef kTo{.name = "to", .formula = "", .vjp = &to_vjp};
 }  // namespace
 
 Tensor Tensor::to(ScalarType target) const {

@@ -6,6 +6,7 @@
 // processes one node per step() in reverse tape order; tools that trace or pause backward observe
 // those steps instead of re-implementing the loop.
 #pragma once
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -60,18 +61,41 @@ class SavedTensor {
   bool released_ = false;
 };
 
+// libtorch's names for lists of tensors flowing through autograd.
+using Variable = Tensor;
+using variable_list = std::vector<Variable>;
+using tensor_list = std::vector<Tensor>;
+
 class VjpContext;
 // The backward half of one op: grad_output -> one gradient per input (undefined when an input
-// needs none). Written with Tensor ops, so it is itself differentiable.
-using VjpFn = std::vector<Tensor> (*)(const VjpContext& ctx, const Tensor& grad_output);
+// needs none). Written with Tensor ops, so it is itself differentiable. A gradient may have the
+// shape of the op's output where the input was broadcast: the engine sums it down to the input's
+// shape (as PyTorch's validate_outputs), so a rule is the math and nothing else.
+using VjpFn = variable_list (*)(const VjpContext& ctx, const Tensor& grad_output);
 
-// One op's identity on the tape: its name and its vjp. Each differentiable op defines one next to
-// its forward code; all of them are listed by registered_ops().
+// Names of an op's saved state, in slot order; unused entries stay null.
+using OpNames = std::array<const char*, 6>;
+
+// One op's identity on the tape, defined in one block next to its forward:
+//   const OpDef kMul{.name = "mul",
+//                    .formula = "grad_self = grad * other;  grad_other = grad * self",
+//                    .saved = {"self", "other"},
+//                    .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+//                      return {grad * ctx.saved("other"), grad * ctx.saved("self")};
+//                    }};
+// The forward records with record(kMul, {&self, &other}, out).save("self", self).save("other", other);
+// the rule reads its state back by the same names. All OpDefs are listed by registered_ops().
 struct OpDef {
-  const char* name;
-  VjpFn vjp;
+  const char* name;         // "mul": the node's name; MulBackward0 as PyTorch prints grad_fn
+  const char* formula;      // the rule in math notation, printed by tools for each backward step
+  OpNames saved = {};       // tensors the rule needs ("self", "other", "result", ...)
+  OpNames scalars = {};     // floating-point arguments ("alpha", "exponent", ...)
+  OpNames int_lists = {};   // integer-list arguments ("dim", "kernel_size", ...)
+  VjpFn vjp = nullptr;
 };
 const std::vector<const OpDef*>& registered_ops();
+// The slot of `name` in `names`, or -1.
+int op_slot(const OpNames& names, const char* name);
 
 using GradHook = std::function<Tensor(const Tensor&)>;
 
@@ -96,6 +120,8 @@ class Node : public std::enable_shared_from_this<Node> {
   bool saved_released() const { return released_; }
   const DimVector& int_args() const { return int_args_; }
   const PoolVector<double>& scalar_args() const { return scalar_args_; }
+  // The named integer-list arguments, in the slot order of op().int_lists.
+  const PoolVector<DimVector>& int_lists() const { return int_lists_; }
   virtual bool is_accumulate_grad() const { return false; }
 
   // ---- for the engine ----
@@ -118,6 +144,7 @@ class Node : public std::enable_shared_from_this<Node> {
   PoolVector<SavedTensor> saved_;
   DimVector int_args_;
   PoolVector<double> scalar_args_;
+  PoolVector<DimVector> int_lists_;
 
  private:
   friend class BackwardEngine;
@@ -138,16 +165,21 @@ class Node : public std::enable_shared_from_this<Node> {
 class VjpContext {
  public:
   VjpContext(const Node& node, const std::shared_ptr<Node>& node_ptr) : node_(node), ptr_(node_ptr) {}
-  Tensor saved(std::size_t i) const;
+  Tensor saved_at(std::size_t i) const;  // positional: being replaced by saved(name)
   const TensorMeta& input(std::size_t i) const { return node_.input_meta_[i]; }
   IntArrayRef input_sizes(std::size_t i) const { return node_.input_meta_[i].sizes; }
   const TensorMeta& output() const { return node_.output_meta_; }
   bool needs_input_grad(std::size_t i) const {
     return i < node_.next_edges_.size() && node_.next_edges_[i].is_valid();
   }
-  int64_t int_arg(std::size_t i) const { return node_.int_args_[i]; }
+  int64_t int_arg_at(std::size_t i) const { return node_.int_args_[i]; }
   IntArrayRef int_args() const { return node_.int_args_; }
   double scalar_arg(std::size_t i) const { return node_.scalar_args_[i]; }
+  // The op's state by the names its OpDef declares; an undeclared name is a tg::Error.
+  Tensor saved(const char* name) const;
+  double arg(const char* name) const;
+  IntArrayRef ints(const char* name) const;
+  int64_t int_arg(const char* name) const;  // a one-element integer list
   const Node& node() const { return node_; }
 
  private:
