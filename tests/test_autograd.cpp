@@ -390,3 +390,87 @@ TEST(Memory, BackwardThroughALongChain) {
 }
 
 }  // namespace
+
+// ---- users' cases: pow at base 0 and at negative bases, first and second order ----
+// Reference values: PyTorch 1.13 where it is finite; where it gives NaN for a derivative that
+// exists (d/dx x^0 at x = 0, whose function is the constant 1, and d/dy 0^y for y > 0, whose
+// function is the constant 0) the value is the mathematical one.
+namespace {
+struct PowCase {
+  double base, exponent;
+  double dx, dxx;  // d/d base and d^2/d base^2 of base^exponent
+};
+const PowCase kPowCases[] = {
+    {0, 0, 0, 0},          {0, 1, 1, 0},          {0, 2, 0, 2},         {0, 3, 0, 0},
+    {0, 0.5, INFINITY, -INFINITY}, {0, -1, -INFINITY, INFINITY}, {-2, 2, -4, 2}, {-2, 3, 12, -12},
+    {-1.5, 0, 0, 0},
+};
+
+// First and second derivative of f at x (a 0-d float64 tensor).
+std::pair<double, double> first_and_second(const std::function<tg::Tensor(const tg::Tensor&)>& f, double x0) {
+  tg::Tensor x = tg::scalar_tensor(x0, tg::kFloat64).requires_grad_();
+  tg::Tensor d = tg::autograd::grad({f(x)}, {x}, {}, std::nullopt, /*create_graph=*/true)[0];
+  double second = 0;
+  if (d.requires_grad()) {
+    tg::Tensor dd = tg::autograd::grad({d}, {x}, {}, std::nullopt, false, /*allow_unused=*/true)[0];
+    if (dd.defined()) second = dd.item<double>();
+  }
+  return {d.item<double>(), second};
+}
+
+void expect_same(double got, double want, const std::string& what) {
+  if (std::isinf(want)) EXPECT_EQ(got, want) << what;
+  else EXPECT_NEAR(got, want, 1e-12) << what;
+}
+}  // namespace
+
+TEST(PowGradients, AtBaseZeroAndNegativeBasesFirstAndSecondOrder) {
+  for (const PowCase& c : kPowCases) {
+    std::string at = "pow(" + std::to_string(c.base) + ", " + std::to_string(c.exponent) + ")";
+    tg::Tensor y = tg::scalar_tensor(c.exponent, tg::kFloat64);
+    auto [tt_dx, tt_dxx] = first_and_second([&](const tg::Tensor& x) { return tg::pow(x, y); }, c.base);
+    expect_same(tt_dx, c.dx, "tensor^tensor d/dx at " + at);
+    expect_same(tt_dxx, c.dxx, "tensor^tensor d2/dx2 at " + at);
+    auto [ts_dx, ts_dxx] = first_and_second([&](const tg::Tensor& x) { return tg::pow(x, c.exponent); }, c.base);
+    expect_same(ts_dx, c.dx, "tensor^scalar d/dx at " + at);
+    expect_same(ts_dxx, c.dxx, "tensor^scalar d2/dx2 at " + at);
+  }
+}
+
+TEST(PowGradients, ExponentGradientAtBaseZero) {
+  // d/dy 0^y = 0 for y >= 0 (0^y is the constant 0 for y > 0), for both exponent forms;
+  // -inf for y < 0 as libtorch; and NaN at a negative base (x^y log x with log of a negative).
+  for (double e : {0.0, 1.0, 2.0, 0.5}) {
+    tg::Tensor x = tg::scalar_tensor(0.0, tg::kFloat64);
+    auto [tt_dy, tt_dyy] = first_and_second([&](const tg::Tensor& y) { return tg::pow(x, y); }, e);
+    EXPECT_EQ(tt_dy, 0.0) << e;
+    EXPECT_EQ(tt_dyy, 0.0) << e;
+    auto [st_dy, st_dyy] = first_and_second([&](const tg::Tensor& y) { return tg::pow(0.0, y); }, e);
+    EXPECT_EQ(st_dy, 0.0) << e;
+    EXPECT_EQ(st_dyy, 0.0) << e;
+  }
+  auto [neg_dy, neg_dyy] = first_and_second([](const tg::Tensor& y) { return tg::pow(0.0, y); }, -1.0);
+  EXPECT_EQ(neg_dy, -INFINITY);
+  auto [nb_dy, nb_dyy] = first_and_second([](const tg::Tensor& y) { return tg::pow(-2.0, y); }, 2.0);
+  EXPECT_TRUE(std::isnan(nb_dy));
+}
+
+// ---- users' case: the second derivative of prod with repeated zeros ----
+TEST(ProdGradients, SecondDerivativeWithTwoZeros) {
+  tg::Tensor x = f64({0, 4, 0, 5}).requires_grad_();
+  tg::Tensor g = tg::autograd::grad({x.prod()}, {x}, {}, std::nullopt, /*create_graph=*/true)[0];
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(at(g, i), 0.0);
+  tg::Tensor gg = tg::autograd::grad({g.sum()}, {x})[0];
+  const double want[] = {20, 0, 20, 0};  // d/dx_j sum_i prod_{k != i} x_k = sum_{i != j} prod_{k != i, j} x_k
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(at(gg, i), want[i]) << i;
+}
+
+TEST(ProdGradients, SecondDerivativeAlongADimWithZeroTwoAndThreeZeros) {
+  tg::Tensor x = f64({0, 4, 0, 5, 1, 2, 3, 4, 0, 0, 0, 2}).reshape({3, 4}).requires_grad_();
+  tg::Tensor g = tg::autograd::grad({x.prod(1).sum()}, {x}, {}, std::nullopt, true)[0];
+  const double first[] = {0, 0, 0, 0, 24, 12, 8, 6, 0, 0, 0, 0};
+  for (int i = 0; i < 12; ++i) EXPECT_EQ(at(g, i), first[i]) << i;
+  tg::Tensor gg = tg::autograd::grad({g.sum()}, {x})[0];
+  const double second[] = {20, 0, 20, 0, 26, 19, 14, 11, 0, 0, 0, 0};
+  for (int i = 0; i < 12; ++i) EXPECT_EQ(at(gg, i), second[i]) << i;
+}

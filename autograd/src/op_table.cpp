@@ -110,10 +110,18 @@ std::vector<OpInfo> build_table() {
                             NoGradGuard guard;
                             with_zero.detach()[0][1].fill_(0.0);
                           }
+                          // two and three zeros in a row: the first derivative is 0, the second is not
+                          Tensor zeros_rows = tensor(std::vector<double>{0, 4, 0, 5, 0, 0, 0, 2, 1, 2, 3, 4}, kFloat64)
+                                                  .reshape({3, 4}).requires_grad_(true);
                           return std::vector<OpSample>{sample({make({3, 4}, Domain::AwayFromZero, 35)}, "[3, 4] dim 1"),
-                                                       sample({with_zero}, "[2, 3] with a zero")};
+                                                       sample({with_zero}, "[2, 3] with a zero"),
+                                                       sample({zeros_rows}, "[3, 4] rows with 2, 3 and no zeros")};
                         }));
-  t.push_back(composite("prod_all", un([](const Tensor& x) { return x.prod(); }), unary_samples(Domain::AwayFromZero)));
+  t.push_back(composite("prod_all", un([](const Tensor& x) { return x.prod(); }), [] {
+    return std::vector<OpSample>{
+        sample({make({3, 4}, Domain::AwayFromZero, 40)}, "[3, 4]"),
+        sample({tensor(std::vector<double>{0, 4, 0, 5}, kFloat64).requires_grad_(true)}, "[4] with two zeros")};
+  }));
   t.push_back(primitive("amax", un([](const Tensor& x) { return x.amax({1}); }),
                         [] { return std::vector<OpSample>{sample({make({3, 4}, Domain::Distinct, 36)}, "[3, 4] dim 1")}; }));
   t.push_back(primitive("amin", un([](const Tensor& x) { return x.amin({0}, true); }),

@@ -10,7 +10,7 @@ namespace tg {
 
 using autograd::OpDef;
 using autograd::record;
-using autograd::RecordArgs;
+using autograd::variable_list;
 using autograd::VjpContext;
 
 namespace {
@@ -52,81 +52,106 @@ int64_t reduced_count(IntArrayRef sizes, IntArrayRef dims) {
   return n;
 }
 
-// ---------------------------------------------------------------- sum
-std::vector<Tensor> sum_vjp(const VjpContext& ctx, const Tensor& g) {
-  return {expand_reduced(g, ctx.input_sizes(0), ctx.int_args())};
+// Records a reduction over `dims`, saving what its OpDef names: "self" and/or "result".
+void record_reduction(const OpDef& def, const Tensor& self, Tensor& out, IntArrayRef dims) {
+  autograd::Recorder r = record(def, {&self}, out);
+  r.ints("dim", dims);
+  if (autograd::op_slot(def.saved, "self") >= 0) r.save("self", self);
+  if (autograd::op_slot(def.saved, "result") >= 0) r.save("result", out);
 }
-const OpDef kSum{.name = "sum", .formula = "", .vjp = &sum_vjp};
-
-// ---------------------------------------------------------------- prod
-// d prod / d x_i = product of the others. With no zero that is prod / x_i; with exactly one zero
-// only that position gets the product of the non-zeros; with two or more, everything is zero.
-std::vector<Tensor> prod_vjp(const VjpContext& ctx, const Tensor& g) {
-  Tensor x = ctx.saved_at(0);
-  IntArrayRef dims = ctx.int_args();
-  IntArrayRef sizes = ctx.input_sizes(0);
-  Tensor is_zero = x == 0.0;
-  Tensor nonzero = where(is_zero, 1.0, x);
-  Tensor prod_nonzero = expand_reduced(
-      dims.size() == sizes.size() ? prod(nonzero) : prod(nonzero, dims[0], true), sizes, dims);
-  Tensor zero_count = expand_reduced(
-      dims.size() == sizes.size() ? sum(is_zero.to(x.dtype())) : sum(is_zero.to(x.dtype()), dims, true),
-      sizes, dims);
-  Tensor no_zero_grad = prod_nonzero / nonzero;
-  // With one zero, the others' gradient is (that zero) * prod_nonzero / x_i: numerically 0, but
-  // written so that its derivative with respect to the zero element is right (gradgradcheck).
-  Tensor zero_value = expand_reduced(
-      dims.size() == sizes.size() ? sum(where(is_zero, x, 0.0)) : sum(where(is_zero, x, 0.0), dims, true),
-      sizes, dims);
-  Tensor one_zero_grad = where(is_zero, prod_nonzero, zero_value * prod_nonzero / nonzero);
-  Tensor local = where(zero_count == 0.0, no_zero_grad, where(zero_count == 1.0, one_zero_grad, 0.0));
-  return {expand_reduced(g, sizes, dims) * local};
-}
-const OpDef kProd{.name = "prod", .formula = "", .vjp = &prod_vjp};
-
-// ---------------------------------------------------------------- amax / amin
-// The gradient goes to the extremal elements, split evenly between ties (libtorch's amax).
-std::vector<Tensor> amax_vjp(const VjpContext& ctx, const Tensor& g) {
-  Tensor x = ctx.saved_at(0), out = ctx.saved_at(1);
-  IntArrayRef sizes = ctx.input_sizes(0);
-  IntArrayRef dims = ctx.int_args();
-  Tensor hits = (x == expand_reduced(out, sizes, dims)).to(x.dtype());
-  Tensor count = expand_reduced(kernels::reduce(hits, dims, true, kernels::Reduce::Sum), sizes, dims);
-  return {expand_reduced(g, sizes, dims) * (hits / count)};
-}
-const OpDef kAmax{.name = "amax", .formula = "", .vjp = &amax_vjp};
-const OpDef kAmin{.name = "amin", .formula = "", .vjp = &amax_vjp};
-
-// ---------------------------------------------------------------- norm (p = 2)
-// d|x| = x / |x|, and 0 for an all-zero x (libtorch's subgradient), not NaN.
-std::vector<Tensor> norm_vjp(const VjpContext& ctx, const Tensor& g) {
-  Tensor x = ctx.saved_at(0), out = ctx.saved_at(1);
-  IntArrayRef sizes = ctx.input_sizes(0);
-  IntArrayRef dims = ctx.int_args();
-  Tensor safe = where(out == 0.0, 1.0, out);
-  return {expand_reduced(g / safe, sizes, dims) * x};  // x / |x| with |x| brought back to x's shape
-}
-const OpDef kNorm{.name = "norm", .formula = "", .vjp = &norm_vjp};
 
 Tensor reduce_op(const OpDef& def, const Tensor& x, IntArrayRef dims_in, bool keepdim,
-                 kernels::Reduce kind, std::optional<ScalarType> dtype, bool save_io) {
+                 kernels::Reduce kind, std::optional<ScalarType> dtype) {
   const char* name = def.name;
   ops::check_defined(x, name);
   DimVector dims = reduction_dims(x, dims_in, name);
   Tensor input = dtype && *dtype != x.dtype() ? x.to(*dtype) : x;
   Tensor out = kernels::reduce(input, dims, keepdim, kind);
-  if (autograd::needs_grad({&input}) && is_floating_point(out.dtype())) {
-    if (save_io) record(def, {&input}, out, {input, out}, RecordArgs{dims, {}});
-    else record(def, {&input}, out, {}, RecordArgs{dims, {}});
-  }
+  if (autograd::needs_grad({&input}) && is_floating_point(out.dtype())) record_reduction(def, input, out, dims);
   return out;
 }
+
+// ---------------------------------------------------------------- sum
+const OpDef kSum{.name = "sum", .formula = "grad_self = expand(grad, self.sizes)", .int_lists = {"dim"},
+                 .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                   return {expand_reduced(grad, ctx.input_sizes(0), ctx.ints("dim"))};
+                 }};
+
+// ---------------------------------------------------------------- prod
+// d prod / d self_i = the product of the others. With no zero that is result / self_i; with
+// exactly one zero only that position gets the product of the non-zeros; with two or more the
+// first derivative is zero everywhere, but not the second (x = [0, 4, 0, 5]: the gradient of
+// sum(d prod / dx) is [20, 0, 20, 0]). So when a slice has two zeros and the rule itself is being
+// recorded (create_graph), the product of the others is computed directly: row i of an [n, n]
+// matrix holds self with self_i replaced by 1, and its product is differentiable everywhere.
+Tensor prod_of_others(const Tensor& self, IntArrayRef dims) {
+  // the reduced dims become one last dim of n elements
+  Tensor x = self;
+  const bool all = dims.size() == static_cast<std::size_t>(self.dim());
+  if (all) x = x.reshape({self.numel()});
+  else x = x.transpose(dims[0], -1);
+  const int64_t n = x.size(-1);
+  DimVector square(x.sizes());
+  square.insert(square.size() - 1, n);
+  Tensor rows = where(eye(n, TensorOptions().dtype(kBool)), 1.0, x.unsqueeze(-2).expand(square));
+  Tensor others = prod(rows, -1, false);
+  return all ? others.reshape(self.sizes()) : others.transpose(dims[0], -1);
+}
+
+variable_list prod_vjp(const VjpContext& ctx, const Tensor& grad) {
+  Tensor self = ctx.saved("self");
+  IntArrayRef dims = ctx.ints("dim");
+  IntArrayRef sizes = ctx.input_sizes(0);
+  const bool all = dims.size() == sizes.size();
+  auto reduce_sum = [&](const Tensor& t) { return expand_reduced(all ? sum(t) : sum(t, dims, true), sizes, dims); };
+  Tensor is_zero = self == 0.0;
+  Tensor zero_count = reduce_sum(is_zero.to(self.dtype()));
+  if (is_grad_enabled() && zero_count.numel() > 0 && amax(zero_count).item<double>() >= 2.0)
+    return {expand_reduced(grad, sizes, dims) * prod_of_others(self, dims)};
+  Tensor nonzero = where(is_zero, 1.0, self);
+  Tensor prod_nonzero = expand_reduced(all ? prod(nonzero) : prod(nonzero, dims[0], true), sizes, dims);
+  Tensor no_zero_grad = prod_nonzero / nonzero;
+  // With one zero, the others' gradient is (that zero) * prod_nonzero / self_i: numerically 0, but
+  // written so that its derivative with respect to the zero element is right (gradgradcheck).
+  Tensor zero_value = reduce_sum(where(is_zero, self, 0.0));
+  Tensor one_zero_grad = where(is_zero, prod_nonzero, zero_value * prod_nonzero / nonzero);
+  Tensor local = where(zero_count == 0.0, no_zero_grad, where(zero_count == 1.0, one_zero_grad, 0.0));
+  return {expand_reduced(grad, sizes, dims) * local};
+}
+const OpDef kProd{.name = "prod", .formula = "grad_self_i = grad * (product of self_j over j != i)",
+                  .saved = {"self"}, .int_lists = {"dim"}, .vjp = &prod_vjp};
+
+// ---------------------------------------------------------------- amax / amin
+// The gradient goes to the extremal elements, split evenly between ties (libtorch's amax).
+variable_list amax_vjp(const VjpContext& ctx, const Tensor& grad) {
+  Tensor self = ctx.saved("self"), result = ctx.saved("result");
+  IntArrayRef sizes = ctx.input_sizes(0);
+  IntArrayRef dims = ctx.ints("dim");
+  Tensor hits = (self == expand_reduced(result, sizes, dims)).to(self.dtype());
+  Tensor count = expand_reduced(kernels::reduce(hits, dims, true, kernels::Reduce::Sum), sizes, dims);
+  return {expand_reduced(grad, sizes, dims) * (hits / count)};
+}
+const OpDef kAmax{.name = "amax", .formula = "grad_self = grad * (self == result) / count(self == result)",
+                  .saved = {"self", "result"}, .int_lists = {"dim"}, .vjp = &amax_vjp};
+const OpDef kAmin{.name = "amin", .formula = "grad_self = grad * (self == result) / count(self == result)",
+                  .saved = {"self", "result"}, .int_lists = {"dim"}, .vjp = &amax_vjp};
+
+// ---------------------------------------------------------------- norm (p = 2)
+// d|x| = x / |x|, and 0 for an all-zero x (libtorch's subgradient), not NaN.
+const OpDef kNorm{.name = "norm", .formula = "grad_self = grad * self / result  (0 where result == 0)",
+                  .saved = {"self", "result"}, .int_lists = {"dim"},
+                  .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                    Tensor result = ctx.saved("result");
+                    Tensor safe = where(result == 0.0, 1.0, result);
+                    // self / |self| with |self| brought back to self's shape
+                    return {expand_reduced(grad / safe, ctx.input_sizes(0), ctx.ints("dim")) * ctx.saved("self")};
+                  }};
 
 }  // namespace
 
 Tensor sum(const Tensor& x, std::optional<ScalarType> dtype) { return sum(x, {}, false, dtype); }
 Tensor sum(const Tensor& x, IntArrayRef dims, bool keepdim, std::optional<ScalarType> dtype) {
-  return reduce_op(kSum, x, dims, keepdim, kernels::Reduce::Sum, dtype, false);
+  return reduce_op(kSum, x, dims, keepdim, kernels::Reduce::Sum, dtype);
 }
 
 Tensor mean(const Tensor& x, std::optional<ScalarType> dtype) { return mean(x, {}, false, dtype); }
@@ -146,7 +171,7 @@ Tensor prod(const Tensor& x, std::optional<ScalarType> dtype) {
   Tensor input = dtype ? x.to(*dtype) : x;
   DimVector dims = reduction_dims(input, {}, "prod");
   Tensor out = kernels::reduce(input, dims, false, kernels::Reduce::Prod);
-  if (autograd::needs_grad({&input})) record(kProd, {&input}, out, {input}, RecordArgs{dims, {}});
+  if (autograd::needs_grad({&input})) record_reduction(kProd, input, out, dims);
   return out;
 }
 Tensor prod(const Tensor& x, int64_t dim, bool keepdim, std::optional<ScalarType> dtype) {
@@ -154,17 +179,17 @@ Tensor prod(const Tensor& x, int64_t dim, bool keepdim, std::optional<ScalarType
   Tensor input = dtype ? x.to(*dtype) : x;
   DimVector dims = reduction_dims(input, {dim}, "prod");
   Tensor out = kernels::reduce(input, dims, keepdim, kernels::Reduce::Prod);
-  if (autograd::needs_grad({&input})) record(kProd, {&input}, out, {input}, RecordArgs{dims, {}});
+  if (autograd::needs_grad({&input})) record_reduction(kProd, input, out, dims);
   return out;
 }
 
 Tensor amax(const Tensor& x, IntArrayRef dims, bool keepdim) {
   ops::check_not_bool(x, "amax");
-  return reduce_op(kAmax, x, dims, keepdim, kernels::Reduce::Max, std::nullopt, true);
+  return reduce_op(kAmax, x, dims, keepdim, kernels::Reduce::Max, std::nullopt);
 }
 Tensor amin(const Tensor& x, IntArrayRef dims, bool keepdim) {
   ops::check_not_bool(x, "amin");
-  return reduce_op(kAmin, x, dims, keepdim, kernels::Reduce::Min, std::nullopt, true);
+  return reduce_op(kAmin, x, dims, keepdim, kernels::Reduce::Min, std::nullopt);
 }
 Tensor max(const Tensor& x) { return amax(x); }
 Tensor min(const Tensor& x) { return amin(x); }
@@ -222,7 +247,7 @@ Tensor norm(const Tensor& x, double p, IntArrayRef dims, bool keepdim) {
     Tensor out = kernels::unary(kernels::reduce(kernels::unary(x, kernels::Unary::Square), d, keepdim,
                                                 kernels::Reduce::Sum),
                                 kernels::Unary::Sqrt);
-    if (autograd::needs_grad({&x})) record(kNorm, {&x}, out, {x, out}, RecordArgs{d, {}});
+    if (autograd::needs_grad({&x})) record_reduction(kNorm, x, out, d);
     return out;
   }
   if (p == 1) return sum(abs(x), d, keepdim);
