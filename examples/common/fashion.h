@@ -105,7 +105,6 @@ int train_fashion_mnist(Model model, const std::string& program, int argc, char*
 
   const std::string model_path = args.str("out") + ".safetensors", svg_path = args.str("out") + "_curves.svg";
   tg::save(model, model_path);
-  // a round trip proves the file is complete: reload into the same architecture and re-evaluate
   std::printf("saved the model to %s\n", model_path.c_str());
   if (write_svg(svg_path, program + " on Fashion-MNIST",
                 {Panel{"training loss (cross-entropy)", {Series{"train loss", losses, "#d62728"}}},
