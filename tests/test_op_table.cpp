@@ -5,10 +5,11 @@
 #include <set>
 
 #include "tapegrad/tapegrad.h"
+#include "tapegrad/testing.h"
 
 namespace {
 
-using tg::autograd::OpInfo;
+using tg::testing::OpInfo;
 
 struct Case {
   const OpInfo* op;
@@ -18,7 +19,7 @@ struct Case {
 
 std::vector<Case> all_cases() {
   std::vector<Case> cases;
-  for (const OpInfo& op : tg::autograd::op_table()) {
+  for (const OpInfo& op : tg::testing::op_table()) {
     auto samples = op.samples();
     for (std::size_t i = 0; i < samples.size(); ++i) cases.push_back({&op, i, samples[i].description});
   }
@@ -63,7 +64,7 @@ INSTANTIATE_TEST_SUITE_P(AllOps, OpTable, ::testing::ValuesIn(all_cases()), case
 
 TEST(OpTableCoverage, EveryRegisteredOpHasAPrimitiveEntry) {
   std::set<std::string> primitives;
-  for (const OpInfo& op : tg::autograd::op_table())
+  for (const OpInfo& op : tg::testing::op_table())
     if (op.primitive) primitives.insert(op.name);
   for (const auto* def : tg::autograd::registered_ops())
     EXPECT_TRUE(primitives.count(def->name)) << "op '" << def->name << "' owns a vjp but has no op-table entry";
@@ -72,7 +73,7 @@ TEST(OpTableCoverage, EveryRegisteredOpHasAPrimitiveEntry) {
 TEST(OpTableCoverage, EveryPrimitiveEntryIsARegisteredOp) {
   std::set<std::string> registered;
   for (const auto* def : tg::autograd::registered_ops()) registered.insert(def->name);
-  for (const OpInfo& op : tg::autograd::op_table())
+  for (const OpInfo& op : tg::testing::op_table())
     if (op.primitive) EXPECT_TRUE(registered.count(op.name)) << "table entry '" << op.name << "' is marked primitive but no OpDef has that name";
 }
 
@@ -81,7 +82,7 @@ TEST(OpTableCoverage, EveryPrimitiveEntryIsARegisteredOp) {
 TEST(OpTableCoverage, EveryRecordedNodeIsARegisteredOp) {
   std::set<std::string> registered{"accumulate_grad"};
   for (const auto* def : tg::autograd::registered_ops()) registered.insert(def->name);
-  for (const OpInfo& op : tg::autograd::op_table()) {
+  for (const OpInfo& op : tg::testing::op_table()) {
     for (const auto& s : op.samples()) {
       tg::Tensor out = op.fn(s.inputs);
       for (const auto& node : tg::autograd::collect_tape(out))

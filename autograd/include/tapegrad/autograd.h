@@ -267,24 +267,6 @@ bool gradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs, double eps
 bool gradgradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs, double eps = 1e-6,
                    double atol = 1e-5, double rtol = 1e-3, bool raise_exception = true);
 
-// ---- the op table: every differentiable op with sample inputs, for the generic tests ----
-struct OpSample {
-  std::vector<Tensor> inputs;  // float64 inputs (int64 index inputs where an op takes them)
-  std::string description;     // e.g. "[3, 1] * [1, 4] broadcast"
-};
-struct OpInfo {
-  std::string name;  // the op's name (for a primitive, the name its node records)
-  bool primitive;    // owns a vjp (an OpDef) vs composed from other ops
-  TensorFn fn;
-  std::function<std::vector<OpSample>()> samples;
-  bool check_gradgrad = true;
-  double eps = 1e-6;  // finite-difference step and tolerances for this op's checks
-  double atol = 1e-5;
-  double rtol = 1e-3;
-};
-// Built by an explicit function (no static registration), so a static link needs nothing special.
-const std::vector<OpInfo>& op_table();
-
 }  // namespace tg::autograd
 
 namespace tg {

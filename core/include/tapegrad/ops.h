@@ -1,6 +1,6 @@
 // Free-function ops and factories, with libtorch's names and argument order. Every op that can
 // carry a gradient records a node on the tape (see <tapegrad/autograd.h>); the differentiable ones
-// are listed, with sample inputs, in tg::autograd::op_table().
+// are listed, with sample inputs, in tg::testing::op_table() (tapegrad::testing).
 #pragma once
 #include <initializer_list>
 #include <optional>

@@ -5,7 +5,7 @@
 
 #include "op_table_helpers.h"
 
-namespace tg::autograd {
+namespace tg::testing {
 using namespace table;
 namespace {
 
@@ -306,4 +306,4 @@ const std::vector<OpInfo>& op_table() {
   return table;
 }
 
-}  // namespace tg::autograd
+}  // namespace tg::testing

@@ -1,10 +1,10 @@
 // The op-table entries of tg::nn::functional: every loss (each reduction and option that changes
 // the formula) and the activations with parameters. tests/test_op_table.cpp runs gradcheck and
 // gradgradcheck over them with the tensor ops' entries.
-#include "../../autograd/src/op_table_helpers.h"
+#include "op_table_helpers.h"
 #include "tapegrad/nn/functional.h"
 
-namespace tg::autograd {
+namespace tg::testing {
 
 using namespace table;
 namespace F = nn::functional;
@@ -60,4 +60,4 @@ void add_nn_table_entries(std::vector<OpInfo>& t) {
                         }, [] { return std::vector<OpSample>{sample({make({3, 4}, Domain::Any, 224), make({3, 4}, Domain::Any, 225)}, "[3, 4] log-probs vs log-probs")}; }));
 }
 
-}  // namespace tg::autograd
+}  // namespace tg::testing

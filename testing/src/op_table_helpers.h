@@ -1,13 +1,13 @@
-// Sample builders shared by the op table's parts (autograd/src/op_table.cpp for tensor ops,
-// nn/src/op_table_nn.cpp for tg::nn::functional).
+// Sample builders shared by the op table's parts (op_table.cpp for tensor ops, op_table_nn.cpp for
+// tg::nn::functional).
 #pragma once
 #include <string>
 #include <vector>
 
-#include "tapegrad/autograd.h"
 #include "tapegrad/ops.h"
+#include "tapegrad/testing.h"
 
-namespace tg::autograd::table {
+namespace tg::testing::table {
 
 using Inputs = std::vector<Tensor>;
 
@@ -57,4 +57,4 @@ inline OpInfo composite(std::string name, TensorFn fn, std::function<std::vector
   return OpInfo{std::move(name), false, std::move(fn), std::move(samples)};
 }
 
-}  // namespace tg::autograd::table
+}  // namespace tg::testing::table
