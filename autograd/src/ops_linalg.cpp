@@ -1,30 +1,16 @@
-// Matrix products. mm and bmm own vjps (both are again products, with transposed views that the
-// BLAS call takes as flags); matmul, addmm, dot and outer are built from them.
+// Matrix products. mm and bmm own rules, each one block (its OpDef, then its forward): both rules
+// are again products, with transposed views that the BLAS call takes as flags. matmul, addmm, dot
+// and outer are built from them.
 #include "ops_common.h"
 
 namespace tg {
 
 using autograd::OpDef;
 using autograd::record;
+using autograd::variable_list;
 using autograd::VjpContext;
 
 namespace {
-
-std::vector<Tensor> mm_vjp(const VjpContext& ctx, const Tensor& g) {
-  Tensor ga, gb;
-  if (ctx.needs_input_grad(0)) ga = mm(g, ctx.saved_at(1).t());
-  if (ctx.needs_input_grad(1)) gb = mm(ctx.saved_at(0).t(), g);
-  return {ga, gb};
-}
-const OpDef kMm{.name = "mm", .formula = "", .vjp = &mm_vjp};
-
-std::vector<Tensor> bmm_vjp(const VjpContext& ctx, const Tensor& g) {
-  Tensor ga, gb;
-  if (ctx.needs_input_grad(0)) ga = bmm(g, ctx.saved_at(1).transpose(1, 2));
-  if (ctx.needs_input_grad(1)) gb = bmm(ctx.saved_at(0).transpose(1, 2), g);
-  return {ga, gb};
-}
-const OpDef kBmm{.name = "bmm", .formula = "", .vjp = &bmm_vjp};
 
 void check_operands(const Tensor& a, const Tensor& b, const char* op) {
   ops::check_floating(a, op);
@@ -42,27 +28,48 @@ void check_operands(const Tensor& a, const Tensor& b, const char* op) {
 
 }  // namespace
 
-Tensor mm(const Tensor& a, const Tensor& b) {
-  check_operands(a, b, "mm");
-  if (a.dim() != 2 || b.dim() != 2)
-    throw Error(fmt::format("mm: expected 2-D matrices, got shapes {} and {}", shape_str(a.sizes()),
-                            shape_str(b.sizes())));
-  if (a.size(1) != b.size(0)) cannot_multiply("mm", a, b, a.size(1), b.size(0));
-  Tensor out = kernels::matmul2d(a, b);
-  if (autograd::needs_grad({&a, &b})) record(kMm, {&a, &b}, out, {a, b});
+// ---------------------------------------------------------------- mm: self [n, m] @ mat2 [m, p]
+namespace {
+const OpDef kMm{.name = "mm", .formula = "grad_self = grad.mm(mat2.t());  grad_mat2 = self.t().mm(grad)",
+                .saved = {"self", "mat2"},
+                .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                  return {ctx.needs_input_grad(0) ? mm(grad, ctx.saved("mat2").t()) : Tensor(),
+                          ctx.needs_input_grad(1) ? mm(ctx.saved("self").t(), grad) : Tensor()};
+                }};
+}  // namespace
+
+Tensor mm(const Tensor& self, const Tensor& mat2) {
+  check_operands(self, mat2, "mm");
+  if (self.dim() != 2 || mat2.dim() != 2)
+    throw Error(fmt::format("mm: expected 2-D matrices, got shapes {} and {}", shape_str(self.sizes()),
+                            shape_str(mat2.sizes())));
+  if (self.size(1) != mat2.size(0)) cannot_multiply("mm", self, mat2, self.size(1), mat2.size(0));
+  Tensor out = kernels::matmul2d(self, mat2);
+  if (autograd::needs_grad({&self, &mat2})) record(kMm, {&self, &mat2}, out).save("self", self).save("mat2", mat2);
   return out;
 }
 
-Tensor bmm(const Tensor& a, const Tensor& b) {
-  check_operands(a, b, "bmm");
-  if (a.dim() != 3 || b.dim() != 3)
-    throw Error(fmt::format("bmm: expected 3-D tensors, got shapes {} and {}", shape_str(a.sizes()),
-                            shape_str(b.sizes())));
-  if (a.size(0) != b.size(0))
-    throw Error(fmt::format("bmm: batch sizes differ: shapes {} and {}", shape_str(a.sizes()), shape_str(b.sizes())));
-  if (a.size(2) != b.size(1)) cannot_multiply("bmm", a, b, a.size(2), b.size(1));
-  Tensor out = kernels::bmm(a, b);
-  if (autograd::needs_grad({&a, &b})) record(kBmm, {&a, &b}, out, {a, b});
+// ---------------------------------------------------------------- bmm: self [b, n, m] @ mat2 [b, m, p]
+namespace {
+const OpDef kBmm{.name = "bmm",
+                 .formula = "grad_self = grad.bmm(mat2.transpose(1, 2));  grad_mat2 = self.transpose(1, 2).bmm(grad)",
+                 .saved = {"self", "mat2"},
+                 .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                   return {ctx.needs_input_grad(0) ? bmm(grad, ctx.saved("mat2").transpose(1, 2)) : Tensor(),
+                           ctx.needs_input_grad(1) ? bmm(ctx.saved("self").transpose(1, 2), grad) : Tensor()};
+                 }};
+}  // namespace
+
+Tensor bmm(const Tensor& self, const Tensor& mat2) {
+  check_operands(self, mat2, "bmm");
+  if (self.dim() != 3 || mat2.dim() != 3)
+    throw Error(fmt::format("bmm: expected 3-D tensors, got shapes {} and {}", shape_str(self.sizes()),
+                            shape_str(mat2.sizes())));
+  if (self.size(0) != mat2.size(0))
+    throw Error(fmt::format("bmm: batch sizes differ: shapes {} and {}", shape_str(self.sizes()), shape_str(mat2.sizes())));
+  if (self.size(2) != mat2.size(1)) cannot_multiply("bmm", self, mat2, self.size(2), mat2.size(1));
+  Tensor out = kernels::bmm(self, mat2);
+  if (autograd::needs_grad({&self, &mat2})) record(kBmm, {&self, &mat2}, out).save("self", self).save("mat2", mat2);
   return out;
 }
 

@@ -1,12 +1,14 @@
 // Neural-network ops with libtorch's names and argument order (torch::conv2d, torch::max_pool2d,
-// ...). Primitives with a vjp: im2col and col2im, which are each other's vjp, and max_pool2d:
+// ...). Three primitives own a rule; each is one block, its OpDef (name, formula, the state its rule
+// reads by name, the rule in Tensor ops) and right after it the forward:
 //   im2col [N, C, H, W] -> [N, C*kh*kw, L]   (libtorch's unfold: one column per window position)
 //   col2im [N, C*kh*kw, L] -> [N, C, H, W]   (fold: sums overlapping windows back)
+//     each other's rule; the window is stored as the named lists kernel_size, dilation, padding, stride
+//   max_pool2d [N, C, H, W] -> the window maxima and their indices; its rule scatters the gradient
+//     to the saved indices (scatter_add), so it is differentiable twice
 // Everything else is composed from table-checked ops, so its gradient comes from the tape:
 //   conv2d           = im2col, then one matmul with the [O, C*kh*kw] weight
 //   conv_transpose2d = matmul with the weight, then col2im
-//   max_pool2d       = a primitive too: the window maxima and their indices; its vjp scatters the
-//                      gradient to the indices (scatter_add), so it is differentiable twice
 //   avg_pool2d       = im2col of each plane, sum over the window, divide by the window's count
 //   adaptive_avg_pool2d = two matmuls with bin-averaging matrices (exact for uneven bins)
 //   batch_norm, layer_norm, group_norm, linear, bilinear, embedding, dropout: pointwise/reduce ops
@@ -22,7 +24,7 @@ namespace tg {
 
 using autograd::OpDef;
 using autograd::record;
-using autograd::RecordArgs;
+using autograd::variable_list;
 using autograd::VjpContext;
 
 namespace {
@@ -166,34 +168,15 @@ Tensor col2im_kernel(const Tensor& cols_in, int64_t C, int64_t H, int64_t W, con
   return out;
 }
 
-DimVector window_args(const Window2d& w) { return DimVector{w.kh, w.kw, w.dh, w.dw, w.ph, w.pw, w.sh, w.sw}; }
-Window2d window_from(const VjpContext& ctx) {
-  return Window2d{ctx.int_arg_at(0), ctx.int_arg_at(1), ctx.int_arg_at(2), ctx.int_arg_at(3),
-                  ctx.int_arg_at(4), ctx.int_arg_at(5), ctx.int_arg_at(6), ctx.int_arg_at(7)};
+// The window as the node's named integer lists (libtorch's argument names), and back.
+void save_window(autograd::Recorder r, const Window2d& w) {
+  r.ints("kernel_size", {w.kh, w.kw}).ints("dilation", {w.dh, w.dw});
+  r.ints("padding", {w.ph, w.pw}).ints("stride", {w.sh, w.sw});
 }
-
-std::vector<Tensor> im2col_vjp(const VjpContext& ctx, const Tensor& g) {
-  IntArrayRef in = ctx.input_sizes(0);
-  Window2d w = window_from(ctx);
-  return {col2im(g, {in[2], in[3]}, {w.kh, w.kw}, {w.dh, w.dw}, {w.ph, w.pw}, {w.sh, w.sw})};
+Window2d saved_window(const VjpContext& ctx) {
+  IntArrayRef k = ctx.ints("kernel_size"), d = ctx.ints("dilation"), p = ctx.ints("padding"), s = ctx.ints("stride");
+  return Window2d{k[0], k[1], d[0], d[1], p[0], p[1], s[0], s[1]};
 }
-const OpDef kIm2col{.name = "im2col", .formula = "", .vjp = &im2col_vjp};
-
-std::vector<Tensor> col2im_vjp(const VjpContext& ctx, const Tensor& g) {
-  Window2d w = window_from(ctx);
-  return {im2col(g, {w.kh, w.kw}, {w.dh, w.dw}, {w.ph, w.pw}, {w.sh, w.sw})};
-}
-const OpDef kCol2im{.name = "col2im", .formula = "", .vjp = &col2im_vjp};
-
-// max_pool2d: each output is one input element (its window's argmax); the gradient goes back there.
-std::vector<Tensor> max_pool2d_vjp(const VjpContext& ctx, const Tensor& g) {
-  IntArrayRef in = ctx.input_sizes(0);
-  Tensor indices = ctx.saved_at(0);
-  const int64_t N = in[0], C = in[1], L = g.size(2) * g.size(3);
-  Tensor flat = scatter_add(zeros({N, C, in[2] * in[3]}, g.dtype()), 2, indices.reshape({N, C, L}), g.reshape({N, C, L}));
-  return {flat.view(in)};
-}
-const OpDef kMaxPool2d{.name = "max_pool2d", .formula = "", .vjp = &max_pool2d_vjp};
 
 // Accepts [C, H, W] (unbatched) as libtorch does: returns the 4-D form and whether it was added.
 Tensor batched4d(const Tensor& x, const char* op, bool& unbatched) {
@@ -207,6 +190,18 @@ Tensor batched4d(const Tensor& x, const char* op, bool& unbatched) {
 
 }  // namespace
 
+// ---------------------------------------------------------------- im2col <-> col2im
+namespace {
+const OpDef kIm2col{.name = "im2col",
+                    .formula = "grad_self = col2im(grad, self.sizes[2:], kernel_size, dilation, padding, stride)",
+                    .int_lists = {"kernel_size", "dilation", "padding", "stride"},
+                    .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                      IntArrayRef in = ctx.input_sizes(0);
+                      Window2d w = saved_window(ctx);
+                      return {col2im(grad, {in[2], in[3]}, {w.kh, w.kw}, {w.dh, w.dw}, {w.ph, w.pw}, {w.sh, w.sw})};
+                    }};
+}  // namespace
+
 Tensor im2col(const Tensor& input, IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
               IntArrayRef stride) {
   bool unbatched = false;
@@ -214,9 +209,18 @@ Tensor im2col(const Tensor& input, IntArrayRef kernel_size, IntArrayRef dilation
   Window2d w = make_window("im2col", kernel_size, dilation, padding, stride);
   set_output(w, "im2col", x.size(2), x.size(3), input.sizes());
   Tensor out = im2col_kernel(x, w);
-  if (autograd::needs_grad({&x})) record(kIm2col, {&x}, out, {}, RecordArgs{window_args(w), {}});
+  if (autograd::needs_grad({&x})) save_window(record(kIm2col, {&x}, out), w);
   return unbatched ? out.squeeze(0) : out;
 }
+
+namespace {
+const OpDef kCol2im{.name = "col2im", .formula = "grad_self = im2col(grad, kernel_size, dilation, padding, stride)",
+                    .int_lists = {"kernel_size", "dilation", "padding", "stride"},
+                    .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                      Window2d w = saved_window(ctx);
+                      return {im2col(grad, {w.kh, w.kw}, {w.dh, w.dw}, {w.ph, w.pw}, {w.sh, w.sw})};
+                    }};
+}  // namespace
 
 Tensor col2im(const Tensor& input, IntArrayRef output_size, IntArrayRef kernel_size, IntArrayRef dilation,
               IntArrayRef padding, IntArrayRef stride) {
@@ -240,7 +244,7 @@ Tensor col2im(const Tensor& input, IntArrayRef output_size, IntArrayRef kernel_s
                             "dilation, padding and stride gives {} x {} = {} blocks",
                             shape_str(input.sizes()), x.size(2), H, W, w.oh, w.ow, w.oh * w.ow));
   Tensor out = col2im_kernel(x, x.size(1) / K, H, W, w);
-  if (autograd::needs_grad({&x})) record(kCol2im, {&x}, out, {}, RecordArgs{window_args(w), {}});
+  if (autograd::needs_grad({&x})) save_window(record(kCol2im, {&x}, out), w);
   return unbatched ? out.squeeze(0) : out;
 }
 
@@ -371,6 +375,23 @@ Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor&
 }
 
 // ---------------------------------------------------------------- pooling
+// max_pool2d: each output is one input element (its window's argmax, stored in indices as a
+// position in its [H, W] plane); the gradient goes back there with scatter_add, so the rule is
+// differentiable twice.
+namespace {
+const OpDef kMaxPool2d{.name = "max_pool2d",
+                       .formula = "grad_self = zeros(self.sizes), plus grad at indices (scatter_add over each plane)",
+                       .saved = {"indices"},
+                       .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                         IntArrayRef in = ctx.input_sizes(0);
+                         Tensor indices = ctx.saved("indices");
+                         const int64_t N = in[0], C = in[1], L = grad.size(2) * grad.size(3);
+                         Tensor flat = scatter_add(zeros({N, C, in[2] * in[3]}, grad.dtype()), 2,
+                                                   indices.reshape({N, C, L}), grad.reshape({N, C, L}));
+                         return {flat.view(in)};
+                       }};
+}  // namespace
+
 std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride,
                                                    IntArrayRef padding, IntArrayRef dilation, bool ceil_mode) {
   bool unbatched = false;
@@ -423,7 +444,7 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntArray
       }
     });
   });
-  if (autograd::needs_grad({&x})) record(kMaxPool2d, {&x}, out, {indices});
+  if (autograd::needs_grad({&x})) record(kMaxPool2d, {&x}, out).save("indices", indices);
   if (unbatched) return {out.squeeze(0), indices.squeeze(0)};
   return {out, indices};
 }

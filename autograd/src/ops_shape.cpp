@@ -1,6 +1,9 @@
 // Shape and indexing ops. view, permute, expand, narrow and slice return views that share storage
-// (as libtorch's); cat, pad, gather, scatter_add and clone copy. Each vjp maps the gradient back
-// with another op from this file (narrow <-> pad, gather <-> scatter_add, expand -> sum).
+// (as libtorch's); cat, pad, gather, scatter_add and clone copy. Each primitive is one block: its
+// OpDef (name, formula, the state its rule reads by name, the rule in Tensor ops) and right after
+// it the forward. Each rule maps the gradient back with another op from this file (narrow and
+// slice <-> pad, gather <-> scatter_add, expand -> sum_to). The composites between the blocks
+// (reshape, squeeze, transpose, select, stack, split, index, ...) are built from the primitives.
 #include <algorithm>
 #include <numeric>
 #include <optional>
@@ -13,9 +16,10 @@ namespace tg {
 
 using autograd::OpDef;
 using autograd::record;
-using autograd::RecordArgs;
+using autograd::variable_list;
 using autograd::VjpContext;
 
+// pad with explicit per-dim amounts, defined with its OpDef below; narrow's and slice's rules use it.
 Tensor detail_pad(const Tensor& x, IntArrayRef before, IntArrayRef after, double value);
 
 namespace {
@@ -87,104 +91,6 @@ DimVector infer_shape(const Tensor& x, IntArrayRef shape, const char* op) {
   return out;
 }
 
-// ---------------------------------------------------------------- view
-std::vector<Tensor> view_vjp(const VjpContext& ctx, const Tensor& g) { return {g.reshape(ctx.input_sizes(0))}; }
-const OpDef kView{.name = "view", .formula = "", .vjp = &view_vjp};
-
-Tensor view_impl(const Tensor& x, IntArrayRef new_sizes, IntArrayRef new_strides) {
-  Tensor out = detail::make_view(x, new_sizes, new_strides, x.storage_offset());
-  if (autograd::needs_grad({&x})) record(kView, {&x}, out);
-  return out;
-}
-
-// ---------------------------------------------------------------- permute
-std::vector<Tensor> permute_vjp(const VjpContext& ctx, const Tensor& g) {
-  IntArrayRef dims = ctx.int_args();
-  DimVector inverse(dims.size(), 0);
-  for (std::size_t i = 0; i < dims.size(); ++i) inverse[dims[i]] = static_cast<int64_t>(i);
-  return {g.permute(inverse)};
-}
-const OpDef kPermute{.name = "permute", .formula = "", .vjp = &permute_vjp};
-
-// ---------------------------------------------------------------- expand
-std::vector<Tensor> expand_vjp(const VjpContext& ctx, const Tensor& g) { return {ops::sum_to(g, ctx.input_sizes(0))}; }
-const OpDef kExpand{.name = "expand", .formula = "", .vjp = &expand_vjp};
-
-// ---------------------------------------------------------------- narrow <-> pad
-std::vector<Tensor> narrow_vjp(const VjpContext& ctx, const Tensor& g) {
-  int64_t dim = ctx.int_arg_at(0), start = ctx.int_arg_at(1);
-  IntArrayRef sizes = ctx.input_sizes(0);
-  DimVector before(sizes.size(), 0), after(sizes.size(), 0);
-  before[dim] = start;
-  after[dim] = sizes[dim] - start - g.size(dim);
-  return {detail_pad(g, before, after, 0.0)};
-}
-const OpDef kNarrow{.name = "narrow", .formula = "", .vjp = &narrow_vjp};
-
-// slice(step > 1): spread the gradient over every step-th position, zeros between, with ops that
-// are themselves differentiable: [.., n, ..] -> [.., n, step] (zero padded) -> [.., n * step, ..].
-std::vector<Tensor> slice_vjp(const VjpContext& ctx, const Tensor& g) {
-  int64_t dim = ctx.int_arg_at(0), start = ctx.int_arg_at(1), end = ctx.int_arg_at(2), step = ctx.int_arg_at(3);
-  IntArrayRef sizes = ctx.input_sizes(0);
-  int64_t ndim = static_cast<int64_t>(sizes.size());
-  DimVector before(static_cast<std::size_t>(ndim + 1), 0), after(static_cast<std::size_t>(ndim + 1), 0);
-  after[dim + 1] = step - 1;
-  Tensor spread = detail_pad(g.unsqueeze(dim + 1), before, after, 0.0);
-  DimVector flat_sizes(g.sizes());
-  flat_sizes[dim] *= step;
-  Tensor flat = spread.reshape(flat_sizes).narrow(dim, 0, end - start);
-  DimVector outer_before(static_cast<std::size_t>(ndim), 0), outer_after(static_cast<std::size_t>(ndim), 0);
-  outer_before[dim] = start;
-  outer_after[dim] = sizes[dim] - end;
-  return {detail_pad(flat, outer_before, outer_after, 0.0)};
-}
-const OpDef kSlice{.name = "slice", .formula = "", .vjp = &slice_vjp};
-
-std::vector<Tensor> pad_vjp(const VjpContext& ctx, const Tensor& g) {
-  IntArrayRef sizes = ctx.input_sizes(0);
-  IntArrayRef before = ctx.int_args();
-  Tensor out = g;
-  for (std::size_t d = 0; d < sizes.size(); ++d)
-    if (g.size(static_cast<int64_t>(d)) != sizes[d]) out = out.narrow(static_cast<int64_t>(d), before[d], sizes[d]);
-  return {out};
-}
-const OpDef kPad{.name = "pad", .formula = "", .vjp = &pad_vjp};
-
-// ---------------------------------------------------------------- cat
-std::vector<Tensor> cat_vjp(const VjpContext& ctx, const Tensor& g) {
-  int64_t dim = ctx.int_arg_at(0);
-  std::vector<Tensor> out;
-  int64_t offset = 0;
-  for (std::size_t i = 0; i < ctx.node().input_meta().size(); ++i) {
-    IntArrayRef sizes = ctx.input_sizes(i);
-    bool skipped = sizes.size() == 1 && sizes[0] == 0 && g.dim() != 1;
-    int64_t length = skipped ? 0 : sizes[dim];
-    out.push_back(ctx.needs_input_grad(i) && !skipped ? g.narrow(dim, offset, length) : Tensor());
-    offset += length;
-  }
-  return out;
-}
-const OpDef kCat{.name = "cat", .formula = "", .vjp = &cat_vjp};
-
-// ---------------------------------------------------------------- gather <-> scatter_add
-std::vector<Tensor> gather_vjp(const VjpContext& ctx, const Tensor& g) {
-  Tensor index = ctx.saved_at(0);
-  return {scatter_add(zeros(ctx.input_sizes(0), g.dtype()), ctx.int_arg_at(0), index, g)};
-}
-const OpDef kGather{.name = "gather", .formula = "", .vjp = &gather_vjp};
-
-std::vector<Tensor> scatter_add_vjp(const VjpContext& ctx, const Tensor& g) {
-  Tensor index = ctx.saved_at(0);
-  Tensor g_src;
-  if (ctx.needs_input_grad(2)) g_src = gather(g, ctx.int_arg_at(0), index);
-  return {ctx.needs_input_grad(0) ? g : Tensor(), Tensor(), g_src};
-}
-const OpDef kScatterAdd{.name = "scatter_add", .formula = "", .vjp = &scatter_add_vjp};
-
-// ---------------------------------------------------------------- clone
-std::vector<Tensor> clone_vjp(const VjpContext&, const Tensor& g) { return {g}; }
-const OpDef kClone{.name = "clone", .formula = "", .vjp = &clone_vjp};
-
 void check_index_tensor(const Tensor& index, const char* op) {
   ops::check_defined(index, op, "index");
   if (index.dtype() != kInt64)
@@ -194,12 +100,20 @@ void check_index_tensor(const Tensor& index, const char* op) {
 
 }  // namespace
 
-// pad with explicit per-dim amounts (before[d], after[d]); the primitive behind pad and narrow's vjp.
-Tensor detail_pad(const Tensor& x, IntArrayRef before, IntArrayRef after, double value) {
-  Tensor out = kernels::pad(x, before, after, value);
-  if (autograd::needs_grad({&x})) record(kPad, {&x}, out, {}, RecordArgs{DimVector(before), {value}});
+// ---------------------------------------------------------------- view (and reshape, squeeze, unsqueeze)
+namespace {
+const OpDef kView{.name = "view", .formula = "grad_self = grad.reshape(self.sizes)",
+                  .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                    return {grad.reshape(ctx.input_sizes(0))};
+                  }};
+
+// The one forward of view, reshape, squeeze and unsqueeze: a view of x with new sizes and strides.
+Tensor view_impl(const Tensor& x, IntArrayRef new_sizes, IntArrayRef new_strides) {
+  Tensor out = detail::make_view(x, new_sizes, new_strides, x.storage_offset());
+  if (autograd::needs_grad({&x})) record(kView, {&x}, out);
   return out;
 }
+}  // namespace
 
 Tensor view(const Tensor& x, IntArrayRef shape) {
   ops::check_defined(x, "view");
@@ -268,6 +182,18 @@ Tensor unsqueeze(const Tensor& x, int64_t dim) {
   return view_impl(x, sizes, strides);
 }
 
+// ---------------------------------------------------------------- permute (and transpose, t)
+namespace {
+const OpDef kPermute{.name = "permute", .formula = "grad_self = grad.permute(inverse of dims)",
+                     .int_lists = {"dims"},
+                     .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                       IntArrayRef dims = ctx.ints("dims");
+                       DimVector inverse(dims.size(), 0);
+                       for (std::size_t i = 0; i < dims.size(); ++i) inverse[dims[i]] = static_cast<int64_t>(i);
+                       return {grad.permute(inverse)};
+                     }};
+}  // namespace
+
 Tensor permute(const Tensor& x, IntArrayRef dims) {
   ops::check_defined(x, "permute");
   int64_t ndim = x.dim();
@@ -285,7 +211,7 @@ Tensor permute(const Tensor& x, IntArrayRef dims) {
     strides.push_back(x.stride(nd));
   }
   Tensor out = detail::make_view(x, sizes, strides, x.storage_offset());
-  if (autograd::needs_grad({&x})) record(kPermute, {&x}, out, {}, RecordArgs{normalized, {}});
+  if (autograd::needs_grad({&x})) record(kPermute, {&x}, out).ints("dims", normalized);
   return out;
 }
 
@@ -307,6 +233,16 @@ Tensor t(const Tensor& x) {
                             "transpose(dim0, dim1)", x.dim(), shape_str(x.sizes())));
   return x.dim() < 2 ? transpose(x, 0, 0) : transpose(x, 0, 1);
 }
+
+// ---------------------------------------------------------------- expand
+// Its rule is the sum over the broadcast dims, written out (the engine's own sum_to would do the
+// same, but here it is the op's math, not a broadcast of its input).
+namespace {
+const OpDef kExpand{.name = "expand", .formula = "grad_self = grad.sum_to(self.sizes)",
+                    .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                      return {ops::sum_to(grad, ctx.input_sizes(0))};
+                    }};
+}  // namespace
 
 Tensor expand(const Tensor& x, IntArrayRef sizes) {
   ops::check_defined(x, "expand");
@@ -351,6 +287,21 @@ std::vector<int64_t> broadcast_shapes(IntArrayRef a, IntArrayRef b) {
   return kernels::broadcast_shape(a, b, "broadcast_shapes").vec();
 }
 
+// ---------------------------------------------------------------- narrow <-> pad
+namespace {
+const OpDef kNarrow{.name = "narrow",
+                    .formula = "grad_self = pad(grad, start, self.size(dim) - start - length) along dim",
+                    .int_lists = {"dim", "start"},
+                    .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                      const int64_t dim = ctx.int_arg("dim"), start = ctx.int_arg("start");
+                      IntArrayRef sizes = ctx.input_sizes(0);
+                      DimVector before(sizes.size(), 0), after(sizes.size(), 0);
+                      before[dim] = start;
+                      after[dim] = sizes[dim] - start - grad.size(dim);
+                      return {detail_pad(grad, before, after, 0.0)};
+                    }};
+}  // namespace
+
 Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
   ops::check_defined(x, "narrow");
   if (x.dim() == 0) throw Error("narrow: cannot be applied to a 0-dim tensor");
@@ -366,9 +317,36 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
   DimVector sizes(x.sizes());
   sizes[d] = length;
   Tensor out = detail::make_view(x, sizes, x.strides(), x.storage_offset() + start * x.stride(d));
-  if (autograd::needs_grad({&x})) record(kNarrow, {&x}, out, {}, RecordArgs{{d, start}, {}});
+  if (autograd::needs_grad({&x})) record(kNarrow, {&x}, out).int_arg("dim", d).int_arg("start", start);
   return out;
 }
+
+// ---------------------------------------------------------------- slice (step > 1; step 1 is narrow)
+// The rule spreads the gradient over every step-th position, zeros between, with ops that are
+// themselves differentiable: [.., n, ..] -> [.., n, step] (zero padded) -> [.., n * step, ..], then
+// pads it out to the input's size along dim.
+namespace {
+const OpDef kSlice{
+    .name = "slice",
+    .formula = "grad_self = pad(grad spread to every step-th position, start, self.size(dim) - end) along dim",
+    .int_lists = {"dim", "start", "end", "step"},
+    .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+      const int64_t dim = ctx.int_arg("dim"), start = ctx.int_arg("start"), end = ctx.int_arg("end"),
+                    step = ctx.int_arg("step");
+      IntArrayRef sizes = ctx.input_sizes(0);
+      const int64_t ndim = static_cast<int64_t>(sizes.size());
+      DimVector before(static_cast<std::size_t>(ndim + 1), 0), after(static_cast<std::size_t>(ndim + 1), 0);
+      after[dim + 1] = step - 1;
+      Tensor spread = detail_pad(grad.unsqueeze(dim + 1), before, after, 0.0);
+      DimVector flat_sizes(grad.sizes());
+      flat_sizes[dim] *= step;
+      Tensor flat = spread.reshape(flat_sizes).narrow(dim, 0, end - start);
+      DimVector outer_before(static_cast<std::size_t>(ndim), 0), outer_after(static_cast<std::size_t>(ndim), 0);
+      outer_before[dim] = start;
+      outer_after[dim] = sizes[dim] - end;
+      return {detail_pad(flat, outer_before, outer_after, 0.0)};
+    }};
+}  // namespace
 
 // Python-style slice: a view with the dim's stride multiplied by step (shares storage, as
 // libtorch's). step == 1 is narrow.
@@ -393,7 +371,8 @@ Tensor slice(const Tensor& x, int64_t dim, std::optional<int64_t> start_opt,
   sizes[d] = length;
   strides[d] = checked_mul(strides[d], step, "slice", x.sizes(), "the stride times the step");
   Tensor out = detail::make_view(x, sizes, strides, x.storage_offset() + start * x.stride(d));
-  if (autograd::needs_grad({&x})) record(kSlice, {&x}, out, {}, RecordArgs{{d, start, end, step}, {}});
+  if (autograd::needs_grad({&x}))
+    record(kSlice, {&x}, out).int_arg("dim", d).int_arg("start", start).int_arg("end", end).int_arg("step", step);
   return out;
 }
 
@@ -408,6 +387,26 @@ Tensor select(const Tensor& x, int64_t dim, int64_t index) {
   if (index < 0) index += size;
   return narrow(x, d, index, 1).squeeze(d);
 }
+
+// ---------------------------------------------------------------- cat (and stack)
+// Legacy empty tensors (1-D of size 0) are skipped by cat and get no gradient.
+namespace {
+const OpDef kCat{.name = "cat", .formula = "grad_tensors[i] = grad.narrow(dim, offset_i, tensors[i].size(dim))",
+                 .int_lists = {"dim"},
+                 .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                   const int64_t dim = ctx.int_arg("dim");
+                   variable_list out;
+                   int64_t offset = 0;
+                   for (std::size_t i = 0; i < ctx.node().input_meta().size(); ++i) {
+                     IntArrayRef sizes = ctx.input_sizes(i);
+                     const bool skipped = sizes.size() == 1 && sizes[0] == 0 && grad.dim() != 1;
+                     const int64_t length = skipped ? 0 : sizes[dim];
+                     out.push_back(ctx.needs_input_grad(i) && !skipped ? grad.narrow(dim, offset, length) : Tensor());
+                     offset += length;
+                   }
+                   return out;
+                 }};
+}  // namespace
 
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
   if (tensors.empty()) throw Error("cat: expected a non-empty list of tensors");
@@ -439,7 +438,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
     out_sizes[d] = checked_add(out_sizes[d], t.size(d), "cat", out_sizes, "the size of the cat dimension");
   }
   Tensor out = kernels::cat(tensors, d, out_sizes);
-  if (autograd::needs_grad(tensors)) record(kCat, tensors, out, {}, RecordArgs{{d}, {}});
+  if (autograd::needs_grad(tensors)) record(kCat, tensors, out).int_arg("dim", d);
   return out;
 }
 
@@ -559,6 +558,29 @@ std::vector<Tensor> unbind(const Tensor& x, int64_t dim) {
   return out;
 }
 
+// ---------------------------------------------------------------- pad <-> narrow
+// before[d] and after[d] are the amounts added before and after dim d; the rule needs only before.
+namespace {
+const OpDef kPad{.name = "pad", .formula = "grad_self = grad.narrow(d, before[d], self.size(d)) for each dim d",
+                 .scalars = {"value"}, .int_lists = {"before"},
+                 .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                   IntArrayRef sizes = ctx.input_sizes(0);
+                   IntArrayRef before = ctx.ints("before");
+                   Tensor out = grad;
+                   for (std::size_t d = 0; d < sizes.size(); ++d)
+                     if (grad.size(static_cast<int64_t>(d)) != sizes[d])
+                       out = out.narrow(static_cast<int64_t>(d), before[d], sizes[d]);
+                   return {out};
+                 }};
+}  // namespace
+
+// The primitive behind pad and constant_pad_nd, and the rules of narrow and slice.
+Tensor detail_pad(const Tensor& x, IntArrayRef before, IntArrayRef after, double value) {
+  Tensor out = kernels::pad(x, before, after, value);
+  if (autograd::needs_grad({&x})) record(kPad, {&x}, out).ints("before", before).arg("value", value);
+  return out;
+}
+
 Tensor constant_pad_nd(const Tensor& x, IntArrayRef pad_spec, double value) {
   ops::check_defined(x, "pad");
   if (pad_spec.size() % 2 != 0)
@@ -583,6 +605,16 @@ Tensor pad(const Tensor& x, IntArrayRef pad_spec, std::string_view mode, std::op
   return constant_pad_nd(x, pad_spec, value.value_or(0.0));
 }
 
+// ---------------------------------------------------------------- gather <-> scatter_add
+namespace {
+const OpDef kGather{.name = "gather", .formula = "grad_self = zeros(self.sizes).scatter_add(dim, index, grad)",
+                    .saved = {"index"}, .int_lists = {"dim"},
+                    .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                      return {scatter_add(zeros(ctx.input_sizes(0), grad.dtype()), ctx.int_arg("dim"),
+                                          ctx.saved("index"), grad)};
+                    }};
+}  // namespace
+
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   ops::check_defined(x, "gather");
   check_index_tensor(index, "gather");
@@ -595,9 +627,20 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
       throw Error(fmt::format("gather: size of index {} exceeds input {} at dim {} (only dim {} may be "
                               "larger)", shape_str(index.sizes()), shape_str(x.sizes()), k, d));
   Tensor out = kernels::gather(x, d, index);
-  if (autograd::needs_grad({&x})) record(kGather, {&x}, out, {index}, RecordArgs{{d}, {}});
+  if (autograd::needs_grad({&x})) record(kGather, {&x}, out).save("index", index).int_arg("dim", d);
   return out;
 }
+
+// The index input (Int64) gets no gradient.
+namespace {
+const OpDef kScatterAdd{.name = "scatter_add", .formula = "grad_self = grad;  grad_src = grad.gather(dim, index)",
+                        .saved = {"index"}, .int_lists = {"dim"},
+                        .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                          Tensor grad_src;
+                          if (ctx.needs_input_grad(2)) grad_src = gather(grad, ctx.int_arg("dim"), ctx.saved("index"));
+                          return {ctx.needs_input_grad(0) ? grad : Tensor(), Tensor(), grad_src};
+                        }};
+}  // namespace
 
 Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) {
   ops::check_defined(x, "scatter_add");
@@ -612,7 +655,8 @@ Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tens
       throw Error(fmt::format("scatter_add: index {} is larger than src {} or self {} at dim {}",
                               shape_str(index.sizes()), shape_str(src.sizes()), shape_str(x.sizes()), k));
   Tensor out = kernels::scatter_add(x, d, index, src);
-  if (autograd::needs_grad({&x, &src})) record(kScatterAdd, {&x, &index, &src}, out, {index}, RecordArgs{{d}, {}});
+  if (autograd::needs_grad({&x, &src}))
+    record(kScatterAdd, {&x, &index, &src}, out).save("index", index).int_arg("dim", d);
   return out;
 }
 
@@ -652,7 +696,7 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
     const int64_t r = p[i] < 0 ? p[i] + rows : p[i];
     std::memcpy(dst + static_cast<std::size_t>(i) * row_bytes, src + static_cast<std::size_t>(r) * row_bytes, row_bytes);
   }
-  if (autograd::needs_grad({&x})) record(kGather, {&x}, out, {expanded}, RecordArgs{{0}, {}});
+  if (autograd::needs_grad({&x})) record(kGather, {&x}, out).save("index", expanded).int_arg("dim", 0);
   return out;
 }
 
@@ -679,6 +723,12 @@ Tensor one_hot(const Tensor& labels, int64_t num_classes) {
   for (int64_t i = 0; i < n; ++i) o[i * num_classes + p[i]] = 1;
   return out;
 }
+
+// ---------------------------------------------------------------- clone
+namespace {
+const OpDef kClone{.name = "clone", .formula = "grad_self = grad",
+                   .vjp = [](const VjpContext&, const Tensor& grad) -> variable_list { return {grad}; }};
+}  // namespace
 
 Tensor clone(const Tensor& x) {
   ops::check_defined(x, "clone");

@@ -1,19 +1,24 @@
 // Tensor's methods and operators: thin forwards to the free functions, plus the in-place ops
-// (which bump the version counter so that backward can detect a modified saved tensor).
+// (which bump the version counter so that backward can detect a modified saved tensor). One
+// primitive lives here, the dtype conversion `to`: its OpDef and right after it its forward.
 #include "ops_common.h"
 
 namespace tg {
 
 using autograd::OpDef;
 using autograd::record;
+using autograd::variable_list;
 using autograd::VjpContext;
 using kernels::Binary;
 using kernels::Unary;
 
-// ---------------------------------------------------------------- dtype conversion
+// ---------------------------------------------------------------- dtype conversion: to
+// Recorded only for a floating-point target (an integer result cannot require grad).
 namespace {
-std::vector<Tensor> to_vjp(const VjpContext& ctx, const Tensor& g) { return {g.to(ctx.input(0).dtype)}; }
-const OpDef kTo{.name = "to", .formula = "", .vjp = &to_vjp};
+const OpDef kTo{.name = "to", .formula = "grad_self = grad.to(self.dtype)",
+                .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                  return {grad.to(ctx.input(0).dtype)};
+                }};
 }  // namespace
 
 Tensor Tensor::to(ScalarType target) const {
