@@ -7,34 +7,70 @@
 
 namespace tg::kernels {
 
-enum class Unary {
-  Neg, Exp, Log, Log1p, Sqrt, Rsqrt, Abs, Sign, Sin, Cos, Tanh, Sigmoid, Relu, Erf, Reciprocal,
-  PowScalar,    // x ^ a
-  RPowScalar,   // a ^ x
-  AddScalar,    // x + a
-  MulScalar,    // x * a
-  RSubScalar,   // a - x
-  RDivScalar,   // a / x
-  ClampMin,     // max(x, a)
-  ClampMax,     // min(x, a)
-  Clamp,        // min(max(x, a), b)
-  Step,         // x >= a ? 1 : 0
-  Square,
-  // boolean-valued
-  IsNan, IsFinite, LogicalNot,
-  EqScalar, NeScalar, LtScalar, LeScalar, GtScalar, GeScalar,
-  // masks used by vjps: 1 where a <= x <= b else 0 (float)
-  InRange,
-};
+// The pointwise kernels, one line each: X(Name, result, expression). The expression computes one
+// element from x (unary) or x, y (binary), of the input's type T, with the op's numeric arguments
+// a, b, alpha as double and ta, tb, talpha converted to T. The result is Same (the input dtype)
+// or Bool (comparisons). The enums and the switch in kernels_elementwise.cpp are generated from
+// these lists, so a new pointwise kernel is one line here.
+#define TG_UNARY_KERNELS(X)                                                                  \
+  X(Neg, Same, -x)                                                                           \
+  X(Exp, Same, std::exp(x))                                                                  \
+  X(Log, Same, std::log(x))                                                                  \
+  X(Log1p, Same, std::log1p(x))                                                              \
+  X(Sqrt, Same, std::sqrt(x))                                                                \
+  X(Rsqrt, Same, T(1) / std::sqrt(x))                                                        \
+  X(Abs, Same, x < T(0) ? -x : x)                                                            \
+  X(Sign, Same, (T(0) < x) - (x < T(0)))                                                     \
+  X(Sin, Same, std::sin(x))                                                                  \
+  X(Cos, Same, std::cos(x))                                                                  \
+  X(Tanh, Same, std::tanh(x))                                                                \
+  X(Sigmoid, Same, sigmoid_value(x))                                                         \
+  X(Relu, Same, x > T(0) ? x : T(0))                                                         \
+  X(Erf, Same, std::erf(x))                                                                  \
+  X(Square, Same, x * x)                                                                     \
+  X(PowScalar, Same, std::pow(x, ta))        /* x ^ a */                                     \
+  X(AddScalar, Same, x + ta)                 /* x + a */                                     \
+  X(MulScalar, Same, x * ta)                 /* x * a */                                     \
+  X(RSubScalar, Same, ta - x)                /* a - x */                                     \
+  X(Clamp, Same, clamp_value(x, ta, tb))     /* min(max(x, a), b), NaN stays NaN */          \
+  X(Step, Same, x >= ta ? T(1) : T(0))       /* 1 where x >= a */                            \
+  X(InRange, Same, x >= ta && x <= tb ? T(1) : T(0)) /* the mask of clamp's rule */          \
+  X(IsNan, Bool, std::isnan(static_cast<double>(x)))                                         \
+  X(IsFinite, Bool, std::isfinite(static_cast<double>(x)))                                   \
+  X(LogicalNot, Bool, x == T(0))                                                             \
+  X(EqScalar, Bool, static_cast<double>(x) == a)                                             \
+  X(NeScalar, Bool, static_cast<double>(x) != a)                                             \
+  X(LtScalar, Bool, static_cast<double>(x) < a)                                              \
+  X(LeScalar, Bool, static_cast<double>(x) <= a)                                             \
+  X(GtScalar, Bool, static_cast<double>(x) > a)                                              \
+  X(GeScalar, Bool, static_cast<double>(x) >= a)
 
-enum class Binary {
-  Add, Sub, Mul, Div, Pow, Maximum, Minimum, Heaviside,
-  AddScaled,  // a + alpha * b
-  Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr,
-  TanhBackward,     // a * (1 - b*b)        (a = grad, b = tanh output)
-  SigmoidBackward,  // a * b * (1 - b)      (a = grad, b = sigmoid output)
-  ReluBackward,     // b > 0 ? a : 0        (a = grad, b = relu output)
-};
+#define TG_BINARY_KERNELS(X)                                                                 \
+  X(Add, Same, x + y)                                                                        \
+  X(Sub, Same, x - y)                                                                        \
+  X(Mul, Same, x * y)                                                                        \
+  X(Div, Same, x / y)                                                                        \
+  X(Pow, Same, std::pow(x, y))                                                               \
+  X(Maximum, Same, nan_or(x, y, x > y ? x : y))  /* NaN if either is NaN, as libtorch */     \
+  X(Minimum, Same, nan_or(x, y, x < y ? x : y))                                              \
+  X(Heaviside, Same, x == T(0) ? y : (x > T(0) ? T(1) : T(0)))                               \
+  X(AddScaled, Same, x + talpha * y)             /* x + alpha y */                           \
+  X(Eq, Bool, x == y)                                                                        \
+  X(Ne, Bool, x != y)                                                                        \
+  X(Lt, Bool, x < y)                                                                         \
+  X(Le, Bool, x <= y)                                                                        \
+  X(Gt, Bool, x > y)                                                                         \
+  X(Ge, Bool, x >= y)                                                                        \
+  X(LogicalAnd, Bool, x != T(0) && y != T(0))                                                \
+  X(LogicalOr, Bool, x != T(0) || y != T(0))                                                 \
+  X(TanhBackward, Same, x * (T(1) - y * y))      /* grad (1 - y^2), y = tanh's output */     \
+  X(SigmoidBackward, Same, x * y * (T(1) - y))   /* grad y (1 - y), y = sigmoid's output */  \
+  X(ReluBackward, Same, y > T(0) ? x : T(0))     /* grad where y > 0, y = relu's output */
+
+#define TG_KERNEL_ENUM_ENTRY(name, result, expr) name,
+enum class Unary { TG_UNARY_KERNELS(TG_KERNEL_ENUM_ENTRY) };
+enum class Binary { TG_BINARY_KERNELS(TG_KERNEL_ENUM_ENTRY) };
+#undef TG_KERNEL_ENUM_ENTRY
 
 bool is_comparison(Binary op);
 bool is_comparison(Unary op);

@@ -6,6 +6,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include <cmath>
+#include <string_view>
 #include <limits>
 
 #include "dispatch.h"
@@ -44,26 +45,21 @@ DimVector broadcast_shape(IntArrayRef a, IntArrayRef b, const char* op) {
   return out;
 }
 
+#define TG_KERNEL_IS_BOOL(name, result, expr) \
+  case name:                                   \
+    return std::string_view(#result) == "Bool";
 bool is_comparison(Binary op) {
-  switch (op) {
-    case Binary::Eq: case Binary::Ne: case Binary::Lt: case Binary::Le: case Binary::Gt:
-    case Binary::Ge: case Binary::LogicalAnd: case Binary::LogicalOr:
-      return true;
-    default:
-      return false;
-  }
+  using enum Binary;
+  switch (op) { TG_BINARY_KERNELS(TG_KERNEL_IS_BOOL) }
+  return false;
 }
 
 bool is_comparison(Unary op) {
-  switch (op) {
-    case Unary::IsNan: case Unary::IsFinite: case Unary::LogicalNot: case Unary::EqScalar:
-    case Unary::NeScalar: case Unary::LtScalar: case Unary::LeScalar: case Unary::GtScalar:
-    case Unary::GeScalar:
-      return true;
-    default:
-      return false;
-  }
+  using enum Unary;
+  switch (op) { TG_UNARY_KERNELS(TG_KERNEL_IS_BOOL) }
+  return false;
 }
+#undef TG_KERNEL_IS_BOOL
 
 namespace {
 
@@ -106,65 +102,28 @@ T sigmoid_value(T x) {
   return T(1) / (T(1) + std::exp(-x));
 }
 
-// Applies `op` as a scalar function; `Out` is T or bool.
+template <typename T>
+T clamp_value(T x, T lo, T hi) {
+  if (std::isnan(static_cast<double>(x))) return x;
+  T above = x < lo ? lo : x;
+  return above > hi ? hi : above;
+}
+
+// Applies `op` as a scalar function; `Out` is T or bool. The cases come from TG_UNARY_KERNELS.
 template <typename T, typename Out, typename Fn>
 void dispatch_unary_op(Unary op, double a, double b, Fn&& run) {
   const T ta = saturate<T>(a), tb = saturate<T>(b);
-  switch (op) {
-    case Unary::Neg: run([](T x) { return static_cast<Out>(-x); }); break;
-    case Unary::Exp: run([](T x) { return static_cast<Out>(std::exp(x)); }); break;
-    case Unary::Log: run([](T x) { return static_cast<Out>(std::log(x)); }); break;
-    case Unary::Log1p: run([](T x) { return static_cast<Out>(std::log1p(x)); }); break;
-    case Unary::Sqrt: run([](T x) { return static_cast<Out>(std::sqrt(x)); }); break;
-    case Unary::Rsqrt: run([](T x) { return static_cast<Out>(T(1) / std::sqrt(x)); }); break;
-    case Unary::Abs: run([](T x) { return static_cast<Out>(x < T(0) ? -x : x); }); break;
-    case Unary::Sign: run([](T x) { return static_cast<Out>((T(0) < x) - (x < T(0))); }); break;
-    case Unary::Sin: run([](T x) { return static_cast<Out>(std::sin(x)); }); break;
-    case Unary::Cos: run([](T x) { return static_cast<Out>(std::cos(x)); }); break;
-    case Unary::Tanh: run([](T x) { return static_cast<Out>(std::tanh(x)); }); break;
-    case Unary::Sigmoid: run([](T x) { return static_cast<Out>(sigmoid_value(x)); }); break;
-    case Unary::Relu: run([](T x) { return static_cast<Out>(x > T(0) ? x : T(0)); }); break;
-    case Unary::Erf: run([](T x) { return static_cast<Out>(std::erf(x)); }); break;
-    case Unary::Reciprocal: run([](T x) { return static_cast<Out>(T(1) / x); }); break;
-    case Unary::Square: run([](T x) { return static_cast<Out>(x * x); }); break;
-    case Unary::PowScalar:
-      if (a == 2) run([](T x) { return static_cast<Out>(x * x); });
-      else if (a == 1) run([](T x) { return static_cast<Out>(x); });
-      else if (a == 0.5) run([](T x) { return static_cast<Out>(std::sqrt(x)); });
-      else run([ta](T x) { return static_cast<Out>(std::pow(x, ta)); });
-      break;
-    case Unary::RPowScalar: run([ta](T x) { return static_cast<Out>(std::pow(ta, x)); }); break;
-    case Unary::AddScalar: run([ta](T x) { return static_cast<Out>(x + ta); }); break;
-    case Unary::MulScalar: run([ta](T x) { return static_cast<Out>(x * ta); }); break;
-    case Unary::RSubScalar: run([ta](T x) { return static_cast<Out>(ta - x); }); break;
-    case Unary::RDivScalar: run([ta](T x) { return static_cast<Out>(ta / x); }); break;
-    case Unary::ClampMin:
-      run([ta](T x) { return static_cast<Out>(std::isnan(static_cast<double>(x)) ? x : (x < ta ? ta : x)); });
-      break;
-    case Unary::ClampMax:
-      run([ta](T x) { return static_cast<Out>(std::isnan(static_cast<double>(x)) ? x : (x > ta ? ta : x)); });
-      break;
-    case Unary::Clamp:
-      run([ta, tb](T x) {
-        if (std::isnan(static_cast<double>(x))) return static_cast<Out>(x);
-        T lo = x < ta ? ta : x;
-        return static_cast<Out>(lo > tb ? tb : lo);
-      });
-      break;
-    case Unary::Step: run([ta](T x) { return static_cast<Out>(x >= ta ? T(1) : T(0)); }); break;
-    case Unary::InRange:
-      run([ta, tb](T x) { return static_cast<Out>(x >= ta && x <= tb ? T(1) : T(0)); });
-      break;
-    case Unary::IsNan: run([](T x) { return static_cast<Out>(std::isnan(static_cast<double>(x))); }); break;
-    case Unary::IsFinite: run([](T x) { return static_cast<Out>(std::isfinite(static_cast<double>(x))); }); break;
-    case Unary::LogicalNot: run([](T x) { return static_cast<Out>(x == T(0)); }); break;
-    case Unary::EqScalar: run([a](T x) { return static_cast<Out>(static_cast<double>(x) == a); }); break;
-    case Unary::NeScalar: run([a](T x) { return static_cast<Out>(static_cast<double>(x) != a); }); break;
-    case Unary::LtScalar: run([a](T x) { return static_cast<Out>(static_cast<double>(x) < a); }); break;
-    case Unary::LeScalar: run([a](T x) { return static_cast<Out>(static_cast<double>(x) <= a); }); break;
-    case Unary::GtScalar: run([a](T x) { return static_cast<Out>(static_cast<double>(x) > a); }); break;
-    case Unary::GeScalar: run([a](T x) { return static_cast<Out>(static_cast<double>(x) >= a); }); break;
-  }
+  (void)tb;
+  // x^2, x^1 and x^0.5 are common exponents with exact, faster forms
+  if (op == Unary::PowScalar && a == 2) op = Unary::Square;
+  if (op == Unary::PowScalar && a == 0.5) op = Unary::Sqrt;
+  if (op == Unary::PowScalar && a == 1) return run([](T x) { return static_cast<Out>(x); });
+#define TG_UNARY_CASE(name, result, expr)                                    \
+  case Unary::name:                                                          \
+    run([ta, tb, a](T x) { (void)ta, (void)tb, (void)a; return static_cast<Out>(expr); }); \
+    break;
+  switch (op) { TG_UNARY_KERNELS(TG_UNARY_CASE) }
+#undef TG_UNARY_CASE
 }
 
 // Transcendental functions on contiguous float/double memory through xsimd: glibc's scalar tanhf
@@ -217,16 +176,10 @@ Tensor unary(const Tensor& x, Unary op, double a, double b) {
   TG_DISPATCH_ALL(in.dtype, "unary", [&] {
     using T = scalar_t;
     if constexpr (std::is_same_v<T, bool>) {
-      // bool tensors: compute through int64 semantics for the few ops that make sense
-      if (to_bool) {
-        dispatch_unary_op<int64_t, bool>(op, a, b, [&](auto f) {
-          unary_loop<bool, bool>(in, o, [f](bool v) { return f(static_cast<int64_t>(v)); });
-        });
-      } else {
-        dispatch_unary_op<int64_t, bool>(op, a, b, [&](auto f) {
-          unary_loop<bool, bool>(in, o, [f](bool v) { return f(static_cast<int64_t>(v)); });
-        });
-      }
+      // bool tensors: computed through int64 semantics, the result is Bool either way
+      dispatch_unary_op<int64_t, bool>(op, a, b, [&](auto f) {
+        unary_loop<bool, bool>(in, o, [f](bool v) { return f(static_cast<int64_t>(v)); });
+      });
     } else if (to_bool) {
       dispatch_unary_op<T, bool>(op, a, b, [&](auto f) { unary_loop<T, bool>(in, o, f); });
     } else {
@@ -238,45 +191,24 @@ Tensor unary(const Tensor& x, Unary op, double a, double b) {
 
 namespace {
 
+// NaN when either input is NaN, else `value` (maximum and minimum propagate NaN, as libtorch).
+template <typename T>
+T nan_or(T x, T y, T value) {
+  if (std::isnan(static_cast<double>(x)) || std::isnan(static_cast<double>(y)))
+    return static_cast<T>(std::numeric_limits<double>::quiet_NaN());
+  return value;
+}
+
+// Applies `op` as a scalar function of two elements; the cases come from TG_BINARY_KERNELS.
 template <typename T, typename Out, typename Fn>
 void dispatch_binary_op(Binary op, double alpha, Fn&& run) {
   const T talpha = saturate<T>(alpha);
-  switch (op) {
-    case Binary::Add: run([](T x, T y) { return static_cast<Out>(x + y); }); break;
-    case Binary::Sub: run([](T x, T y) { return static_cast<Out>(x - y); }); break;
-    case Binary::Mul: run([](T x, T y) { return static_cast<Out>(x * y); }); break;
-    case Binary::Div: run([](T x, T y) { return static_cast<Out>(x / y); }); break;
-    case Binary::Pow: run([](T x, T y) { return static_cast<Out>(std::pow(x, y)); }); break;
-    case Binary::Maximum:
-      run([](T x, T y) {
-        if (std::isnan(static_cast<double>(x)) || std::isnan(static_cast<double>(y)))
-          return static_cast<Out>(std::numeric_limits<double>::quiet_NaN());
-        return static_cast<Out>(x > y ? x : y);
-      });
-      break;
-    case Binary::Minimum:
-      run([](T x, T y) {
-        if (std::isnan(static_cast<double>(x)) || std::isnan(static_cast<double>(y)))
-          return static_cast<Out>(std::numeric_limits<double>::quiet_NaN());
-        return static_cast<Out>(x < y ? x : y);
-      });
-      break;
-    case Binary::Heaviside:
-      run([](T x, T y) { return static_cast<Out>(x == T(0) ? y : (x > T(0) ? T(1) : T(0))); });
-      break;
-    case Binary::AddScaled: run([talpha](T x, T y) { return static_cast<Out>(x + talpha * y); }); break;
-    case Binary::Eq: run([](T x, T y) { return static_cast<Out>(x == y); }); break;
-    case Binary::Ne: run([](T x, T y) { return static_cast<Out>(x != y); }); break;
-    case Binary::Lt: run([](T x, T y) { return static_cast<Out>(x < y); }); break;
-    case Binary::Le: run([](T x, T y) { return static_cast<Out>(x <= y); }); break;
-    case Binary::Gt: run([](T x, T y) { return static_cast<Out>(x > y); }); break;
-    case Binary::Ge: run([](T x, T y) { return static_cast<Out>(x >= y); }); break;
-    case Binary::LogicalAnd: run([](T x, T y) { return static_cast<Out>(x != T(0) && y != T(0)); }); break;
-    case Binary::LogicalOr: run([](T x, T y) { return static_cast<Out>(x != T(0) || y != T(0)); }); break;
-    case Binary::TanhBackward: run([](T g, T y) { return static_cast<Out>(g * (T(1) - y * y)); }); break;
-    case Binary::SigmoidBackward: run([](T g, T y) { return static_cast<Out>(g * y * (T(1) - y)); }); break;
-    case Binary::ReluBackward: run([](T g, T y) { return static_cast<Out>(y > T(0) ? g : T(0)); }); break;
-  }
+#define TG_BINARY_CASE(name, result, expr)                                                \
+  case Binary::name:                                                                      \
+    run([talpha](T x, T y) { (void)talpha; return static_cast<Out>(expr); });            \
+    break;
+  switch (op) { TG_BINARY_KERNELS(TG_BINARY_CASE) }
+#undef TG_BINARY_CASE
 }
 
 // out (contiguous, broadcast shape) = f(a, b); a and b share dtype T.
