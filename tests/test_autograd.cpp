@@ -474,3 +474,27 @@ TEST(ProdGradients, SecondDerivativeAlongADimWithZeroTwoAndThreeZeros) {
   const double second[] = {20, 0, 20, 0, 26, 19, 14, 11, 0, 0, 0, 0};
   for (int i = 0; i < 12; ++i) EXPECT_EQ(at(gg, i), second[i]) << i;
 }
+
+// gather accepts a 1-d input with a 0-d index and a 0-d input with a 1-d index (as libtorch); its
+// rule scatters the gradient back, so scatter_add must accept the same mix (PyTorch 1.13 values).
+TEST(GatherGradients, ZeroDimIndexAndZeroDimInput) {
+  tg::Tensor x = f64({1, 2, 3, 4, 5}).requires_grad_();
+  tg::Tensor y = tg::gather(x, 0, tg::scalar_tensor(2, tg::kInt64));
+  EXPECT_EQ(y.dim(), 0);
+  EXPECT_EQ(y.item<double>(), 3.0);
+  y.backward();
+  const double want[] = {0, 0, 1, 0, 0};
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(at(x.grad(), i), want[i]);
+
+  tg::Tensor x0 = tg::scalar_tensor(7.0, tg::kFloat64).requires_grad_();
+  tg::Tensor pair = tg::gather(x0, 0, tg::tensor(std::vector<int64_t>{0, 0}, tg::kInt64));
+  EXPECT_EQ(at(pair, 0), 7.0);
+  EXPECT_EQ(at(pair, 1), 7.0);
+  pair.sum().backward();
+  EXPECT_EQ(x0.grad().item<double>(), 2.0);
+
+  tg::Tensor scattered = tg::zeros({5}, tg::kFloat64).scatter_add(0, tg::scalar_tensor(2, tg::kInt64),
+                                                                   tg::scalar_tensor(3.0, tg::kFloat64));
+  EXPECT_EQ(at(scattered, 2), 3.0);
+  EXPECT_EQ(scattered.sum().item<double>(), 3.0);
+}

@@ -622,6 +622,10 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   if (index.dim() != x.dim() && !(x.dim() <= 1 && index.dim() <= 1))
     throw Error(fmt::format("gather: index tensor must have the same number of dimensions as input "
                             "(index {} vs input {})", shape_str(index.sizes()), shape_str(x.sizes())));
+  if (index.dim() != x.dim()) {
+    // a 0-d input or index is read as 1-d of one element (libtorch), the result has the index's shape
+    return gather(x.reshape({-1}), 0, index.reshape({-1})).reshape(index.sizes());
+  }
   for (int64_t k = 0; k < index.dim(); ++k)
     if (k != d && index.size(k) > x.size(k))
       throw Error(fmt::format("gather: size of index {} exceeds input {} at dim {} (only dim {} may be "
@@ -647,6 +651,11 @@ Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tens
   ops::check_defined(src, "scatter_add", "src");
   check_index_tensor(index, "scatter_add");
   int64_t d = detail::normalize_dim(dim, x.dim(), "scatter_add");
+  if (x.dim() <= 1 && index.dim() <= 1 && src.dim() <= 1 && (index.dim() != x.dim() || src.dim() != x.dim())) {
+    // libtorch treats a 0-d tensor as 1-d of one element here, as gather does (gather's rule scatters
+    // the gradient of a 1-d input gathered by a 0-d index)
+    return scatter_add(x.reshape({-1}), 0, index.reshape({-1}), src.reshape({-1})).reshape(x.sizes());
+  }
   if (index.dim() != x.dim() || src.dim() != x.dim())
     throw Error(fmt::format("scatter_add: index {}, src {} and self {} must have the same number of "
                             "dimensions", shape_str(index.sizes()), shape_str(src.sizes()), shape_str(x.sizes())));
