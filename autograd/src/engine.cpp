@@ -15,6 +15,23 @@
 
 namespace tg::autograd {
 
+namespace {
+// A rule may return the gradient of a broadcast input in the output's shape; the engine sums it over
+// the broadcast dimensions (PyTorch's validate_outputs does the same), so rules need no sum_to.
+// Anything else is a wrong rule and an error naming the node.
+Tensor reduce_to_input(const Node& node, std::size_t i, const Tensor& g, IntArrayRef sizes) {
+  const int64_t extra = g.dim() - static_cast<int64_t>(sizes.size());
+  bool broadcast = extra >= 0;
+  for (std::size_t d = 0; broadcast && d < sizes.size(); ++d)
+    broadcast = sizes[d] == g.size(extra + static_cast<int64_t>(d)) || sizes[d] == 1;
+  if (!broadcast)
+    throw Error(fmt::format("backward: the vjp of '{}' (#{}) returned a gradient of shape {} for input {} "
+                            "of shape {}, which it cannot be summed to", node.name(), node.sequence_nr(),
+                            shape_str(g.sizes()), i, shape_str(sizes)));
+  return ops::sum_to(g, sizes);
+}
+}  // namespace
+
 struct BackwardEngine::State {
   bool retain_graph = false;
   bool create_graph = false;
@@ -29,15 +46,30 @@ struct BackwardEngine::State {
   std::priority_queue<std::shared_ptr<Node>, std::vector<std::shared_ptr<Node>>, Later> ready;
 
   std::unordered_set<const Node*> needed;  // capture mode: nodes on a path to some input
-  std::unordered_map<const Node*, std::vector<std::size_t>> capture_slots;
+  // capture mode: for each node, the inputs of autograd::grad that are its outputs (index, output_nr)
+  std::unordered_map<const Node*, std::vector<std::pair<std::size_t, uint32_t>>> capture_slots;
   std::vector<Tensor> captured;
   std::vector<std::function<void(const StepRecord&)>> observers;
 
   bool is_needed(const Node* node) const { return !capture_mode || needed.count(node) > 0; }
 
-  void deliver(const std::shared_ptr<Node>& node, Tensor grad) {
+  // The engine's buffer of output `output_nr` > 0 of a node with several outputs.
+  static Tensor& extra_slot(Node& node, uint32_t output_nr) {
+    if (output_nr >= node.num_outputs())
+      throw Error(fmt::format("backward: a gradient for output {} of node '{}' (#{}), which has {} outputs",
+                              output_nr, node.name(), node.sequence_nr(), node.num_outputs()));
+    return node.extras_->outputs[output_nr - 1].engine_grad;
+  }
+
+  // Adds `grad` to the buffer of output `output_nr` (an edge's input_nr) of `node`.
+  void deliver(const std::shared_ptr<Node>& node, Tensor grad, uint32_t output_nr) {
+    Tensor& slot = output_nr == 0 ? node->engine_grad_ : extra_slot(*node, output_nr);
     if (node->engine_owner_.load(std::memory_order_acquire) == this) {
-      Tensor& pending = node->engine_grad_;
+      Tensor& pending = slot;
+      if (!pending.defined()) {  // another output of the node got a gradient first
+        pending = std::move(grad);
+        return;
+      }
       const TensorImpl* p = pending.unsafe_impl();
       // Sum in place when the engine alone owns the buffer (a parameter used by 1000 ops would
       // otherwise get 1000 fresh buffers); with create_graph the sum must be recorded.
@@ -54,8 +86,50 @@ struct BackwardEngine::State {
       throw Error(fmt::format("backward: node '{}' (#{}) is being run by another backward at the same "
                               "time; concurrent backward through shared nodes is not supported",
                               node->name(), node->sequence_nr()));
-    node->engine_grad_ = std::move(grad);
+    slot = std::move(grad);
     ready.push(node);
+  }
+
+  // Sends the gradients a node's rule returned along its edges.
+  void send(Node& node, StepRecord& record, bool keep) {
+    const auto& edges = node.next_edges();
+    if (!node.is_accumulate_grad() && record.grad_inputs.size() != edges.size())
+      throw Error(fmt::format("backward: the vjp of '{}' returned {} gradients for {} inputs",
+                              node.name(), record.grad_inputs.size(), edges.size()));
+    for (std::size_t i = 0; i < record.grad_inputs.size(); ++i) {
+      const Tensor& g = record.grad_inputs[i];
+      const Edge& edge = edges[i];
+      if (!edge.is_valid() || !g.defined() || !is_needed(edge.function.get())) continue;
+      const TensorMeta& meta = node.input_meta()[i];
+      Tensor reduced = g.sizes().equals(meta.sizes) ? g : reduce_to_input(node, i, g, meta.sizes);
+      if (keep && !reduced.is_same(g)) record.grad_inputs[i] = reduced;
+      deliver(edge.function, reduced.dtype() == meta.dtype ? reduced : reduced.to(meta.dtype), edge.input_nr);
+    }
+  }
+
+  // step_into for a node with several outputs (a custom Function's): its rule gets one gradient
+  // per output, undefined where none arrived.
+  void step_multi(Node& node, StepRecord& record, bool keep) {
+    std::vector<Tensor> grads;
+    grads.reserve(node.num_outputs());
+    grads.emplace_back();
+    for (Node::ExtraOutput& extra : node.extras_->outputs) grads.push_back(std::move(extra.engine_grad));
+    grads[0] = take(node);
+    for (uint32_t k = 0; k < grads.size(); ++k)
+      if (grads[k].defined()) grads[k] = node.run_pre_hooks(std::move(grads[k]), k);
+    if (keep) {
+      record.grad_output = grads[0];
+      record.grad_outputs = grads;
+    }
+    if (capture_mode) {
+      auto slots = capture_slots.find(&node);
+      if (slots != capture_slots.end())
+        for (auto [i, output_nr] : slots->second) captured[i] = grads[output_nr];
+    }
+    record.grad_inputs = node.apply_outputs(std::move(grads));
+    send(node, record, keep);
+    if (!retain_graph) node.release_saved();
+    for (const auto& observer : observers) observer(record);
   }
 
   Tensor take(Node& node) {
@@ -65,6 +139,8 @@ struct BackwardEngine::State {
 
   ~State() {  // an engine abandoned mid-way (a stepper) leaves no gradients behind on the graph
     while (!ready.empty()) {
+      if (Node::Extras* extras = ready.top()->extras_.get())
+        for (Node::ExtraOutput& extra : extras->outputs) extra.engine_grad = Tensor();
       take(*ready.top());
       ready.pop();
     }
@@ -112,7 +188,7 @@ BackwardEngine::BackwardEngine(const std::vector<Tensor>& outputs,
   if (!grad_outputs.empty() && grad_outputs.size() != outputs.size())
     throw Error(fmt::format("{}: got {} tensors and {} gradients", who, outputs.size(), grad_outputs.size()));
 
-  std::vector<std::pair<std::shared_ptr<Node>, Tensor>> roots;
+  std::vector<std::pair<Edge, Tensor>> roots;
   for (std::size_t i = 0; i < outputs.size(); ++i) {
     const Tensor& out = outputs[i];
     if (!out.defined()) throw Error(fmt::format("{}: output {} is an undefined tensor", who, i));
@@ -130,7 +206,7 @@ BackwardEngine::BackwardEngine(const std::vector<Tensor>& outputs,
       throw Error(fmt::format("{}: gradient of shape {} does not match output {} of shape {}", who,
                               shape_str(grad.sizes()), i, shape_str(out.sizes())));
     }
-    roots.emplace_back(gradient_edge(out).function, grad);
+    roots.emplace_back(gradient_edge(out), grad);
   }
 
   if (s.capture_mode) {
@@ -142,20 +218,20 @@ BackwardEngine::BackwardEngine(const std::vector<Tensor>& outputs,
         throw Error(fmt::format("autograd::grad: input {} (shape {}) does not require grad", i,
                                 in.defined() ? shape_str(in.sizes()) : std::string("undefined")));
       Edge edge = gradient_edge(in);
-      s.capture_slots[edge.function.get()].push_back(i);
+      s.capture_slots[edge.function.get()].emplace_back(i, edge.input_nr);
       targets.insert(edge.function.get());
       // keep the accumulator alive for the duration of the run
       s.needed.insert(edge.function.get());
     }
     std::unordered_map<const Node*, bool> memo;
-    for (auto& [node, grad] : roots) mark_needed(node.get(), targets, memo);
+    for (auto& [edge, grad] : roots) mark_needed(edge.function.get(), targets, memo);
     for (auto& [node, flag] : memo)
       if (flag) s.needed.insert(node);
   }
 
   AutoGradMode mode(create_graph);
-  for (auto& [node, grad] : roots)
-    if (s.is_needed(node.get())) s.deliver(node, grad);
+  for (auto& [edge, grad] : roots)
+    if (s.is_needed(edge.function.get())) s.deliver(edge.function, grad, edge.input_nr);
 }
 
 BackwardEngine::~BackwardEngine() = default;
@@ -181,23 +257,6 @@ StepRecord BackwardEngine::step() {
   return record;
 }
 
-namespace {
-// A rule may return the gradient of a broadcast input in the output's shape; the engine sums it over
-// the broadcast dimensions (PyTorch's validate_outputs does the same), so rules need no sum_to.
-// Anything else is a wrong rule and an error naming the node.
-Tensor reduce_to_input(const Node& node, std::size_t i, const Tensor& g, IntArrayRef sizes) {
-  const int64_t extra = g.dim() - static_cast<int64_t>(sizes.size());
-  bool broadcast = extra >= 0;
-  for (std::size_t d = 0; broadcast && d < sizes.size(); ++d)
-    broadcast = sizes[d] == g.size(extra + static_cast<int64_t>(d)) || sizes[d] == 1;
-  if (!broadcast)
-    throw Error(fmt::format("backward: the vjp of '{}' (#{}) returned a gradient of shape {} for input {} "
-                            "of shape {}, which it cannot be summed to", node.name(), node.sequence_nr(),
-                            shape_str(g.sizes()), i, shape_str(sizes)));
-  return ops::sum_to(g, sizes);
-}
-}  // namespace
-
 // One node. With keep = false (run() without observers) the record holds only the node, so the
 // gradient handed to a leaf is uniquely owned and AccumulateGrad can adopt it without a copy.
 void BackwardEngine::step_into(StepRecord& record, bool keep) {
@@ -207,6 +266,7 @@ void BackwardEngine::step_into(StepRecord& record, bool keep) {
   record.node = s.ready.top();
   s.ready.pop();
   Node& node = *record.node;
+  if (node.extras_ && !node.extras_->outputs.empty()) return s.step_multi(node, record, keep);
   Tensor grad = s.take(node);
 
   grad = node.run_pre_hooks(std::move(grad));
@@ -216,7 +276,7 @@ void BackwardEngine::step_into(StepRecord& record, bool keep) {
   if (s.capture_mode) {
     auto slots = s.capture_slots.find(&node);
     if (slots != s.capture_slots.end()) {
-      for (std::size_t i : slots->second) s.captured[i] = grad;
+      for (auto slot : slots->second) s.captured[slot.first] = grad;
       // a leaf's accumulator must not touch .grad() in autograd::grad
       if (node.is_accumulate_grad()) run_node = false;
     }
@@ -230,19 +290,7 @@ void BackwardEngine::step_into(StepRecord& record, bool keep) {
     } else {
       record.grad_inputs = node.apply(grad);
     }
-    const auto& edges = node.next_edges();
-    if (!node.is_accumulate_grad() && record.grad_inputs.size() != edges.size())
-      throw Error(fmt::format("backward: the vjp of '{}' returned {} gradients for {} inputs",
-                              node.name(), record.grad_inputs.size(), edges.size()));
-    for (std::size_t i = 0; i < record.grad_inputs.size(); ++i) {
-      const Tensor& g = record.grad_inputs[i];
-      const Edge& edge = edges[i];
-      if (!edge.is_valid() || !g.defined() || !s.is_needed(edge.function.get())) continue;
-      const TensorMeta& meta = node.input_meta()[i];
-      Tensor reduced = g.sizes().equals(meta.sizes) ? g : reduce_to_input(node, i, g, meta.sizes);
-      if (keep && !reduced.is_same(g)) record.grad_inputs[i] = reduced;
-      s.deliver(edge.function, reduced.dtype() == meta.dtype ? reduced : reduced.to(meta.dtype));
-    }
+    s.send(node, record, keep);
   }
   if (!s.retain_graph) node.release_saved();
   for (const auto& observer : s.observers) observer(record);

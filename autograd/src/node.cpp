@@ -18,6 +18,7 @@ SavedTensor::SavedTensor(const Tensor& tensor, bool is_output) : is_output_(is_o
   if (!tensor.defined()) return;
   saved_version_ = tensor._version();
   if (is_output) {
+    output_nr_ = tensor.unsafe_impl()->output_nr;
     // Keep the data but not the grad_fn: output -> node -> saved output would be a cycle.
     const TensorImpl& src = *tensor.unsafe_impl();
     data_ = detail::make_view(tensor, src.sizes, src.strides, src.offset);
@@ -59,6 +60,7 @@ Tensor SavedTensor::unpack(const Node& owner, const std::shared_ptr<Node>& owner
     const TensorImpl& src = *data_.unsafe_impl();
     Tensor with_graph = detail::make_view(data_, src.sizes, src.strides, src.offset);
     with_graph.unsafe_impl()->grad_fn = owner_ptr;
+    with_graph.unsafe_impl()->output_nr = static_cast<uint16_t>(output_nr_);
     with_graph.unsafe_impl()->requires_grad = true;
     return with_graph;
   }
@@ -126,6 +128,11 @@ std::vector<Tensor> Node::apply(const Tensor& grad_output) {
   return op_->vjp(ctx, grad_output);
 }
 
+std::vector<Tensor> Node::apply_outputs(std::vector<Tensor>) {
+  throw Error(fmt::format("backward: node '{}' (#{}) has {} outputs but no rule for several", name(),
+                          sequence_nr(), num_outputs()));
+}
+
 void Node::release_saved() {
   for (SavedTensor& s : saved_) s.release();
   released_ = true;
@@ -135,22 +142,46 @@ namespace {
 std::atomic<unsigned> next_hook_handle{1};
 }
 
-unsigned Node::add_pre_hook(GradHook hook) {
+const TensorMeta& Node::output_meta(uint32_t output_nr) const {
+  if (output_nr >= num_outputs())
+    throw Error(fmt::format("node '{}' (#{}) has no output {} (it has {})", name(), sequence_nr(), output_nr,
+                            num_outputs()));
+  return output_nr == 0 ? output_meta_ : extras_->outputs[output_nr - 1].meta;
+}
+
+Node::Extras& Node::extras() {
+  if (!extras_) extras_ = std::make_unique<Extras>();
+  return *extras_;
+}
+
+Node::OutputHooks& Node::hooks_of(uint32_t output_nr) {
+  if (output_nr >= num_outputs())
+    throw Error(fmt::format("node '{}' (#{}) has no output {} (it has {})", name(), sequence_nr(), output_nr,
+                            num_outputs()));
+  return output_nr == 0 ? extras().first : extras_->outputs[output_nr - 1].hooks;
+}
+
+unsigned Node::add_pre_hook(GradHook hook, uint32_t output_nr) {
   unsigned handle = next_hook_handle++;
-  pre_hooks_.emplace_back(handle, std::move(hook));
+  hooks_of(output_nr).pre_hooks.emplace_back(handle, std::move(hook));
   return handle;
 }
 
 void Node::remove_pre_hook(unsigned handle) {
-  std::erase_if(pre_hooks_, [&](const auto& entry) { return entry.first == handle; });
+  if (!extras_) return;
+  auto same = [&](const auto& entry) { return entry.first == handle; };
+  std::erase_if(extras_->first.pre_hooks, same);
+  for (ExtraOutput& extra : extras_->outputs) std::erase_if(extra.hooks.pre_hooks, same);
 }
 
-Tensor Node::run_pre_hooks(Tensor grad_output) const {
-  for (const auto& [handle, hook] : pre_hooks_) {
+Tensor Node::run_pre_hooks(Tensor grad_output, uint32_t output_nr) const {
+  if (!extras_) return grad_output;
+  const OutputHooks& hooks = output_nr == 0 ? extras_->first : extras_->outputs[output_nr - 1].hooks;
+  for (const auto& [handle, hook] : hooks.pre_hooks) {
     Tensor replaced = hook(grad_output);
     if (replaced.defined()) grad_output = replaced;
   }
-  if (auto target = retain_grad_target_.lock()) {
+  if (auto target = hooks.retain_grad_target.lock()) {
     if (!target->grad.defined()) {
       target->grad = is_grad_enabled() ? grad_output : grad_output.detach().clone();
     } else {
@@ -160,8 +191,8 @@ Tensor Node::run_pre_hooks(Tensor grad_output) const {
   return grad_output;
 }
 
-void Node::set_retain_grad_target(const std::shared_ptr<TensorImpl>& target) {
-  retain_grad_target_ = target;
+void Node::set_retain_grad_target(const std::shared_ptr<TensorImpl>& target, uint32_t output_nr) {
+  hooks_of(output_nr).retain_grad_target = target;
 }
 
 Tensor VjpContext::saved_at(std::size_t i) const { return node_.saved_[i].unpack(node_, ptr_); }
@@ -250,7 +281,7 @@ std::mutex grad_accumulator_mutex;
 
 Edge gradient_edge(const Tensor& t) {
   TensorImpl* impl = t.unsafe_impl();
-  if (impl->grad_fn) return Edge{impl->grad_fn, 0};
+  if (impl->grad_fn) return Edge{impl->grad_fn, impl->output_nr};
   if (!impl->requires_grad) return Edge{};
   std::lock_guard<std::mutex> lock(grad_accumulator_mutex);
   std::shared_ptr<Node> acc = impl->grad_accumulator.lock();
@@ -401,7 +432,7 @@ const Tensor& Tensor::grad() const { return impl_of(*this, "grad").grad; }
 Tensor& Tensor::mutable_grad() const { return impl_of(*this, "mutable_grad").grad; }
 bool Tensor::is_leaf() const { return impl_of(*this, "is_leaf").grad_fn == nullptr; }
 const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const { return impl_of(*this, "grad_fn").grad_fn; }
-uint32_t Tensor::output_nr() const { return 0; }
+uint32_t Tensor::output_nr() const { return impl_of(*this, "output_nr").output_nr; }
 
 void Tensor::retain_grad() const {
   TensorImpl& impl = impl_of(*this, "retain_grad");
@@ -410,7 +441,7 @@ void Tensor::retain_grad() const {
                 shape_str(impl.sizes) + ")");
   if (!impl.grad_fn) return;  // leaves keep their grad anyway
   impl.retains_grad = true;
-  impl.grad_fn->set_retain_grad_target(impl_ptr());
+  impl.grad_fn->set_retain_grad_target(impl_ptr(), impl.output_nr);
 }
 
 bool Tensor::retains_grad() const { return impl_of(*this, "retains_grad").retains_grad; }
@@ -420,7 +451,7 @@ unsigned Tensor::register_hook_fn(std::function<Tensor(const Tensor&)> hook) con
   if (!requires_grad())
     throw Error("register_hook: cannot register a hook on a tensor that doesn't require gradient "
                 "(shape " + shape_str(impl.sizes) + ")");
-  if (impl.grad_fn) return impl.grad_fn->add_pre_hook(std::move(hook));
+  if (impl.grad_fn) return impl.grad_fn->add_pre_hook(std::move(hook), impl.output_nr);
   static std::atomic<unsigned> leaf_handles{1u << 30};
   unsigned handle = leaf_handles++;
   impl.hooks.emplace_back(handle, std::move(hook));
@@ -443,6 +474,7 @@ Tensor Tensor::detach() const {
 Tensor& Tensor::detach_() const {
   TensorImpl& impl = impl_of(*this, "detach_");
   impl.grad_fn.reset();
+  impl.output_nr = 0;
   impl.requires_grad = false;
   return const_cast<Tensor&>(*this);
 }

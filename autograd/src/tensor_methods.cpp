@@ -80,6 +80,7 @@ Tensor& inplace(const Tensor& self_in, const char* name, std::initializer_list<c
     detail::bump_version(self);
     TensorImpl* impl = self.unsafe_impl();
     impl->grad_fn = result.grad_fn();
+    impl->output_nr = 0;  // the in-place op's node has one output
     impl->requires_grad = true;
     if (impl->grad_fn) autograd::NodeBuilder::set_output_meta(*impl->grad_fn, {self.sizes(), self.dtype()});
     return self;

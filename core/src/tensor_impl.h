@@ -40,6 +40,7 @@ struct TensorImpl {
   bool requires_grad = false;  // leaves: set by the user; non-leaves: true iff grad_fn
   bool retains_grad = false;
   bool is_view = false;        // shares storage with another tensor that may carry a graph
+  uint16_t output_nr = 0;      // which output of grad_fn this is (libtorch's output_nr; fits the padding)
   std::shared_ptr<autograd::Node> grad_fn;
   std::weak_ptr<autograd::Node> grad_accumulator;  // leaves only
   Tensor grad;

@@ -57,6 +57,7 @@ class SavedTensor {
  private:
   Tensor data_;  // an output is stored detached (no grad_fn), so node -> tensor -> node is no cycle
   int64_t saved_version_ = 0;
+  uint32_t output_nr_ = 0;  // a saved output: which output of its node it is
   bool is_output_ = false;
   bool released_ = false;
 };
@@ -108,12 +109,17 @@ class Node : public std::enable_shared_from_this<Node> {
 
   // ---- read-only view for tools ----
   const char* name() const { return op_->name; }  // "mul"
-  std::string backward_name() const;               // "MulBackward0", as PyTorch prints grad_fn
+  virtual std::string backward_name() const;       // "MulBackward0", as PyTorch prints grad_fn
   const OpDef& op() const { return *op_; }
   uint64_t sequence_nr() const { return sequence_nr_; }
   const PoolVector<Edge>& next_edges() const { return next_edges_; }
   const PoolVector<TensorMeta>& input_meta() const { return input_meta_; }
   const TensorMeta& output_meta() const { return output_meta_; }
+  // A built-in op's node has one output; a custom Function's may have several (Tensor::output_nr()
+  // says which one a tensor is). Outputs 1.. keep their metadata, hooks and engine buffer apart, so
+  // that the one-output path of the engine is unchanged.
+  uint32_t num_outputs() const { return 1 + (extras_ ? static_cast<uint32_t>(extras_->outputs.size()) : 0u); }
+  const TensorMeta& output_meta(uint32_t output_nr) const;  // a tg::Error past the last output
   // The saved tensors as plain data (no grad_fn); empty slots after release.
   std::vector<Tensor> saved_tensors() const;
   std::size_t num_saved() const { return saved_.size(); }
@@ -127,12 +133,16 @@ class Node : public std::enable_shared_from_this<Node> {
   // ---- for the engine ----
   // Runs the vjp: one gradient per input edge (undefined where none is needed).
   virtual std::vector<Tensor> apply(const Tensor& grad_output);
+  // A node with several outputs: one gradient per output (undefined where none arrived). The
+  // engine calls this instead of apply() when num_outputs() > 1; the default throws tg::Error.
+  virtual std::vector<Tensor> apply_outputs(std::vector<Tensor> grad_outputs);
   virtual void release_saved();
-  // Hooks on the gradient flowing into this node's output (Tensor::register_hook on a non-leaf).
-  unsigned add_pre_hook(GradHook hook);
+  // Hooks on the gradient flowing into output `output_nr` of this node (Tensor::register_hook and
+  // retain_grad on a non-leaf). remove_pre_hook finds a handle on any output.
+  unsigned add_pre_hook(GradHook hook, uint32_t output_nr = 0);
   void remove_pre_hook(unsigned handle);
-  Tensor run_pre_hooks(Tensor grad_output) const;
-  void set_retain_grad_target(const std::shared_ptr<TensorImpl>& target);
+  Tensor run_pre_hooks(Tensor grad_output, uint32_t output_nr = 0) const;
+  void set_retain_grad_target(const std::shared_ptr<TensorImpl>& target, uint32_t output_nr = 0);
 
  protected:
   // Filled once, when the op records the node (autograd/src/node.cpp); read-only afterwards.
@@ -145,6 +155,26 @@ class Node : public std::enable_shared_from_this<Node> {
   DimVector int_args_;
   PoolVector<double> scalar_args_;
   PoolVector<DimVector> int_lists_;
+  // What most nodes never need, allocated on first use (one pointer on the node): the hooks and
+  // retain_grad target of each output, and for a node with several outputs (a custom Function's)
+  // the metadata of outputs 1.. and the gradient the running engine accumulated for each (output
+  // 0 uses output_meta_ and engine_grad_).
+  struct OutputHooks {
+    std::vector<std::pair<unsigned, GradHook>> pre_hooks;
+    std::weak_ptr<TensorImpl> retain_grad_target;
+  };
+  struct ExtraOutput {
+    TensorMeta meta;
+    Tensor engine_grad;
+    OutputHooks hooks;
+  };
+  struct Extras {
+    OutputHooks first;                 // output 0
+    std::vector<ExtraOutput> outputs;  // outputs 1..
+  };
+  std::unique_ptr<Extras> extras_;
+  Extras& extras();  // made on first use
+  OutputHooks& hooks_of(uint32_t output_nr);  // a tg::Error past the last output
 
  private:
   friend class BackwardEngine;
@@ -157,8 +187,6 @@ class Node : public std::enable_shared_from_this<Node> {
   const OpDef* op_;
   uint64_t sequence_nr_;
   bool released_ = false;
-  std::vector<std::pair<unsigned, GradHook>> pre_hooks_;
-  std::weak_ptr<TensorImpl> retain_grad_target_;
 };
 
 // What a vjp sees: its node's saved tensors (checked), metadata and non-tensor arguments.
@@ -210,6 +238,9 @@ struct StepRecord {
   std::shared_ptr<Node> node;
   Tensor grad_output;
   std::vector<Tensor> grad_inputs;
+  // A node with several outputs: the gradient of each (undefined where none arrived; grad_output
+  // is the first). Empty for a one-output node.
+  std::vector<Tensor> grad_outputs;
 };
 
 // Runs backward from `outputs` one node at a time, newest sequence number first. Usage:

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "tapegrad/autograd.h"
+#include "tapegrad/custom_function.h"
 #include "tapegrad/checked_math.h"
 #include "tapegrad/dtype.h"
 #include "tapegrad/error.h"
