@@ -20,3 +20,6 @@ cmake --build "$work/build" -j2 >/dev/null
 output=$("$work/build/consumer")
 echo "consumer printed: $output"
 [ "$output" = "5 7" ]
+output=$("$work/build/consumer_testing")
+echo "consumer_testing printed: $output"
+[ "$output" = "check_op: ok" ]
