@@ -289,12 +289,15 @@ std::vector<std::shared_ptr<Node>> collect_tape(const Tensor& root);
 
 // ---- numerical checks ----
 using TensorFn = std::function<Tensor(const std::vector<Tensor>&)>;
-// Compares the tape's gradient of sum(fn(inputs) * v) (v random) with central finite differences,
-// as PyTorch's gradcheck compares full Jacobians. Inputs should be float64. Throws tg::Error with
-// the worst mismatch when raise_exception, else returns false.
+// Compares the tape's full Jacobian of fn at inputs (one autograd::grad per output element) with
+// central finite differences of step eps (one pair of fn calls per input element), as PyTorch's
+// torch.autograd.gradcheck; |analytic - numeric| <= atol + rtol |numeric| for every entry. Inputs
+// that require grad must be float64. Throws tg::Error naming the input, the Jacobian entry and both
+// values of the first mismatch when raise_exception, else returns false.
 bool gradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs, double eps = 1e-6,
                double atol = 1e-5, double rtol = 1e-3, bool raise_exception = true);
-// Checks second derivatives: gradcheck of the map (inputs, v) -> grad(fn(inputs), inputs, v).
+// Checks second derivatives (torch.autograd.gradgradcheck): gradcheck of the map
+// (inputs, v) -> autograd::grad(fn(inputs), inputs, v, create_graph=true), v drawn by tg::randn.
 bool gradgradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs, double eps = 1e-6,
                    double atol = 1e-5, double rtol = 1e-3, bool raise_exception = true);
 
