@@ -88,6 +88,20 @@ TEST(CheckOp, AWrongReferenceFailsNamingTheEntryAndSample) {
   };
   std::string what = failure_of(info);
   EXPECT_NE(what.find("op 'softsign_wrong_reference', sample 0 ([2, 3]): forward: output"), std::string::npos) << what;
+  EXPECT_EQ(what.find("gradcheck"), std::string::npos) << "the gradients are right: " << what;
+}
+
+TEST(CheckOp, AFloat32InputThatRequiresGradIsRefused) {
+  OpInfo info = softsign_entry();
+  info.samples = [] {
+    return std::vector<OpSample>{{.description = "float32",
+                                  .inputs = {sample_input({2}).detach().to(tg::kFloat32).requires_grad_()},
+                                  .call = [](const Inputs& in) { return softsign(in[0]); },
+                                  .reference = [](const Inputs& in) { return softsign(in[0].detach()); }}};
+  };
+  std::string what = failure_of(info);
+  EXPECT_NE(what.find("sample 0 (float32): gradcheck: input 0 requires grad but is Float32"), std::string::npos)
+      << what;
 }
 
 TEST(CheckOp, AWrongErrorFragmentFails) {
