@@ -195,7 +195,6 @@ void Node::set_retain_grad_target(const std::shared_ptr<TensorImpl>& target, uin
   hooks_of(output_nr).retain_grad_target = target;
 }
 
-Tensor VjpContext::saved_at(std::size_t i) const { return node_.saved_[i].unpack(node_, ptr_); }
 
 // ---- AccumulateGrad ----
 
@@ -293,8 +292,7 @@ Edge gradient_edge(const Tensor& t) {
 }
 
 template <typename Inputs, typename Get>
-Node& NodeBuilder::record(const OpDef& op, const Inputs& inputs, Get get, Tensor& output,
-                  std::initializer_list<Tensor> saved, RecordArgs& args) {
+Node& NodeBuilder::record(const OpDef& op, const Inputs& inputs, Get get, Tensor& output) {
   // Edges first: a leaf's AccumulateGrad created here must get an older sequence number than this
   // node, or the engine's newest-first order would run it before this node delivers to it.
   PoolVector<Edge> edges;
@@ -311,16 +309,10 @@ Node& NodeBuilder::record(const OpDef& op, const Inputs& inputs, Get get, Tensor
     node->input_meta_.push_back(t.defined() ? TensorMeta{t.sizes(), t.dtype()} : TensorMeta{});
   }
   node->output_meta_ = TensorMeta{output.sizes(), output.dtype()};
-  if (saved.size() == 0) {
-    node->saved_.resize(count_names(op.saved));
-  } else {
-    node->saved_.reserve(saved.size());
-    for (const Tensor& s : saved) node->saved_.emplace_back(s, s.defined() && s.is_same(output));
-  }
+  // one slot per name the OpDef declares, filled by the Recorder
+  if (std::size_t n = count_names(op.saved)) node->saved_.resize(n);
   if (std::size_t n = count_names(op.scalars)) node->scalar_args_.resize(n);
   if (std::size_t n = count_names(op.int_lists)) node->int_lists_.resize(n);
-  node->int_args_ = std::move(args.ints);
-  if (!args.scalars.empty()) node->scalar_args_ = std::move(args.scalars);
   TensorImpl* out = output.unsafe_impl();
   out->grad_fn = node;
   out->requires_grad = true;
@@ -328,14 +320,12 @@ Node& NodeBuilder::record(const OpDef& op, const Inputs& inputs, Get get, Tensor
 }
 
 Recorder record(const OpDef& op, std::initializer_list<const Tensor*> inputs, Tensor& output) {
-  RecordArgs args;
-  return Recorder(NodeBuilder::record(op, inputs, [](const Tensor* t) -> const Tensor& { return *t; }, output, {}, args),
+  return Recorder(NodeBuilder::record(op, inputs, [](const Tensor* t) -> const Tensor& { return *t; }, output),
                   output);
 }
 
 Recorder record(const OpDef& op, const std::vector<Tensor>& inputs, Tensor& output) {
-  RecordArgs args;
-  return Recorder(NodeBuilder::record(op, inputs, [](const Tensor& t) -> const Tensor& { return t; }, output, {}, args),
+  return Recorder(NodeBuilder::record(op, inputs, [](const Tensor& t) -> const Tensor& { return t; }, output),
                   output);
 }
 
@@ -387,16 +377,6 @@ int64_t VjpContext::int_arg(const char* name) const {
     throw Error(fmt::format("op '{}': integer argument '{}' holds {} values, not one", node_.name(), name,
                             values.size()));
   return values[0];
-}
-
-Node& record(const OpDef& op, std::initializer_list<const Tensor*> inputs, Tensor& output,
-             std::initializer_list<Tensor> saved, RecordArgs args) {
-  return NodeBuilder::record(op, inputs, [](const Tensor* t) -> const Tensor& { return *t; }, output, saved, args);
-}
-
-Node& record(const OpDef& op, const std::vector<Tensor>& inputs, Tensor& output,
-             std::initializer_list<Tensor> saved, RecordArgs args) {
-  return NodeBuilder::record(op, inputs, [](const Tensor& t) -> const Tensor& { return t; }, output, saved, args);
 }
 
 }  // namespace tg::autograd

@@ -19,11 +19,6 @@ bool needs_grad(const std::vector<Tensor>& inputs);
 // The edge a gradient for `t` flows along: its grad_fn, or its leaf's AccumulateGrad node.
 Edge gradient_edge(const Tensor& t);
 
-struct RecordArgs {
-  DimVector ints;
-  PoolVector<double> scalars;
-};
-
 // Stores a new node's state by name: record(...).save("self", x).arg("alpha", 2.0).ints("dim", dims).
 class Recorder {
  public:
@@ -42,11 +37,6 @@ class Recorder {
 // Makes `output` a non-leaf produced by a new node of `op`; returns the recorder for its state.
 Recorder record(const OpDef& op, std::initializer_list<const Tensor*> inputs, Tensor& output);
 Recorder record(const OpDef& op, const std::vector<Tensor>& inputs, Tensor& output);
-// Positional form, being replaced by the named one above.
-Node& record(const OpDef& op, std::initializer_list<const Tensor*> inputs, Tensor& output,
-             std::initializer_list<Tensor> saved, RecordArgs args = {});
-Node& record(const OpDef& op, const std::vector<Tensor>& inputs, Tensor& output,
-             std::initializer_list<Tensor> saved, RecordArgs args = {});
 
 uint64_t next_sequence_nr();
 
@@ -60,8 +50,7 @@ struct NodeBuilder {
   static void set_arg(Node& node, int slot, double v) { node.scalar_args_[slot] = v; }
   static void set_ints(Node& node, int slot, IntArrayRef v) { node.int_lists_[slot] = DimVector(v); }
   template <typename Inputs, typename Get>
-  static Node& record(const OpDef& op, const Inputs& inputs, Get get, Tensor& output,
-                      std::initializer_list<Tensor> saved, RecordArgs& args);
+  static Node& record(const OpDef& op, const Inputs& inputs, Get get, Tensor& output);
 };
 
 }  // namespace tg::autograd

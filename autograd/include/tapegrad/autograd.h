@@ -124,7 +124,7 @@ class Node : public std::enable_shared_from_this<Node> {
   std::vector<Tensor> saved_tensors() const;
   std::size_t num_saved() const { return saved_.size(); }
   bool saved_released() const { return released_; }
-  const DimVector& int_args() const { return int_args_; }
+  // The named floating-point arguments, in the slot order of op().scalars.
   const PoolVector<double>& scalar_args() const { return scalar_args_; }
   // The named integer-list arguments, in the slot order of op().int_lists.
   const PoolVector<DimVector>& int_lists() const { return int_lists_; }
@@ -152,7 +152,6 @@ class Node : public std::enable_shared_from_this<Node> {
   PoolVector<TensorMeta> input_meta_;
   TensorMeta output_meta_;
   PoolVector<SavedTensor> saved_;
-  DimVector int_args_;
   PoolVector<double> scalar_args_;
   PoolVector<DimVector> int_lists_;
   // What most nodes never need, allocated on first use (one pointer on the node): the hooks and
@@ -193,16 +192,12 @@ class Node : public std::enable_shared_from_this<Node> {
 class VjpContext {
  public:
   VjpContext(const Node& node, const std::shared_ptr<Node>& node_ptr) : node_(node), ptr_(node_ptr) {}
-  Tensor saved_at(std::size_t i) const;  // positional: being replaced by saved(name)
   const TensorMeta& input(std::size_t i) const { return node_.input_meta_[i]; }
   IntArrayRef input_sizes(std::size_t i) const { return node_.input_meta_[i].sizes; }
   const TensorMeta& output() const { return node_.output_meta_; }
   bool needs_input_grad(std::size_t i) const {
     return i < node_.next_edges_.size() && node_.next_edges_[i].is_valid();
   }
-  int64_t int_arg_at(std::size_t i) const { return node_.int_args_[i]; }
-  IntArrayRef int_args() const { return node_.int_args_; }
-  double scalar_arg(std::size_t i) const { return node_.scalar_args_[i]; }
   // The op's state by the names its OpDef declares; an undeclared name is a tg::Error.
   Tensor saved(const char* name) const;
   double arg(const char* name) const;
