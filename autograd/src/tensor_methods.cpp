@@ -1,6 +1,9 @@
-// Tensor's methods and operators: thin forwards to the free functions, plus the in-place ops
-// (which bump the version counter so that backward can detect a modified saved tensor). One
-// primitive lives here, the dtype conversion `to`: its OpDef and right after it its forward.
+// Tensor's hand-written methods and the operators: the in-place ops (which bump the version
+// counter so that backward can detect a modified saved tensor), the methods that are not just a
+// call of a same-named free function (view_as, operator[], eq(double), ...), and the operators.
+// The methods that are such a call are defined inline in tensor.h, from the list in
+// <tapegrad/functions_and_methods.h>. One primitive lives here, the dtype conversion `to`: its
+// OpDef and right after it its forward.
 #include "ops_common.h"
 
 namespace tg {
@@ -36,7 +39,6 @@ Tensor Tensor::to(TensorOptions options) const {
   return out;
 }
 
-Tensor Tensor::clone() const { return tg::clone(*this); }
 Tensor Tensor::contiguous() const {
   ops::check_defined(*this, "contiguous");
   return is_contiguous() ? *this : tg::clone(*this);
@@ -206,78 +208,11 @@ Tensor& Tensor::fill_(double value) const {
 }
 Tensor& Tensor::zero_() const { return fill_(0); }
 
-// ---------------------------------------------------------------- forwards
-Tensor Tensor::reshape(IntArrayRef shape) const { return tg::reshape(*this, shape); }
-Tensor Tensor::view(IntArrayRef shape) const { return tg::view(*this, shape); }
+// ---------------------------------------------------------------- methods that are not a same-named call
 Tensor Tensor::view_as(const Tensor& other) const { return tg::view(*this, other.sizes()); }
 Tensor Tensor::reshape_as(const Tensor& other) const { return tg::reshape(*this, other.sizes()); }
-Tensor Tensor::flatten(int64_t s, int64_t e) const { return tg::flatten(*this, s, e); }
-Tensor Tensor::squeeze() const { return tg::squeeze(*this); }
-Tensor Tensor::squeeze(int64_t dim) const { return tg::squeeze(*this, dim); }
-Tensor Tensor::unsqueeze(int64_t dim) const { return tg::unsqueeze(*this, dim); }
-Tensor Tensor::t() const { return tg::t(*this); }
-Tensor Tensor::transpose(int64_t a, int64_t b) const { return tg::transpose(*this, a, b); }
-Tensor Tensor::permute(IntArrayRef dims) const { return tg::permute(*this, dims); }
-Tensor Tensor::expand(IntArrayRef sizes) const { return tg::expand(*this, sizes); }
 Tensor Tensor::expand_as(const Tensor& other) const { return tg::expand(*this, other.sizes()); }
-Tensor Tensor::narrow(int64_t dim, int64_t start, int64_t length) const { return tg::narrow(*this, dim, start, length); }
-Tensor Tensor::slice(int64_t dim, std::optional<int64_t> start, std::optional<int64_t> end, int64_t step) const {
-  return tg::slice(*this, dim, start, end, step);
-}
-Tensor Tensor::select(int64_t dim, int64_t index) const { return tg::select(*this, dim, index); }
 Tensor Tensor::operator[](int64_t index) const { return tg::select(*this, 0, index); }
-Tensor Tensor::index_select(int64_t dim, const Tensor& index) const { return tg::index_select(*this, dim, index); }
-Tensor Tensor::gather(int64_t dim, const Tensor& index) const { return tg::gather(*this, dim, index); }
-Tensor Tensor::scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const {
-  return tg::scatter_add(*this, dim, index, src);
-}
-std::vector<Tensor> Tensor::split(int64_t size, int64_t dim) const { return tg::split(*this, size, dim); }
-std::vector<Tensor> Tensor::split(IntArrayRef sizes, int64_t dim) const { return tg::split_with_sizes(*this, sizes, dim); }
-std::vector<Tensor> Tensor::chunk(int64_t chunks, int64_t dim) const { return tg::chunk(*this, chunks, dim); }
-std::vector<Tensor> Tensor::unbind(int64_t dim) const { return tg::unbind(*this, dim); }
-
-Tensor Tensor::add(const Tensor& o, double alpha) const { return tg::add(*this, o, alpha); }
-Tensor Tensor::add(double o, double alpha) const { return tg::add(*this, o, alpha); }
-Tensor Tensor::sub(const Tensor& o, double alpha) const { return tg::sub(*this, o, alpha); }
-Tensor Tensor::sub(double o, double alpha) const { return tg::sub(*this, o, alpha); }
-Tensor Tensor::mul(const Tensor& o) const { return tg::mul(*this, o); }
-Tensor Tensor::mul(double o) const { return tg::mul(*this, o); }
-Tensor Tensor::div(const Tensor& o) const { return tg::div(*this, o); }
-Tensor Tensor::div(double o) const { return tg::div(*this, o); }
-Tensor Tensor::neg() const { return tg::neg(*this); }
-Tensor Tensor::pow(double e) const { return tg::pow(*this, e); }
-Tensor Tensor::pow(const Tensor& e) const { return tg::pow(*this, e); }
-Tensor Tensor::exp() const { return tg::exp(*this); }
-Tensor Tensor::log() const { return tg::log(*this); }
-Tensor Tensor::log1p() const { return tg::log1p(*this); }
-Tensor Tensor::sqrt() const { return tg::sqrt(*this); }
-Tensor Tensor::rsqrt() const { return tg::rsqrt(*this); }
-Tensor Tensor::abs() const { return tg::abs(*this); }
-Tensor Tensor::sign() const { return tg::sign(*this); }
-Tensor Tensor::sin() const { return tg::sin(*this); }
-Tensor Tensor::cos() const { return tg::cos(*this); }
-Tensor Tensor::tanh() const { return tg::tanh(*this); }
-Tensor Tensor::sigmoid() const { return tg::sigmoid(*this); }
-Tensor Tensor::relu() const { return tg::relu(*this); }
-Tensor Tensor::erf() const { return tg::erf(*this); }
-Tensor Tensor::square() const { return tg::square(*this); }
-Tensor Tensor::reciprocal() const { return tg::reciprocal(*this); }
-Tensor Tensor::clamp(std::optional<double> lo, std::optional<double> hi) const { return tg::clamp(*this, lo, hi); }
-Tensor Tensor::clamp_min(double lo) const { return tg::clamp_min(*this, lo); }
-Tensor Tensor::clamp_max(double hi) const { return tg::clamp_max(*this, hi); }
-Tensor Tensor::maximum(const Tensor& o) const { return tg::maximum(*this, o); }
-Tensor Tensor::max(const Tensor& o) const { return tg::maximum(*this, o); }
-Tensor Tensor::min(const Tensor& o) const { return tg::minimum(*this, o); }
-Tensor Tensor::dot(const Tensor& o) const { return tg::dot(*this, o); }
-Tensor Tensor::sum_to_size(IntArrayRef sizes) const { return tg::sum_to_size(*this, sizes); }
-Tensor Tensor::minimum(const Tensor& o) const { return tg::minimum(*this, o); }
-Tensor Tensor::heaviside(const Tensor& v) const { return tg::heaviside(*this, v); }
-Tensor Tensor::eq(const Tensor& o) const { return tg::eq(*this, o); }
-Tensor Tensor::ne(const Tensor& o) const { return tg::ne(*this, o); }
-Tensor Tensor::lt(const Tensor& o) const { return tg::lt(*this, o); }
-Tensor Tensor::le(const Tensor& o) const { return tg::le(*this, o); }
-Tensor Tensor::gt(const Tensor& o) const { return tg::gt(*this, o); }
-Tensor Tensor::ge(const Tensor& o) const { return tg::ge(*this, o); }
 
 namespace {
 Tensor compare_scalar(const Tensor& t, double v, Unary op, const char* name) {
@@ -291,41 +226,6 @@ Tensor Tensor::lt(double o) const { return compare_scalar(*this, o, Unary::LtSca
 Tensor Tensor::le(double o) const { return compare_scalar(*this, o, Unary::LeScalar, "le"); }
 Tensor Tensor::gt(double o) const { return compare_scalar(*this, o, Unary::GtScalar, "gt"); }
 Tensor Tensor::ge(double o) const { return compare_scalar(*this, o, Unary::GeScalar, "ge"); }
-Tensor Tensor::logical_not() const { return tg::logical_not(*this); }
-Tensor Tensor::logical_and(const Tensor& o) const { return tg::logical_and(*this, o); }
-Tensor Tensor::logical_or(const Tensor& o) const { return tg::logical_or(*this, o); }
-Tensor Tensor::logical_xor(const Tensor& o) const { return tg::logical_xor(*this, o); }
-
-Tensor Tensor::sum(std::optional<ScalarType> d) const { return tg::sum(*this, d); }
-Tensor Tensor::sum(IntArrayRef dims, bool keepdim, std::optional<ScalarType> d) const { return tg::sum(*this, dims, keepdim, d); }
-Tensor Tensor::mean(std::optional<ScalarType> d) const { return tg::mean(*this, d); }
-Tensor Tensor::mean(IntArrayRef dims, bool keepdim, std::optional<ScalarType> d) const { return tg::mean(*this, dims, keepdim, d); }
-Tensor Tensor::prod(std::optional<ScalarType> d) const { return tg::prod(*this, d); }
-Tensor Tensor::prod(int64_t dim, bool keepdim, std::optional<ScalarType> d) const { return tg::prod(*this, dim, keepdim, d); }
-Tensor Tensor::max() const { return tg::max(*this); }
-Tensor Tensor::min() const { return tg::min(*this); }
-std::tuple<Tensor, Tensor> Tensor::max(int64_t dim, bool keepdim) const { return tg::max(*this, dim, keepdim); }
-std::tuple<Tensor, Tensor> Tensor::min(int64_t dim, bool keepdim) const { return tg::min(*this, dim, keepdim); }
-Tensor Tensor::amax(IntArrayRef dims, bool keepdim) const { return tg::amax(*this, dims, keepdim); }
-Tensor Tensor::amin(IntArrayRef dims, bool keepdim) const { return tg::amin(*this, dims, keepdim); }
-Tensor Tensor::argmax(std::optional<int64_t> dim, bool keepdim) const { return tg::argmax(*this, dim, keepdim); }
-Tensor Tensor::argmin(std::optional<int64_t> dim, bool keepdim) const { return tg::argmin(*this, dim, keepdim); }
-Tensor Tensor::var(bool unbiased) const { return tg::var(*this, unbiased); }
-Tensor Tensor::var(IntArrayRef dims, bool unbiased, bool keepdim) const { return tg::var(*this, dims, unbiased, keepdim); }
-Tensor Tensor::std(bool unbiased) const { return tg::std(*this, unbiased); }
-Tensor Tensor::std(IntArrayRef dims, bool unbiased, bool keepdim) const { return tg::std(*this, dims, unbiased, keepdim); }
-Tensor Tensor::norm(double p) const { return tg::norm(*this, p); }
-Tensor Tensor::norm(double p, IntArrayRef dims, bool keepdim) const { return tg::norm(*this, p, dims, keepdim); }
-Tensor Tensor::logsumexp(IntArrayRef dims, bool keepdim) const { return tg::logsumexp(*this, dims, keepdim); }
-Tensor Tensor::softmax(int64_t dim, std::optional<ScalarType> d) const { return tg::softmax(*this, dim, d); }
-Tensor Tensor::log_softmax(int64_t dim, std::optional<ScalarType> d) const { return tg::log_softmax(*this, dim, d); }
-bool Tensor::allclose(const Tensor& o, double rtol, double atol, bool equal_nan) const {
-  return tg::allclose(*this, o, rtol, atol, equal_nan);
-}
-bool Tensor::equal(const Tensor& o) const { return tg::equal(*this, o); }
-Tensor Tensor::matmul(const Tensor& o) const { return tg::matmul(*this, o); }
-Tensor Tensor::mm(const Tensor& o) const { return tg::mm(*this, o); }
-Tensor Tensor::bmm(const Tensor& o) const { return tg::bmm(*this, o); }
 
 // ---------------------------------------------------------------- operators
 Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }

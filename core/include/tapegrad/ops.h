@@ -1,6 +1,8 @@
 // Free-function ops and factories, with libtorch's names and argument order. Every op that can
 // carry a gradient records a node on the tape (see <tapegrad/autograd.h>); the differentiable ones
-// are listed, with sample inputs, in tg::testing::op_table() (tapegrad::testing).
+// are listed, with sample inputs, in tg::testing::op_table() (tapegrad::testing). The ops that are
+// Tensor methods too (tg::exp(x) and x.exp(), ...) are declared, with their docs, in the list of
+// <tapegrad/functions_and_methods.h>, which <tapegrad/tensor.h> expands; this file has the rest.
 #pragma once
 #include <initializer_list>
 #include <optional>
@@ -76,149 +78,48 @@ Tensor tensor(const std::vector<T>& values, TensorOptions options = {}) {
   return tensor_from_values(flat, {static_cast<int64_t>(flat.size())}, options);
 }
 
-// ---- pointwise ----
-Tensor add(const Tensor& a, const Tensor& b, double alpha = 1);
-Tensor add(const Tensor& a, double b, double alpha = 1);
-Tensor sub(const Tensor& a, const Tensor& b, double alpha = 1);
-Tensor sub(const Tensor& a, double b, double alpha = 1);
-Tensor mul(const Tensor& a, const Tensor& b);
-Tensor mul(const Tensor& a, double b);
-Tensor div(const Tensor& a, const Tensor& b);
-Tensor div(const Tensor& a, double b);
+// ---- pointwise (function-only; add, exp, clamp, eq and the rest, which are Tensor methods too,
+// are in <tapegrad/functions_and_methods.h>) ----
 Tensor rsub(const Tensor& a, double b);  // b - a
-Tensor neg(const Tensor& a);
-Tensor pow(const Tensor& base, double exponent);
-Tensor pow(const Tensor& base, const Tensor& exponent);
 Tensor pow(double base, const Tensor& exponent);
-Tensor square(const Tensor& x);
-Tensor reciprocal(const Tensor& x);
-Tensor exp(const Tensor& x);
-Tensor log(const Tensor& x);
-Tensor log1p(const Tensor& x);
-Tensor sqrt(const Tensor& x);
-Tensor rsqrt(const Tensor& x);
-Tensor abs(const Tensor& x);
-Tensor sign(const Tensor& x);
-Tensor sin(const Tensor& x);
-Tensor cos(const Tensor& x);
-Tensor tanh(const Tensor& x);
-Tensor sigmoid(const Tensor& x);
-Tensor erf(const Tensor& x);
-Tensor relu(const Tensor& x);
 Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
 Tensor elu(const Tensor& x, double alpha = 1.0);
 // approximate: "none" (exact, erf) or "tanh", as libtorch.
 Tensor gelu(const Tensor& x, const std::string& approximate = "none");
 Tensor softplus(const Tensor& x, double beta = 1.0, double threshold = 20.0);
-// heaviside(x, values): 0 where x < 0, values where x == 0, 1 where x > 0; zero gradient.
-Tensor heaviside(const Tensor& x, const Tensor& values);
 // The step activation of the tutorials: 1 where x >= threshold else 0, zero gradient.
 Tensor step(const Tensor& x, double threshold = 0.0);
-Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max = std::nullopt);
-Tensor clamp_min(const Tensor& x, double min);
-Tensor clamp_max(const Tensor& x, double max);
-Tensor maximum(const Tensor& a, const Tensor& b);
-Tensor minimum(const Tensor& a, const Tensor& b);
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);
 Tensor where(const Tensor& condition, const Tensor& a, double b);
 Tensor where(const Tensor& condition, double a, const Tensor& b);
 Tensor where(const Tensor& condition, double a, double b);
-Tensor eq(const Tensor& a, const Tensor& b);
-Tensor ne(const Tensor& a, const Tensor& b);
-Tensor lt(const Tensor& a, const Tensor& b);
-Tensor le(const Tensor& a, const Tensor& b);
-Tensor gt(const Tensor& a, const Tensor& b);
-Tensor ge(const Tensor& a, const Tensor& b);
-Tensor logical_not(const Tensor& a);
-Tensor logical_and(const Tensor& a, const Tensor& b);
-Tensor logical_or(const Tensor& a, const Tensor& b);
-Tensor logical_xor(const Tensor& a, const Tensor& b);
 Tensor isnan(const Tensor& a);
 Tensor isfinite(const Tensor& a);
 // Fused gradient kernels that vjps use; differentiable themselves and in the op table.
 Tensor tanh_backward(const Tensor& grad_output, const Tensor& output);     // g (1 - y^2)
 Tensor sigmoid_backward(const Tensor& grad_output, const Tensor& output);  // g y (1 - y)
 Tensor relu_backward(const Tensor& grad_output, const Tensor& output);     // y > 0 ? g : 0
-Tensor isfinite(const Tensor& a);
 
-// ---- reductions ----
-Tensor sum(const Tensor& x, std::optional<ScalarType> dtype = std::nullopt);
-Tensor sum(const Tensor& x, IntArrayRef dims, bool keepdim = false,
-           std::optional<ScalarType> dtype = std::nullopt);
-Tensor mean(const Tensor& x, std::optional<ScalarType> dtype = std::nullopt);
-Tensor mean(const Tensor& x, IntArrayRef dims, bool keepdim = false,
-            std::optional<ScalarType> dtype = std::nullopt);
-Tensor prod(const Tensor& x, std::optional<ScalarType> dtype = std::nullopt);
-Tensor prod(const Tensor& x, int64_t dim, bool keepdim = false,
-            std::optional<ScalarType> dtype = std::nullopt);
-Tensor amax(const Tensor& x, IntArrayRef dims = {}, bool keepdim = false);
-Tensor amin(const Tensor& x, IntArrayRef dims = {}, bool keepdim = false);
-Tensor max(const Tensor& x);
-Tensor min(const Tensor& x);
-Tensor max(const Tensor& a, const Tensor& b);  // elementwise, = maximum
-Tensor min(const Tensor& a, const Tensor& b);  // elementwise, = minimum
-std::tuple<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim = false);
-std::tuple<Tensor, Tensor> min(const Tensor& x, int64_t dim, bool keepdim = false);
-Tensor argmax(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
-Tensor argmin(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
-Tensor var(const Tensor& x, bool unbiased = true);
-Tensor var(const Tensor& x, IntArrayRef dims, bool unbiased = true, bool keepdim = false);
-Tensor std(const Tensor& x, bool unbiased = true);
-Tensor std(const Tensor& x, IntArrayRef dims, bool unbiased = true, bool keepdim = false);
-Tensor norm(const Tensor& x, double p = 2);
-Tensor norm(const Tensor& x, double p, IntArrayRef dims, bool keepdim = false);
-Tensor logsumexp(const Tensor& x, IntArrayRef dims, bool keepdim = false);
-Tensor softmax(const Tensor& x, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
-Tensor log_softmax(const Tensor& x, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
-// Reduces a broadcast gradient back to `sizes` (sum over broadcast dims), as libtorch's sum_to_size.
-Tensor sum_to_size(const Tensor& x, IntArrayRef sizes);
-bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8,
-              bool equal_nan = false);
-bool equal(const Tensor& a, const Tensor& b);
+// ---- reductions: all are Tensor methods too, so all are in <tapegrad/functions_and_methods.h> ----
 
-// ---- linear algebra ----
-Tensor matmul(const Tensor& a, const Tensor& b);
-Tensor mm(const Tensor& a, const Tensor& b);
-Tensor bmm(const Tensor& a, const Tensor& b);
+// ---- linear algebra (function-only; matmul, mm, bmm, dot: <tapegrad/functions_and_methods.h>) ----
 Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b);  // bias + a @ b
-Tensor dot(const Tensor& a, const Tensor& b);
 Tensor outer(const Tensor& a, const Tensor& b);
 
-// ---- shape and indexing ----
-Tensor reshape(const Tensor& x, IntArrayRef shape);
-Tensor view(const Tensor& x, IntArrayRef shape);
-Tensor flatten(const Tensor& x, int64_t start_dim = 0, int64_t end_dim = -1);
-Tensor squeeze(const Tensor& x);
-Tensor squeeze(const Tensor& x, int64_t dim);
-Tensor unsqueeze(const Tensor& x, int64_t dim);
-Tensor t(const Tensor& x);
-Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1);
-Tensor permute(const Tensor& x, IntArrayRef dims);
-Tensor expand(const Tensor& x, IntArrayRef sizes);
+// ---- shape and indexing (function-only; reshape, view, select, split and the rest:
+// <tapegrad/functions_and_methods.h>) ----
 Tensor broadcast_to(const Tensor& x, IntArrayRef sizes);
 std::vector<int64_t> broadcast_shapes(IntArrayRef a, IntArrayRef b);
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor concat(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
-std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t dim = 0);
-std::vector<Tensor> split(const Tensor& x, IntArrayRef split_sizes, int64_t dim = 0);
 std::vector<Tensor> split_with_sizes(const Tensor& x, IntArrayRef split_sizes, int64_t dim = 0);
-std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim = 0);
-std::vector<Tensor> unbind(const Tensor& x, int64_t dim = 0);
-Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length);
-Tensor slice(const Tensor& x, int64_t dim = 0, std::optional<int64_t> start = std::nullopt,
-             std::optional<int64_t> end = std::nullopt, int64_t step = 1);
-Tensor select(const Tensor& x, int64_t dim, int64_t index);
-Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
-Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);
-Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
 Tensor one_hot(const Tensor& labels, int64_t num_classes = -1);
 // Padding in libtorch's order: pad = {last_left, last_right, prev_left, prev_right, ...}. Only
 // mode "constant" is supported (value defaults to 0).
 Tensor pad(const Tensor& x, IntArrayRef pad, std::string_view mode = "constant",
            std::optional<double> value = std::nullopt);
 Tensor constant_pad_nd(const Tensor& x, IntArrayRef pad, double value = 0);
-Tensor clone(const Tensor& x);
 
 // ---- neural-network ops (libtorch's names and defaults; tg::nn::functional wraps them) ----
 // im2col/col2im (libtorch's unfold/fold on [N, C, H, W]) are primitives and each other's vjp; the

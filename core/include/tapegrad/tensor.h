@@ -15,6 +15,7 @@
 
 #include "tapegrad/dtype.h"
 #include "tapegrad/error.h"
+#include "tapegrad/functions_and_methods.h"
 
 namespace tg {
 
@@ -84,6 +85,16 @@ class TensorIndex {
 };
 }  // namespace indexing
 
+// The ops that are both a free function and a Tensor method, listed once in
+// <tapegrad/functions_and_methods.h> (with their docs): here their free functions,
+// tg::name(const Tensor& self, ...); below, inside the class, their methods.
+#define TG_DECLARE_FUNCTION(name, params, args, ...) __VA_ARGS__ name TG_SELF_AND_PARAMS params;
+#define TG_DEFINE_METHOD(name, params, args, ...) \
+  __VA_ARGS__ name params const { return ::tg::name TG_SELF_AND_ARGS args; }
+#define TG_SELF_AND_PARAMS(...) (const Tensor& self __VA_OPT__(, ) __VA_ARGS__)
+#define TG_SELF_AND_ARGS(...) (*this __VA_OPT__(, ) __VA_ARGS__)
+TG_FUNCTIONS_AND_METHODS(TG_DECLARE_FUNCTION)
+
 class Tensor {
  public:
   Tensor() = default;
@@ -120,7 +131,6 @@ class Tensor {
   // ---- conversions and copies ----
   Tensor to(ScalarType dtype) const;
   Tensor to(TensorOptions options) const;
-  Tensor clone() const;
   Tensor detach() const;
   Tensor& detach_() const;
   // Points this tensor at new_data's storage, sizes and dtype, keeping its identity and autograd
@@ -164,88 +174,21 @@ class Tensor {
   int64_t _version() const;
   uint32_t output_nr() const;
 
-  // ---- shape ops (views where libtorch returns views) ----
-  Tensor reshape(IntArrayRef shape) const;
-  Tensor view(IntArrayRef shape) const;
-  Tensor view_as(const Tensor& other) const;
-  Tensor reshape_as(const Tensor& other) const;
-  Tensor flatten(int64_t start_dim = 0, int64_t end_dim = -1) const;
-  Tensor squeeze() const;
-  Tensor squeeze(int64_t dim) const;
-  Tensor unsqueeze(int64_t dim) const;
-  Tensor t() const;
-  Tensor transpose(int64_t dim0, int64_t dim1) const;
-  Tensor permute(IntArrayRef dims) const;
-  Tensor expand(IntArrayRef sizes) const;
-  Tensor expand_as(const Tensor& other) const;
-  Tensor narrow(int64_t dim, int64_t start, int64_t length) const;
-  Tensor slice(int64_t dim = 0, std::optional<int64_t> start = std::nullopt,
-               std::optional<int64_t> end = std::nullopt, int64_t step = 1) const;
-  Tensor select(int64_t dim, int64_t index) const;
-  Tensor operator[](int64_t index) const;
+  // ---- shape and indexing methods that libtorch has as methods only ----
+  Tensor view_as(const Tensor& other) const;     // view(other.sizes())
+  Tensor reshape_as(const Tensor& other) const;  // reshape(other.sizes())
+  Tensor expand_as(const Tensor& other) const;   // expand(other.sizes())
+  Tensor operator[](int64_t index) const;        // select(0, index)
   Tensor index(std::initializer_list<indexing::TensorIndex> indices) const;
   Tensor index(const std::vector<indexing::TensorIndex>& indices) const;
-  Tensor index_select(int64_t dim, const Tensor& index) const;
-  Tensor gather(int64_t dim, const Tensor& index) const;
-  Tensor scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const;
-  std::vector<Tensor> split(int64_t split_size, int64_t dim = 0) const;
-  std::vector<Tensor> split(IntArrayRef split_sizes, int64_t dim = 0) const;
-  std::vector<Tensor> chunk(int64_t chunks, int64_t dim = 0) const;
-  std::vector<Tensor> unbind(int64_t dim = 0) const;
 
-  // ---- pointwise math ----
-  Tensor add(const Tensor& other, double alpha = 1) const;
-  Tensor add(double other, double alpha = 1) const;
-  Tensor sub(const Tensor& other, double alpha = 1) const;
-  Tensor sub(double other, double alpha = 1) const;
-  Tensor mul(const Tensor& other) const;
-  Tensor mul(double other) const;
-  Tensor div(const Tensor& other) const;
-  Tensor div(double other) const;
-  Tensor neg() const;
-  Tensor pow(double exponent) const;
-  Tensor pow(const Tensor& exponent) const;
-  Tensor exp() const;
-  Tensor log() const;
-  Tensor log1p() const;
-  Tensor sqrt() const;
-  Tensor rsqrt() const;
-  Tensor abs() const;
-  Tensor sign() const;
-  Tensor sin() const;
-  Tensor cos() const;
-  Tensor tanh() const;
-  Tensor sigmoid() const;
-  Tensor relu() const;
-  Tensor erf() const;
-  Tensor square() const;
-  Tensor reciprocal() const;
-  Tensor clamp(std::optional<double> min, std::optional<double> max = std::nullopt) const;
-  Tensor clamp_min(double min) const;
-  Tensor clamp_max(double max) const;
-  Tensor maximum(const Tensor& other) const;
-  Tensor max(const Tensor& other) const;
-  Tensor min(const Tensor& other) const;
-  Tensor dot(const Tensor& other) const;
-  Tensor sum_to_size(IntArrayRef sizes) const;
-  Tensor minimum(const Tensor& other) const;
-  Tensor heaviside(const Tensor& values) const;
-  Tensor eq(const Tensor& other) const;
-  Tensor ne(const Tensor& other) const;
-  Tensor lt(const Tensor& other) const;
-  Tensor le(const Tensor& other) const;
-  Tensor gt(const Tensor& other) const;
-  Tensor ge(const Tensor& other) const;
+  // ---- comparisons with a number (methods only here): a Bool tensor, no gradient ----
   Tensor eq(double other) const;
   Tensor ne(double other) const;
   Tensor lt(double other) const;
   Tensor le(double other) const;
   Tensor gt(double other) const;
   Tensor ge(double other) const;
-  Tensor logical_not() const;
-  Tensor logical_and(const Tensor& other) const;
-  Tensor logical_or(const Tensor& other) const;
-  Tensor logical_xor(const Tensor& other) const;
 
   // ---- in-place (bump the version counter) ----
   Tensor& add_(const Tensor& other, double alpha = 1) const;
@@ -266,45 +209,18 @@ class Tensor {
   Tensor& addcdiv_(const Tensor& a, const Tensor& b, double value = 1) const;
   Tensor& lerp_(const Tensor& end, double weight) const;
 
-  // ---- reductions ----
-  Tensor sum(std::optional<ScalarType> dtype = std::nullopt) const;
-  Tensor sum(IntArrayRef dims, bool keepdim = false,
-             std::optional<ScalarType> dtype = std::nullopt) const;
-  Tensor mean(std::optional<ScalarType> dtype = std::nullopt) const;
-  Tensor mean(IntArrayRef dims, bool keepdim = false,
-              std::optional<ScalarType> dtype = std::nullopt) const;
-  Tensor prod(std::optional<ScalarType> dtype = std::nullopt) const;
-  Tensor prod(int64_t dim, bool keepdim = false,
-              std::optional<ScalarType> dtype = std::nullopt) const;
-  Tensor max() const;
-  Tensor min() const;
-  std::tuple<Tensor, Tensor> max(int64_t dim, bool keepdim = false) const;
-  std::tuple<Tensor, Tensor> min(int64_t dim, bool keepdim = false) const;
-  Tensor amax(IntArrayRef dims = {}, bool keepdim = false) const;
-  Tensor amin(IntArrayRef dims = {}, bool keepdim = false) const;
-  Tensor argmax(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
-  Tensor argmin(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
-  Tensor var(bool unbiased = true) const;
-  Tensor var(IntArrayRef dims, bool unbiased = true, bool keepdim = false) const;
-  Tensor std(bool unbiased = true) const;
-  Tensor std(IntArrayRef dims, bool unbiased = true, bool keepdim = false) const;
-  Tensor norm(double p = 2) const;
-  Tensor norm(double p, IntArrayRef dims, bool keepdim = false) const;
-  Tensor logsumexp(IntArrayRef dims, bool keepdim = false) const;
-  Tensor softmax(int64_t dim, std::optional<ScalarType> dtype = std::nullopt) const;
-  Tensor log_softmax(int64_t dim, std::optional<ScalarType> dtype = std::nullopt) const;
-  bool allclose(const Tensor& other, double rtol = 1e-5, double atol = 1e-8,
-                bool equal_nan = false) const;
-  bool equal(const Tensor& other) const;
-
-  // ---- linear algebra ----
-  Tensor matmul(const Tensor& other) const;
-  Tensor mm(const Tensor& other) const;
-  Tensor bmm(const Tensor& other) const;
+  // ---- the ops that are also free functions (shape, pointwise, reductions, linear algebra):
+  // self.name(...) is tg::name(self, ...), both declared and documented once in
+  // <tapegrad/functions_and_methods.h> ----
+  TG_FUNCTIONS_AND_METHODS(TG_DEFINE_METHOD)
 
  private:
   std::shared_ptr<TensorImpl> impl_;
 };
+#undef TG_DECLARE_FUNCTION
+#undef TG_DEFINE_METHOD
+#undef TG_SELF_AND_PARAMS
+#undef TG_SELF_AND_ARGS
 
 // ---- operators (NumPy broadcasting; scalar overloads) ----
 Tensor operator+(const Tensor& a, const Tensor& b);
