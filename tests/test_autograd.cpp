@@ -498,3 +498,19 @@ TEST(GatherGradients, ZeroDimIndexAndZeroDimInput) {
   EXPECT_EQ(at(scattered, 2), 3.0);
   EXPECT_EQ(scattered.sum().item<double>(), 3.0);
 }
+
+// A graph held by a static object is destroyed at exit, after the thread's thread_local objects:
+// the iterative node destruction must not rely on a thread_local container (ASan found a
+// heap-use-after-free there when a test kept gradients of a create_graph backward in a global).
+namespace {
+std::vector<tg::Tensor> graph_kept_until_exit;
+}  // namespace
+
+TEST(Memory, AGraphHeldByAStaticIsDestroyedSafelyAtExit) {
+  tg::Tensor x = f64({1, 2, 3}).requires_grad_();
+  tg::Tensor y = x;
+  for (int i = 0; i < 100; ++i) y = tg::sin(y) * 1.5;
+  tg::Tensor g = tg::autograd::grad({y.sum()}, {x}, {}, std::nullopt, /*create_graph=*/true)[0];
+  graph_kept_until_exit.push_back(g);  // released after main returns, by the exit handlers
+  EXPECT_TRUE(g.requires_grad());
+}

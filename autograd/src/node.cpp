@@ -72,10 +72,14 @@ Tensor SavedTensor::unpack(const Node& owner, const std::shared_ptr<Node>& owner
 Node::Node(const OpDef* op, uint64_t sequence_nr) : op_(op), sequence_nr_(sequence_nr) {}
 // Dropping the last reference to a long graph would recurse once per node (each node's edges and
 // saved inputs own older nodes). Unlink iteratively instead: children whose last owner is this node
-// are queued and destroyed by the outermost destructor's loop.
+// are queued and destroyed by the outermost destructor's loop. The queue lives on that destructor's
+// stack and the thread_local is a plain pointer to it: a graph held by a static object is destroyed
+// at exit, after the thread's thread_local objects, and must not touch a destroyed vector.
 Node::~Node() {
-  static thread_local bool draining = false;
-  static thread_local std::vector<std::shared_ptr<Node>> queue;
+  static thread_local std::vector<std::shared_ptr<Node>>* active_queue = nullptr;
+  std::vector<std::shared_ptr<Node>> own_queue;
+  const bool outermost = active_queue == nullptr;
+  std::vector<std::shared_ptr<Node>>& queue = outermost ? own_queue : *active_queue;
   // Every reference that may be the last one to an older node moves into the queue (a node can be
   // owned twice, by an edge and by a saved input's grad_fn), so member destruction below never
   // releases a node and never recurses.
@@ -90,14 +94,14 @@ Node::~Node() {
       last_owner = queue[i] == e.function;  // its other owner is a stolen entry: queue it too
     if (last_owner) queue.push_back(std::move(e.function));
   }
-  if (draining || queue.empty()) return;
-  draining = true;
+  if (!outermost || queue.empty()) return;
+  active_queue = &own_queue;
   while (!queue.empty()) {
     std::shared_ptr<Node> next = std::move(queue.back());
     queue.pop_back();
     next.reset();  // may push more children
   }
-  draining = false;
+  active_queue = nullptr;
 }
 
 std::string Node::backward_name() const {
