@@ -217,7 +217,7 @@ int parse_reps(int argc, char** argv, int fallback) {
 
 }  // namespace
 
-// The grain size below which kernels stay on one thread (core/src/parallel.h, kGrainSize): time
+// The grain size below which kernels stay on one thread (core/internal/tapegrad/internal/parallel.h, kGrainSize): time
 // z = x * y + x (two kernels, no autograd) at growing sizes with 1 thread and with 2, and print
 // where 2 threads start to win. Each size is repeated until ~20 ms have passed; medians of 5.
 void bench_grain() {

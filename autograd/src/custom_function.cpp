@@ -11,7 +11,7 @@
 #include <memory>
 
 #include "record.h"
-#include "tensor_impl.h"
+#include "tapegrad/internal/tensor_impl.h"
 
 namespace tg {
 
@@ -264,7 +264,8 @@ variable_list CustomCall::finish(variable_list outputs) {
       continue;
     }
     if (is_modified) {
-      out.unsafe_impl()->grad = Tensor();  // rebased onto this node: the old gradient is of the old value
+      if (AutogradMeta* meta = autograd_meta(*out.unsafe_impl()))
+        meta->grad = Tensor();  // rebased onto this node: the old gradient is of the old value
     } else if (is_input) {
       out = alias_of(out);
     }

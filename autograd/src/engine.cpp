@@ -9,7 +9,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "../../core/src/kernels.h"
+#include "tapegrad/internal/kernels.h"
 #include "ops_common.h"
 #include "record.h"
 

@@ -6,8 +6,8 @@
 #include <cstring>
 #include <mutex>
 
-#include "../../core/src/kernels.h"
-#include "../../core/src/pool.h"
+#include "tapegrad/internal/kernels.h"
+#include "tapegrad/internal/pool.h"
 #include "record.h"
 
 namespace tg::autograd {
@@ -186,10 +186,11 @@ Tensor Node::run_pre_hooks(Tensor grad_output, uint32_t output_nr) const {
     if (replaced.defined()) grad_output = replaced;
   }
   if (auto target = hooks.retain_grad_target.lock()) {
-    if (!target->grad.defined()) {
-      target->grad = is_grad_enabled() ? grad_output : grad_output.detach().clone();
+    Tensor& grad = materialize_autograd_meta(*target).grad;
+    if (!grad.defined()) {
+      grad = is_grad_enabled() ? grad_output : grad_output.detach().clone();
     } else {
-      target->grad = target->grad + grad_output;
+      grad = grad + grad_output;
     }
   }
   return grad_output;
@@ -216,12 +217,13 @@ Tensor AccumulateGrad::variable() const { return Tensor(leaf_); }
 
 std::vector<Tensor> AccumulateGrad::apply(const Tensor& grad_output) {
   Tensor grad = grad_output;
-  for (const auto& [handle, hook] : leaf_->hooks) {
+  AutogradMeta& meta = materialize_autograd_meta(*leaf_);
+  for (const auto& [handle, hook] : meta.hooks) {
     Tensor replaced = hook(grad);
     if (replaced.defined()) grad = replaced;
   }
   if (!accumulate) return {};
-  Tensor& slot = leaf_->grad;
+  Tensor& slot = meta.grad;
   if (!slot.defined()) {
     // Adopt the incoming gradient when nothing else can see it (the engine handed over its only
     // reference, no view shares its storage); otherwise copy, since add's vjp passes one tensor
@@ -287,10 +289,11 @@ Edge gradient_edge(const Tensor& t) {
   if (impl->grad_fn) return Edge{impl->grad_fn, impl->output_nr};
   if (!impl->requires_grad) return Edge{};
   std::lock_guard<std::mutex> lock(grad_accumulator_mutex);
-  std::shared_ptr<Node> acc = impl->grad_accumulator.lock();
+  AutogradMeta& meta = materialize_autograd_meta(*impl);
+  std::shared_ptr<Node> acc = meta.grad_accumulator.lock();
   if (!acc) {
     acc = std::allocate_shared<AccumulateGrad>(detail::PoolAllocator<AccumulateGrad>(), t.impl_ptr(), next_sequence_nr());
-    impl->grad_accumulator = acc;
+    meta.grad_accumulator = acc;
   }
   return Edge{acc, 0};
 }
@@ -385,103 +388,7 @@ int64_t VjpContext::int_arg(const char* name) const {
 
 }  // namespace tg::autograd
 
-// ---- the autograd methods of Tensor ----
 namespace tg {
-
-namespace {
-TensorImpl& impl_of(const Tensor& t, const char* what) {
-  if (!t.defined()) throw Error(std::string(what) + ": called on an undefined tensor");
-  return *t.unsafe_impl();
-}
-}  // namespace
-
-bool Tensor::requires_grad() const {
-  const TensorImpl& impl = impl_of(*this, "requires_grad");
-  return impl.requires_grad || impl.grad_fn != nullptr;
-}
-
-Tensor& Tensor::requires_grad_(bool flag) const {
-  TensorImpl& impl = impl_of(*this, "requires_grad_");
-  if (impl.grad_fn && !flag)
-    throw Error(fmt::format("requires_grad_: you can only change requires_grad of leaf tensors; "
-                            "this one is the output of '{}' (use detach())", impl.grad_fn->name()));
-  if (flag && !tg::is_floating_point(impl.dtype))
-    throw Error(fmt::format("requires_grad_: only floating-point tensors can require gradients, "
-                            "got a {} tensor of shape {}", dtype_name(impl.dtype), shape_str(impl.sizes)));
-  impl.requires_grad = flag;
-  return const_cast<Tensor&>(*this);
-}
-
-const Tensor& Tensor::grad() const { return impl_of(*this, "grad").grad; }
-Tensor& Tensor::mutable_grad() const { return impl_of(*this, "mutable_grad").grad; }
-bool Tensor::is_leaf() const { return impl_of(*this, "is_leaf").grad_fn == nullptr; }
-const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const { return impl_of(*this, "grad_fn").grad_fn; }
-uint32_t Tensor::output_nr() const { return impl_of(*this, "output_nr").output_nr; }
-
-void Tensor::retain_grad() const {
-  TensorImpl& impl = impl_of(*this, "retain_grad");
-  if (!requires_grad())
-    throw Error("retain_grad: can't retain_grad on a tensor that doesn't require gradient (shape " +
-                shape_str(impl.sizes) + ")");
-  if (!impl.grad_fn) return;  // leaves keep their grad anyway
-  impl.retains_grad = true;
-  impl.grad_fn->set_retain_grad_target(impl_ptr(), impl.output_nr);
-}
-
-bool Tensor::retains_grad() const { return impl_of(*this, "retains_grad").retains_grad; }
-
-unsigned Tensor::register_hook_fn(std::function<Tensor(const Tensor&)> hook) const {
-  TensorImpl& impl = impl_of(*this, "register_hook");
-  if (!requires_grad())
-    throw Error("register_hook: cannot register a hook on a tensor that doesn't require gradient "
-                "(shape " + shape_str(impl.sizes) + ")");
-  if (impl.grad_fn) return impl.grad_fn->add_pre_hook(std::move(hook), impl.output_nr);
-  static std::atomic<unsigned> leaf_handles{1u << 30};
-  unsigned handle = leaf_handles++;
-  impl.hooks.emplace_back(handle, std::move(hook));
-  return handle;
-}
-
-void Tensor::remove_hook(unsigned handle) const {
-  TensorImpl& impl = impl_of(*this, "remove_hook");
-  if (impl.grad_fn) impl.grad_fn->remove_pre_hook(handle);
-  std::erase_if(impl.hooks, [&](const auto& entry) { return entry.first == handle; });
-}
-
-Tensor Tensor::detach() const {
-  const TensorImpl& impl = impl_of(*this, "detach");
-  Tensor out = detail::make_view(*this, impl.sizes, impl.strides, impl.offset);
-  out.unsafe_impl()->is_view = impl.is_view;
-  return out;
-}
-
-Tensor& Tensor::detach_() const {
-  TensorImpl& impl = impl_of(*this, "detach_");
-  impl.grad_fn.reset();
-  impl.output_nr = 0;
-  impl.requires_grad = false;
-  return const_cast<Tensor&>(*this);
-}
-
-void Tensor::set_data(const Tensor& new_data) const {
-  TensorImpl& impl = impl_of(*this, "set_data");
-  if (!new_data.defined()) throw Error("set_data: new data is an undefined tensor");
-  if (impl.requires_grad && !tg::is_floating_point(new_data.dtype()))
-    throw Error(fmt::format("set_data: a tensor that requires grad needs floating-point data, got {}",
-                            dtype_name(new_data.dtype())));
-  const TensorImpl& src = *new_data.unsafe_impl();
-  const bool dtype_changed = impl.dtype != src.dtype;
-  const bool sizes_changed = !(IntArrayRef(impl.sizes.data(), impl.sizes.size()) == IntArrayRef(src.sizes.data(), src.sizes.size()));
-  impl.storage = src.storage;
-  impl.sizes = src.sizes;
-  impl.strides = src.strides;
-  impl.offset = src.offset;
-  impl.numel = src.numel;
-  impl.dtype = src.dtype;
-  impl.contiguous = src.contiguous;
-  if (sizes_changed) impl.grad = Tensor();
-  else if (dtype_changed && impl.grad.defined()) impl.grad = impl.grad.detach().to(impl.dtype);
-}
 
 std::string grad_fn_name(const Tensor& t) {
   if (!t.defined() || !t.grad_fn()) return "";

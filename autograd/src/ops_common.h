@@ -3,7 +3,7 @@
 #pragma once
 #include <fmt/format.h>
 
-#include "../../core/src/kernels.h"
+#include "tapegrad/internal/kernels.h"
 #include "record.h"
 
 namespace tg::ops {

@@ -15,8 +15,6 @@
 #include <cmath>
 #include <limits>
 
-#include "../../core/src/dispatch.h"
-#include "../../core/src/parallel.h"
 #include "ops_common.h"
 #include "tapegrad/ops.h"
 
@@ -26,14 +24,9 @@ using autograd::OpDef;
 using autograd::record;
 using autograd::variable_list;
 using autograd::VjpContext;
+using kernels::Window2d;
 
 namespace {
-
-// Window geometry of one 2-D sliding-window op, with output sizes computed as libtorch does.
-struct Window2d {
-  int64_t kh, kw, dh, dw, ph, pw, sh, sw;
-  int64_t oh = 0, ow = 0;
-};
 
 int64_t pick(IntArrayRef v, std::size_t i, const char* op, const char* what) {
   if (v.size() == 1) return v[0];
@@ -87,87 +80,6 @@ void set_output(Window2d& w, const char* op, int64_t H, int64_t W, IntArrayRef i
   (void)checked_numel({w.kh, w.kw}, op);
 }
 
-// Planes per task, from the work per plane (a * b elements; saturated: with no planes at all the
-// product of an empty tensor's other sizes need not fit int64).
-int64_t plane_grain(int64_t a, int64_t b) {
-  int64_t per_plane;
-  if (__builtin_mul_overflow(a, b, &per_plane)) return 1;
-  return std::max<int64_t>(1, detail::kGrainSize / std::max<int64_t>(per_plane, 1));
-}
-
-// cols[n, (c*kh + i)*kw + j, oy*ow + ox] = x[n, c, oy*sh - ph + i*dh, ox*sw - pw + j*dw] (0 outside)
-Tensor im2col_kernel(const Tensor& x_in, const Window2d& w) {
-  const int64_t L = w.oh * w.ow, K = w.kh * w.kw;  // both checked by set_output
-  const int64_t rows = checked_mul(x_in.size(1), K, "im2col", x_in.sizes(), "the number of rows (C * kh * kw)");
-  Tensor cols = detail::make_tensor({x_in.size(0), rows, L}, x_in.dtype(), "im2col");
-  Tensor x = x_in.contiguous();
-  const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
-  TG_DISPATCH_FLOATING(x.dtype(), "im2col", [&] {
-    using T = scalar_t;
-    const T* px = x.data_ptr<T>();
-    T* pc = cols.data_ptr<T>();
-    detail::parallel_for(0, N * C, plane_grain(K, L), [&](int64_t begin, int64_t end) {
-      for (int64_t plane = begin; plane < end; ++plane) {
-        const T* src = px + plane * H * W;
-        T* dst = pc + plane * K * L;
-        for (int64_t i = 0; i < w.kh; ++i)
-          for (int64_t j = 0; j < w.kw; ++j) {
-            T* row = dst + (i * w.kw + j) * L;
-            for (int64_t oy = 0; oy < w.oh; ++oy) {
-              const int64_t iy = oy * w.sh - w.ph + i * w.dh;
-              T* out = row + oy * w.ow;
-              if (iy < 0 || iy >= H) {
-                std::fill(out, out + w.ow, T(0));
-                continue;
-              }
-              const T* in = src + iy * W;
-              for (int64_t ox = 0; ox < w.ow; ++ox) {
-                const int64_t ix = ox * w.sw - w.pw + j * w.dw;
-                out[ox] = (ix >= 0 && ix < W) ? in[ix] : T(0);
-              }
-            }
-          }
-      }
-    });
-  });
-  return cols;
-}
-
-// The adjoint of im2col: out[n, c, iy, ix] = sum of every column entry that im2col read from there.
-Tensor col2im_kernel(const Tensor& cols_in, int64_t C, int64_t H, int64_t W, const Window2d& w) {
-  Tensor cols = cols_in.contiguous();
-  const int64_t N = cols.size(0);
-  const int64_t L = w.oh * w.ow, K = w.kh * w.kw;
-  Tensor out = detail::make_tensor({N, C, H, W}, cols.dtype(), "col2im");
-  TG_DISPATCH_FLOATING(cols.dtype(), "col2im", [&] {
-    using T = scalar_t;
-    const T* pc = cols.data_ptr<T>();
-    T* po = out.data_ptr<T>();
-    detail::parallel_for(0, N * C, plane_grain(K, L), [&](int64_t begin, int64_t end) {
-      for (int64_t plane = begin; plane < end; ++plane) {
-        T* dst = po + plane * H * W;
-        std::fill(dst, dst + H * W, T(0));
-        const T* src = pc + plane * K * L;
-        for (int64_t i = 0; i < w.kh; ++i)
-          for (int64_t j = 0; j < w.kw; ++j) {
-            const T* row = src + (i * w.kw + j) * L;
-            for (int64_t oy = 0; oy < w.oh; ++oy) {
-              const int64_t iy = oy * w.sh - w.ph + i * w.dh;
-              if (iy < 0 || iy >= H) continue;
-              T* out_row = dst + iy * W;
-              const T* in = row + oy * w.ow;
-              for (int64_t ox = 0; ox < w.ow; ++ox) {
-                const int64_t ix = ox * w.sw - w.pw + j * w.dw;
-                if (ix >= 0 && ix < W) out_row[ix] += in[ox];
-              }
-            }
-          }
-      }
-    });
-  });
-  return out;
-}
-
 // The window as the node's named integer lists (libtorch's argument names), and back.
 void save_window(autograd::Recorder r, const Window2d& w) {
   r.ints("kernel_size", {w.kh, w.kw}).ints("dilation", {w.dh, w.dw});
@@ -208,7 +120,7 @@ Tensor im2col(const Tensor& input, IntArrayRef kernel_size, IntArrayRef dilation
   Tensor x = batched4d(input, "im2col", unbatched);
   Window2d w = make_window("im2col", kernel_size, dilation, padding, stride);
   set_output(w, "im2col", x.size(2), x.size(3), input.sizes());
-  Tensor out = im2col_kernel(x, w);
+  Tensor out = kernels::im2col(x, w);
   if (autograd::needs_grad({&x})) save_window(record(kIm2col, {&x}, out), w);
   return unbatched ? out.squeeze(0) : out;
 }
@@ -243,7 +155,7 @@ Tensor col2im(const Tensor& input, IntArrayRef output_size, IntArrayRef kernel_s
     throw Error(fmt::format("col2im: input {} has {} columns but output size [{}, {}] with this kernel, "
                             "dilation, padding and stride gives {} x {} = {} blocks",
                             shape_str(input.sizes()), x.size(2), H, W, w.oh, w.ow, w.oh * w.ow));
-  Tensor out = col2im_kernel(x, x.size(1) / K, H, W, w);
+  Tensor out = kernels::col2im(x, x.size(1) / K, H, W, w);
   if (autograd::needs_grad({&x})) save_window(record(kCol2im, {&x}, out), w);
   return unbatched ? out.squeeze(0) : out;
 }
@@ -400,50 +312,9 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntArray
   if (w.ph > w.kh / 2 || w.pw > w.kw / 2)  // not 2 * padding > kernel: that may overflow
     throw Error(fmt::format("max_pool2d: padding {} should be at most half of kernel_size {}", shape_str(padding),
                             shape_str(kernel_size)));
-  const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
-  set_output(w, "max_pool2d", H, W, input.sizes(), ceil_mode);
-  Tensor xc = x.contiguous();
-  Tensor out = detail::make_tensor({N, C, w.oh, w.ow}, x.dtype(), "max_pool2d");
-  Tensor indices = detail::make_tensor({N, C, w.oh, w.ow}, kInt64, "max_pool2d");
-  TG_DISPATCH_FLOATING(x.dtype(), "max_pool2d", [&] {
-    using T = scalar_t;
-    const T* px = xc.data_ptr<T>();
-    T* po = out.data_ptr<T>();
-    int64_t* pi = indices.data_ptr<int64_t>();
-    detail::parallel_for(0, N * C, plane_grain(w.oh * w.ow, w.kh * w.kw), [&](int64_t begin, int64_t end) {
-      for (int64_t plane = begin; plane < end; ++plane) {
-        const T* src = px + plane * H * W;
-        T* dst = po + plane * w.oh * w.ow;
-        int64_t* dst_i = pi + plane * w.oh * w.ow;
-        for (int64_t oy = 0; oy < w.oh; ++oy) {
-          int64_t y0 = oy * w.sh - w.ph;
-          // min(y0 + reach, H) without computing y0 + reach (ceil_mode: up to in + 2p + in - 1)
-          const int64_t reach_h = (w.kh - 1) * w.dh + 1, reach_w = (w.kw - 1) * w.dw + 1;  // <= the padded size
-          const int64_t y1 = reach_h > H - y0 ? H : y0 + reach_h;
-          if (y0 < 0) y0 += ((-y0 - 1) / w.dh + 1) * w.dh;  // the first row inside (a loop took 2^61 steps)
-          for (int64_t ox = 0; ox < w.ow; ++ox) {
-            int64_t x0 = ox * w.sw - w.pw;
-            const int64_t x1 = reach_w > W - x0 ? W : x0 + reach_w;
-            if (x0 < 0) x0 += ((-x0 - 1) / w.dw + 1) * w.dw;
-            // libtorch's rule: the first maximum wins, a NaN always takes over; selects, not branches
-            // (the comparisons are data-dependent coin flips for a branch predictor)
-            int64_t best = y0 * W + x0;
-            T best_val = -std::numeric_limits<T>::infinity();
-            // step without computing iy + dh past y1 (a huge dilation would overflow)
-            for (int64_t iy = y0; iy < y1; iy = y1 - iy > w.dh ? iy + w.dh : y1)
-              for (int64_t ix = x0; ix < x1; ix = x1 - ix > w.dw ? ix + w.dw : x1) {
-                const T v = src[iy * W + ix];
-                const bool take = (v > best_val) | (v != v);
-                best_val = take ? v : best_val;
-                best = take ? iy * W + ix : best;
-              }
-            dst[oy * w.ow + ox] = best_val;
-            dst_i[oy * w.ow + ox] = best;
-          }
-        }
-      }
-    });
-  });
+  set_output(w, "max_pool2d", x.size(2), x.size(3), input.sizes(), ceil_mode);
+  auto [out_base, indices_base] = kernels::max_pool2d(x, w);
+  Tensor out = out_base, indices = indices_base;
   if (autograd::needs_grad({&x})) record(kMaxPool2d, {&x}, out).save("indices", indices);
   if (unbatched) return {out.squeeze(0), indices.squeeze(0)};
   return {out, indices};
@@ -478,23 +349,22 @@ Tensor avg_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stri
   if (extra_h > 0 || extra_w > 0) planes = pad(planes, {0, extra_w, 0, extra_h});
   Tensor sums = im2col(planes, {w.kh, w.kw}, {1, 1}, {w.ph, w.pw}, {w.sh, w.sw}).sum({1});  // [N*C, L]
   // libtorch's divisor for each window (the same for every plane)
-  Tensor divisor = empty({w.oh * w.ow}, x.dtype());
-  TG_DISPATCH_FLOATING(x.dtype(), "avg_pool2d", [&] {
-    using T = scalar_t;
-    T* pd = divisor.data_ptr<T>();
-    for (int64_t oy = 0; oy < w.oh; ++oy)
-      for (int64_t ox = 0; ox < w.ow; ++ox) {
-        int64_t y0 = oy * w.sh - w.ph, x0 = ox * w.sw - w.pw;
-        int64_t y1 = std::min(y0 + w.kh, H + w.ph), x1 = std::min(x0 + w.kw, W + w.pw);
-        const int64_t pool = (y1 - y0) * (x1 - x0);
-        y0 = std::max<int64_t>(y0, 0);
-        x0 = std::max<int64_t>(x0, 0);
-        y1 = std::min(y1, H);
-        x1 = std::min(x1, W);
-        int64_t d = divisor_override ? *divisor_override : count_include_pad ? pool : (y1 - y0) * (x1 - x0);
-        pd[oy * w.ow + ox] = static_cast<T>(d);
-      }
-  });
+  // (small integers: exact in double and after the conversion to the input's dtype)
+  Tensor divisor = empty({w.oh * w.ow}, kFloat64);
+  double* pd = divisor.data_ptr<double>();
+  for (int64_t oy = 0; oy < w.oh; ++oy)
+    for (int64_t ox = 0; ox < w.ow; ++ox) {
+      int64_t y0 = oy * w.sh - w.ph, x0 = ox * w.sw - w.pw;
+      int64_t y1 = std::min(y0 + w.kh, H + w.ph), x1 = std::min(x0 + w.kw, W + w.pw);
+      const int64_t pool = (y1 - y0) * (x1 - x0);
+      y0 = std::max<int64_t>(y0, 0);
+      x0 = std::max<int64_t>(x0, 0);
+      y1 = std::min(y1, H);
+      x1 = std::min(x1, W);
+      int64_t d = divisor_override ? *divisor_override : count_include_pad ? pool : (y1 - y0) * (x1 - x0);
+      pd[oy * w.ow + ox] = static_cast<double>(d);
+    }
+  divisor = divisor.to(x.dtype());
   Tensor out = (sums / divisor).view({N, C, w.oh, w.ow});
   return unbatched ? out.squeeze(0) : out;
 }

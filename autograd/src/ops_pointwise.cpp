@@ -417,8 +417,8 @@ Tensor clamp_max(const Tensor& self, double max) { return clamp(self, std::nullo
 namespace {
 variable_list max_min_vjp(const VjpContext& ctx, const Tensor& grad, Binary wins_op) {
   Tensor self = ctx.saved("self"), other = ctx.saved("other");
-  Tensor wins = kernels::binary(self, other, wins_op).to(grad.dtype());
-  Tensor ties = kernels::binary(self, other, Binary::Eq).to(grad.dtype());
+  Tensor wins = Tensor(kernels::binary(self, other, wins_op)).to(grad.dtype());
+  Tensor ties = Tensor(kernels::binary(self, other, Binary::Eq)).to(grad.dtype());
   Tensor share_self = kernels::binary(wins, ties, Binary::AddScaled, 0.5);
   return {ctx.needs_input_grad(0) ? grad * share_self : Tensor(),
           ctx.needs_input_grad(1) ? grad * kernels::unary(share_self, Unary::RSubScalar, 1.0) : Tensor()};

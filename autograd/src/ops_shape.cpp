@@ -437,7 +437,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
                                 shape_str(t.sizes())));
     out_sizes[d] = checked_add(out_sizes[d], t.size(d), "cat", out_sizes, "the size of the cat dimension");
   }
-  Tensor out = kernels::cat(tensors, d, out_sizes);
+  Tensor out = kernels::cat(std::vector<TensorBase>(tensors.begin(), tensors.end()), d, out_sizes);
   if (autograd::needs_grad(tensors)) record(kCat, tensors, out).int_arg("dim", d);
   return out;
 }

@@ -4,13 +4,34 @@
 // which appends a Node with edges to the inputs' nodes, and stores the op's state under the names
 // its OpDef declares (an undeclared name is a tg::Error, so a typo fails the op's first test).
 #pragma once
+#include <functional>
 #include <initializer_list>
+#include <memory>
+#include <utility>
 #include <vector>
 
 #include "tapegrad/autograd.h"
-#include "tensor_impl.h"
+#include "tapegrad/internal/tensor_impl.h"
 
 namespace tg::autograd {
+
+// The autograd state few tensors have, created on first use (TensorImpl::autograd_meta): a leaf's
+// accumulated gradient, its gradient accumulator node and hooks, and retain_grad's flag.
+struct AutogradMeta : AutogradMetaInterface {
+  Tensor grad;
+  std::weak_ptr<Node> grad_accumulator;  // leaves only
+  std::vector<std::pair<unsigned, std::function<Tensor(const Tensor&)>>> hooks;  // leaves only
+  bool retains_grad = false;
+};
+// The tensor's AutogradMeta, or nullptr when it has none yet.
+inline AutogradMeta* autograd_meta(const TensorImpl& impl) {
+  return static_cast<AutogradMeta*>(impl.autograd_meta.get());
+}
+// The tensor's AutogradMeta, created if missing.
+inline AutogradMeta& materialize_autograd_meta(TensorImpl& impl) {
+  if (!impl.autograd_meta) impl.autograd_meta = std::make_unique<AutogradMeta>();
+  return *static_cast<AutogradMeta*>(impl.autograd_meta.get());
+}
 
 // True if grad mode is on and some input requires grad.
 bool needs_grad(std::initializer_list<const Tensor*> inputs);

@@ -290,4 +290,134 @@ Tensor operator^(const Tensor& a, const Tensor& b) {
   return logical_xor(a, b);
 }
 
+// ---------------------------------------------------------------- autograd state
+
+namespace {
+TensorImpl& impl_of(const Tensor& t, const char* what) {
+  if (!t.defined()) throw Error(std::string(what) + ": called on an undefined tensor");
+  return *t.unsafe_impl();
+}
+}  // namespace
+
+bool Tensor::requires_grad() const {
+  const TensorImpl& impl = impl_of(*this, "requires_grad");
+  return impl.requires_grad || impl.grad_fn != nullptr;
+}
+
+Tensor& Tensor::requires_grad_(bool flag) const {
+  TensorImpl& impl = impl_of(*this, "requires_grad_");
+  if (impl.grad_fn && !flag)
+    throw Error(fmt::format("requires_grad_: you can only change requires_grad of leaf tensors; "
+                            "this one is the output of '{}' (use detach())", impl.grad_fn->name()));
+  if (flag && !tg::is_floating_point(impl.dtype))
+    throw Error(fmt::format("requires_grad_: only floating-point tensors can require gradients, "
+                            "got a {} tensor of shape {}", dtype_name(impl.dtype), shape_str(impl.sizes)));
+  impl.requires_grad = flag;
+  return const_cast<Tensor&>(*this);
+}
+
+const Tensor& Tensor::grad() const {
+  static const Tensor undefined;
+  const autograd::AutogradMeta* meta = autograd::autograd_meta(impl_of(*this, "grad"));
+  return meta ? meta->grad : undefined;
+}
+Tensor& Tensor::mutable_grad() const {
+  return autograd::materialize_autograd_meta(impl_of(*this, "mutable_grad")).grad;
+}
+bool Tensor::is_leaf() const { return impl_of(*this, "is_leaf").grad_fn == nullptr; }
+const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const { return impl_of(*this, "grad_fn").grad_fn; }
+uint32_t Tensor::output_nr() const { return impl_of(*this, "output_nr").output_nr; }
+
+void Tensor::retain_grad() const {
+  TensorImpl& impl = impl_of(*this, "retain_grad");
+  if (!requires_grad())
+    throw Error("retain_grad: can't retain_grad on a tensor that doesn't require gradient (shape " +
+                shape_str(impl.sizes) + ")");
+  if (!impl.grad_fn) return;  // leaves keep their grad anyway
+  autograd::materialize_autograd_meta(impl).retains_grad = true;
+  impl.grad_fn->set_retain_grad_target(impl_ptr(), impl.output_nr);
+}
+
+bool Tensor::retains_grad() const {
+  const autograd::AutogradMeta* meta = autograd::autograd_meta(impl_of(*this, "retains_grad"));
+  return meta && meta->retains_grad;
+}
+
+unsigned Tensor::register_hook_fn(std::function<Tensor(const Tensor&)> hook) const {
+  TensorImpl& impl = impl_of(*this, "register_hook");
+  if (!requires_grad())
+    throw Error("register_hook: cannot register a hook on a tensor that doesn't require gradient "
+                "(shape " + shape_str(impl.sizes) + ")");
+  if (impl.grad_fn) return impl.grad_fn->add_pre_hook(std::move(hook), impl.output_nr);
+  static std::atomic<unsigned> leaf_handles{1u << 30};
+  unsigned handle = leaf_handles++;
+  autograd::materialize_autograd_meta(impl).hooks.emplace_back(handle, std::move(hook));
+  return handle;
+}
+
+void Tensor::remove_hook(unsigned handle) const {
+  TensorImpl& impl = impl_of(*this, "remove_hook");
+  if (impl.grad_fn) impl.grad_fn->remove_pre_hook(handle);
+  if (autograd::AutogradMeta* meta = autograd::autograd_meta(impl))
+    std::erase_if(meta->hooks, [&](const auto& entry) { return entry.first == handle; });
+}
+
+Tensor Tensor::detach() const {
+  const TensorImpl& impl = impl_of(*this, "detach");
+  Tensor out = detail::make_view(*this, impl.sizes, impl.strides, impl.offset);
+  out.unsafe_impl()->is_view = impl.is_view;
+  return out;
+}
+
+Tensor& Tensor::detach_() const {
+  TensorImpl& impl = impl_of(*this, "detach_");
+  impl.grad_fn.reset();
+  impl.output_nr = 0;
+  impl.requires_grad = false;
+  return const_cast<Tensor&>(*this);
+}
+
+void Tensor::set_data(const Tensor& new_data) const {
+  TensorImpl& impl = impl_of(*this, "set_data");
+  if (!new_data.defined()) throw Error("set_data: new data is an undefined tensor");
+  if (impl.requires_grad && !tg::is_floating_point(new_data.dtype()))
+    throw Error(fmt::format("set_data: a tensor that requires grad needs floating-point data, got {}",
+                            dtype_name(new_data.dtype())));
+  const TensorImpl& src = *new_data.unsafe_impl();
+  const bool dtype_changed = impl.dtype != src.dtype;
+  const bool sizes_changed = !(IntArrayRef(impl.sizes.data(), impl.sizes.size()) == IntArrayRef(src.sizes.data(), src.sizes.size()));
+  impl.storage = src.storage;
+  impl.sizes = src.sizes;
+  impl.strides = src.strides;
+  impl.offset = src.offset;
+  impl.numel = src.numel;
+  impl.dtype = src.dtype;
+  impl.contiguous = src.contiguous;
+  if (autograd::AutogradMeta* meta = autograd::autograd_meta(impl)) {
+    if (sizes_changed) meta->grad = Tensor();
+    else if (dtype_changed && meta->grad.defined()) meta->grad = meta->grad.detach().to(impl.dtype);
+  }
+}
+
+// ---------------------------------------------------------------- random fills
+Tensor& Tensor::normal_(double mean, double std) const {
+  if (!defined() || !is_floating_point()) throw Error("normal_: expected a defined floating-point tensor");
+  if (is_grad_enabled() && requires_grad() && is_leaf())
+    throw Error("normal_: a leaf tensor that requires grad is being used in an in-place operation; wrap it in tg::NoGradGuard");
+  Tensor values = randn(sizes(), dtype());
+  kernels::copy(*this, kernels::unary(kernels::unary(values, kernels::Unary::MulScalar, std), kernels::Unary::AddScalar, mean));
+  detail::bump_version(*this);
+  return const_cast<Tensor&>(*this);
+}
+
+Tensor& Tensor::uniform_(double from, double to) const {
+  if (!defined() || !is_floating_point()) throw Error("uniform_: expected a defined floating-point tensor");
+  if (is_grad_enabled() && requires_grad() && is_leaf())
+    throw Error("uniform_: a leaf tensor that requires grad is being used in an in-place operation; wrap it in tg::NoGradGuard");
+  Tensor values = rand(sizes(), dtype());
+  kernels::copy(*this, kernels::unary(kernels::unary(values, kernels::Unary::MulScalar, to - from), kernels::Unary::AddScalar, from));
+  detail::bump_version(*this);
+  return const_cast<Tensor&>(*this);
+}
+
 }  // namespace tg

@@ -8,8 +8,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "pool.h"
-#include "tensor_impl.h"
+#include "tapegrad/internal/pool.h"
+#include "tapegrad/internal/tensor_impl.h"
 
 namespace tg {
 namespace {

@@ -4,8 +4,8 @@
 #include <cblas.h>
 #include <fmt/format.h>
 
-#include "dispatch.h"
-#include "kernels.h"
+#include "tapegrad/internal/dispatch.h"
+#include "tapegrad/internal/kernels.h"
 
 namespace tg::kernels {
 namespace {
@@ -24,8 +24,8 @@ BlasOperand classify(int64_t rows, int64_t cols, int64_t rs, int64_t cs) {
   return {};
 }
 
-Tensor dense(const Tensor& t) {
-  Tensor c = detail::make_tensor(t.sizes(), t.dtype());
+TensorBase dense(const TensorBase& t) {
+  TensorBase c = detail::make_tensor(t.sizes(), t.dtype());
   copy(c, t);
   return c;
 }
@@ -46,12 +46,12 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t
 }
 
 // c[b] = a[b] @ b[b] for a batch (batch = 1 for 2-D); a, b are [batch?, m, k], [batch?, k, n].
-Tensor batched(const Tensor& a_in, const Tensor& b_in, bool is_batched) {
-  Tensor a = a_in, b = b_in;
+TensorBase batched(const TensorBase& a_in, const TensorBase& b_in, bool is_batched) {
+  TensorBase a = a_in, b = b_in;
   int64_t off = is_batched ? 1 : 0;
   int64_t batch = is_batched ? a.size(0) : 1;
   int64_t m = a.size(off), k = a.size(off + 1), n = b.size(off + 1);
-  auto operand = [&](Tensor& t, int64_t rows, int64_t cols) {
+  auto operand = [&](TensorBase& t, int64_t rows, int64_t cols) {
     BlasOperand op = classify(rows, cols, t.stride(off), t.stride(off + 1));
     if (!op.ok) {
       t = dense(t);
@@ -65,7 +65,7 @@ Tensor batched(const Tensor& a_in, const Tensor& b_in, bool is_batched) {
   if (is_batched) out_sizes.push_back(batch);
   out_sizes.push_back(m);
   out_sizes.push_back(n);
-  Tensor out = detail::make_tensor(out_sizes, a.dtype());
+  TensorBase out = detail::make_tensor(out_sizes, a.dtype());
   if (out.numel() == 0) return out;
   if (k == 0) {
     fill(out, 0);
@@ -85,7 +85,7 @@ Tensor batched(const Tensor& a_in, const Tensor& b_in, bool is_batched) {
 
 }  // namespace
 
-Tensor matmul2d(const Tensor& a, const Tensor& b) { return batched(a, b, false); }
-Tensor bmm(const Tensor& a, const Tensor& b) { return batched(a, b, true); }
+TensorBase matmul2d(const TensorBase& a, const TensorBase& b) { return batched(a, b, false); }
+TensorBase bmm(const TensorBase& a, const TensorBase& b) { return batched(a, b, true); }
 
 }  // namespace tg::kernels

@@ -9,8 +9,8 @@
 #include <string_view>
 #include <limits>
 
-#include "dispatch.h"
-#include "kernels.h"
+#include "tapegrad/internal/dispatch.h"
+#include "tapegrad/internal/kernels.h"
 #include "strided.h"
 
 namespace tg::kernels {
@@ -161,17 +161,17 @@ bool try_simd_unary(Unary op, const T* src, T* dst, int64_t n) {
 
 }  // namespace
 
-Tensor unary(const Tensor& x, Unary op, double a, double b) {
+TensorBase unary(const TensorBase& x, Unary op, double a, double b) {
   const TensorImpl& in = *x.unsafe_impl();
   if (in.contiguous && (in.dtype == kFloat32 || in.dtype == kFloat64)) {
-    Tensor out = detail::make_tensor(in.sizes, in.dtype);
+    TensorBase out = detail::make_tensor(in.sizes, in.dtype);
     bool done = in.dtype == kFloat32
                     ? try_simd_unary<float>(op, in.data<float>(), out.unsafe_impl()->data<float>(), in.numel)
                     : try_simd_unary<double>(op, in.data<double>(), out.unsafe_impl()->data<double>(), in.numel);
     if (done) return out;
   }
   bool to_bool = is_comparison(op);
-  Tensor out = detail::make_tensor(in.sizes, to_bool ? kBool : in.dtype);
+  TensorBase out = detail::make_tensor(in.sizes, to_bool ? kBool : in.dtype);
   TensorImpl& o = *out.unsafe_impl();
   TG_DISPATCH_ALL(in.dtype, "unary", [&] {
     using T = scalar_t;
@@ -262,23 +262,31 @@ void binary_loop(const TensorImpl& a, const TensorImpl& b, TensorImpl& out, F f)
   });
 }
 
-Tensor converted(const Tensor& t, ScalarType dtype) {
+TensorBase converted(const TensorBase& t, ScalarType dtype) {
   if (t.dtype() == dtype) return t;
-  Tensor out = detail::make_tensor(t.sizes(), dtype);
+  TensorBase out = detail::make_tensor(t.sizes(), dtype);
   copy(out, t);
   return out;
 }
 
 }  // namespace
 
-Tensor binary(const Tensor& a_in, const Tensor& b_in, Binary op, double alpha) {
+TensorBase contiguous(const TensorBase& x) {
+  if (x.is_contiguous()) return x;
+  TensorBase out = detail::make_tensor(x.sizes(), x.dtype());
+  copy(out, x);
+  return out;
+}
+
+
+TensorBase binary(const TensorBase& a_in, const TensorBase& b_in, Binary op, double alpha) {
   ScalarType common = promote(a_in.dtype(), b_in.dtype());
-  Tensor a = converted(a_in, common);
-  Tensor b = converted(b_in, common);
+  TensorBase a = converted(a_in, common);
+  TensorBase b = converted(b_in, common);
   DimVector out_sizes = a.sizes().equals(b.sizes()) ? DimVector(a.sizes())
                                                      : broadcast_shape(a.sizes(), b.sizes(), "binary");
   bool to_bool = is_comparison(op);
-  Tensor out = detail::make_tensor(out_sizes, to_bool ? kBool : common);
+  TensorBase out = detail::make_tensor(out_sizes, to_bool ? kBool : common);
   const TensorImpl& ia = *a.unsafe_impl();
   const TensorImpl& ib = *b.unsafe_impl();
   TensorImpl& io = *out.unsafe_impl();
@@ -299,14 +307,14 @@ Tensor binary(const Tensor& a_in, const Tensor& b_in, Binary op, double alpha) {
   return out;
 }
 
-Tensor where(const Tensor& condition, const Tensor& a_in, const Tensor& b_in) {
+TensorBase where(const TensorBase& condition, const TensorBase& a_in, const TensorBase& b_in) {
   ScalarType common = promote(a_in.dtype(), b_in.dtype());
-  Tensor a = converted(a_in, common);
-  Tensor b = converted(b_in, common);
-  Tensor cond = converted(condition, kBool);
+  TensorBase a = converted(a_in, common);
+  TensorBase b = converted(b_in, common);
+  TensorBase cond = converted(condition, kBool);
   DimVector ab = broadcast_shape(a.sizes(), b.sizes(), "where");
   DimVector out_sizes = broadcast_shape(cond.sizes(), ab, "where");
-  Tensor out = detail::make_tensor(out_sizes, common);
+  TensorBase out = detail::make_tensor(out_sizes, common);
   const TensorImpl& ic = *cond.unsafe_impl();
   const TensorImpl& ia = *a.unsafe_impl();
   const TensorImpl& ib = *b.unsafe_impl();
@@ -332,7 +340,7 @@ Tensor where(const Tensor& condition, const Tensor& a_in, const Tensor& b_in) {
   return out;
 }
 
-void copy(const Tensor& dst, const Tensor& src) {
+void copy(const TensorBase& dst, const TensorBase& src) {
   const TensorImpl& d = *dst.unsafe_impl();
   const TensorImpl& s = *src.unsafe_impl();
   StridedLayout<2> layout;
@@ -359,7 +367,7 @@ void copy(const Tensor& dst, const Tensor& src) {
   });
 }
 
-void fill(const Tensor& dst, double value) {
+void fill(const TensorBase& dst, double value) {
   const TensorImpl& d = *dst.unsafe_impl();
   StridedLayout<1> layout;
   layout.sizes = d.sizes;
@@ -376,9 +384,9 @@ void fill(const Tensor& dst, double value) {
   });
 }
 
-void binary_inplace(const Tensor& dst, const Tensor& src_in, Binary op, double alpha) {
+void binary_inplace(const TensorBase& dst, const TensorBase& src_in, Binary op, double alpha) {
   const TensorImpl& d = *dst.unsafe_impl();
-  Tensor src = converted(src_in, d.dtype);
+  TensorBase src = converted(src_in, d.dtype);
   const TensorImpl& s = *src.unsafe_impl();
   StridedLayout<2> layout;
   layout.sizes = d.sizes;
@@ -403,7 +411,7 @@ void binary_inplace(const Tensor& dst, const Tensor& src_in, Binary op, double a
   });
 }
 
-void unary_inplace(const Tensor& dst, Unary op, double a, double b) {
+void unary_inplace(const TensorBase& dst, Unary op, double a, double b) {
   const TensorImpl& d = *dst.unsafe_impl();
   StridedLayout<1> layout;
   layout.sizes = d.sizes;

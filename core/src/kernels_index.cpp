@@ -1,22 +1,22 @@
 // Kernels that move data between positions: cat, constant pad, gather, scatter_add.
 #include <fmt/format.h>
 
-#include "dispatch.h"
-#include "kernels.h"
-#include "parallel.h"
+#include "tapegrad/internal/dispatch.h"
+#include "tapegrad/internal/kernels.h"
+#include "tapegrad/internal/parallel.h"
 
 namespace tg::kernels {
 
-Tensor cat(const std::vector<Tensor>& tensors, int64_t dim, IntArrayRef out_sizes) {
+TensorBase cat(const std::vector<TensorBase>& tensors, int64_t dim, IntArrayRef out_sizes) {
   ScalarType dtype = tensors.front().dtype();
-  for (const Tensor& t : tensors) dtype = promote(dtype, t.dtype());
-  Tensor out = detail::make_tensor(out_sizes, dtype, "cat");
+  for (const TensorBase& t : tensors) dtype = promote(dtype, t.dtype());
+  TensorBase out = detail::make_tensor(out_sizes, dtype, "cat");
   int64_t offset = 0;
-  for (const Tensor& t : tensors) {
+  for (const TensorBase& t : tensors) {
     if (t.numel() == 0 && t.dim() == 1 && out.dim() != 1) continue;  // libtorch skips legacy empty
     int64_t length = t.size(dim);
     DimVector strides(out.strides());
-    Tensor slot = detail::make_view(out, t.sizes(), strides,
+    TensorBase slot = detail::make_view(out, t.sizes(), strides,
                                     out.storage_offset() + offset * out.stride(dim));
     copy(slot, t);
     offset += length;
@@ -24,17 +24,17 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim, IntArrayRef out_size
   return out;
 }
 
-Tensor pad(const Tensor& x, IntArrayRef before, IntArrayRef after, double value) {
+TensorBase pad(const TensorBase& x, IntArrayRef before, IntArrayRef after, double value) {
   DimVector out_sizes(x.sizes());
   int64_t inner_offset = 0;
-  Tensor out;
+  TensorBase out;
   for (std::size_t d = 0; d < out_sizes.size(); ++d)
     out_sizes[d] = checked_add(out_sizes[d], checked_add(before[d], after[d], "pad", x.sizes()), "pad", x.sizes());
   out = detail::make_tensor(out_sizes, x.dtype(), "pad");
   fill(out, value);
   if (x.numel() == 0) return out;  // nothing to copy (and before[d] * stride may be past any storage)
   for (std::size_t d = 0; d < out_sizes.size(); ++d) inner_offset += before[d] * out.stride(d);
-  Tensor slot = detail::make_view(out, x.sizes(), DimVector(out.strides()), inner_offset);
+  TensorBase slot = detail::make_view(out, x.sizes(), DimVector(out.strides()), inner_offset);
   copy(slot, x);
   return out;
 }
@@ -71,8 +71,8 @@ void for_each_indexed(const char* op, const TensorImpl& indexed, int64_t dim, co
 }
 }  // namespace
 
-Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
-  Tensor out = detail::make_tensor(index.sizes(), x.dtype());
+TensorBase gather(const TensorBase& x, int64_t dim, const TensorBase& index) {
+  TensorBase out = detail::make_tensor(index.sizes(), x.dtype());
   const TensorImpl& ix = *x.unsafe_impl();
   const TensorImpl& io = *out.unsafe_impl();
   TG_DISPATCH_ALL(ix.dtype, "gather", [&] {
@@ -84,10 +84,10 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   return out;
 }
 
-Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) {
-  Tensor out = detail::make_tensor(x.sizes(), x.dtype());
+TensorBase scatter_add(const TensorBase& x, int64_t dim, const TensorBase& index, const TensorBase& src) {
+  TensorBase out = detail::make_tensor(x.sizes(), x.dtype());
   copy(out, x);
-  Tensor source = src;
+  TensorBase source = src;
   if (src.dtype() != x.dtype()) {
     source = detail::make_tensor(src.sizes(), x.dtype());
     copy(source, src);

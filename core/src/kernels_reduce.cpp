@@ -8,9 +8,9 @@
 #include <cmath>
 #include <limits>
 
-#include "dispatch.h"
-#include "kernels.h"
-#include "parallel.h"
+#include "tapegrad/internal/dispatch.h"
+#include "tapegrad/internal/kernels.h"
+#include "tapegrad/internal/parallel.h"
 
 namespace tg::kernels {
 namespace {
@@ -133,7 +133,7 @@ const char* reduce_name(Reduce op) {
 
 }  // namespace
 
-Tensor reduce(const Tensor& x_in, IntArrayRef dims_in, bool keepdim, Reduce op,
+TensorBase reduce(const TensorBase& x_in, IntArrayRef dims_in, bool keepdim, Reduce op,
               std::optional<ScalarType> out_dtype) {
   const char* name = reduce_name(op);
   ScalarType dtype = out_dtype.value_or(x_in.dtype());
@@ -141,9 +141,9 @@ Tensor reduce(const Tensor& x_in, IntArrayRef dims_in, bool keepdim, Reduce op,
       (dtype == kBool || dtype == kInt64))
     dtype = kInt64;
   if (dtype == kBool) dtype = kInt64;
-  Tensor x = x_in;
+  TensorBase x = x_in;
   if (x.dtype() != dtype || !x.is_contiguous()) {
-    Tensor converted = detail::make_tensor(x.sizes(), dtype);
+    TensorBase converted = detail::make_tensor(x.sizes(), dtype);
     copy(converted, x);
     x = converted;
   }
@@ -162,7 +162,7 @@ Tensor reduce(const Tensor& x_in, IntArrayRef dims_in, bool keepdim, Reduce op,
   for (int64_t d = 0; d < ndim; ++d)
     out_sizes.push_back(std::binary_search(dims.begin(), dims.end(), d) ? 1 : x.size(d));
 
-  Tensor result;
+  TensorBase result;
   if (static_cast<int64_t>(dims.size()) == ndim) {
     result = detail::make_tensor(out_sizes, dtype);
     TG_DISPATCH_NUMERIC(dtype, name, [&] {
@@ -170,7 +170,7 @@ Tensor reduce(const Tensor& x_in, IntArrayRef dims_in, bool keepdim, Reduce op,
           reduce_all(x.unsafe_impl()->data<scalar_t>(), x.numel(), op);
     });
   } else {
-    Tensor current = x;
+    TensorBase current = x;
     DimVector current_sizes(x.sizes());
     for (std::size_t j = dims.size(); j-- > 0;) {
       int64_t d = dims[j];
@@ -179,7 +179,7 @@ Tensor reduce(const Tensor& x_in, IntArrayRef dims_in, bool keepdim, Reduce op,
       for (int64_t i = d + 1; i < ndim; ++i) inner *= current_sizes[i];
       int64_t r = current_sizes[d];
       current_sizes[d] = 1;
-      Tensor next = detail::make_tensor(current_sizes, dtype);
+      TensorBase next = detail::make_tensor(current_sizes, dtype);
       TG_DISPATCH_NUMERIC(dtype, name, [&] {
         reduce_dim(current.unsafe_impl()->data<scalar_t>(), next.unsafe_impl()->data<scalar_t>(),
                    outer, r, inner, op);
@@ -197,14 +197,9 @@ Tensor reduce(const Tensor& x_in, IntArrayRef dims_in, bool keepdim, Reduce op,
   return result;
 }
 
-Tensor arg_reduce(const Tensor& x_in, std::optional<int64_t> dim, bool keepdim, bool is_max) {
+TensorBase arg_reduce(const TensorBase& x_in, std::optional<int64_t> dim, bool keepdim, bool is_max) {
   const char* name = is_max ? "argmax" : "argmin";
-  Tensor x = x_in;
-  if (!x.is_contiguous()) {
-    Tensor c = detail::make_tensor(x.sizes(), x.dtype());
-    copy(c, x);
-    x = c;
-  }
+  TensorBase x = contiguous(x_in);
   if (x.numel() == 0)
     detail::fail(fmt::format("{}: cannot take the {} of an empty tensor of shape {}", name,
                              is_max ? "argmax" : "argmin", shape_str(x.sizes())));
@@ -222,7 +217,7 @@ Tensor arg_reduce(const Tensor& x_in, std::optional<int64_t> dim, bool keepdim, 
   } else if (keepdim) {
     out_sizes = DimVector(static_cast<std::size_t>(ndim), 1);
   }
-  Tensor out = detail::make_tensor(out_sizes, kInt64);
+  TensorBase out = detail::make_tensor(out_sizes, kInt64);
   int64_t* po = out.unsafe_impl()->data<int64_t>();
   TG_DISPATCH_ALL(x.dtype(), name, [&] {
     using T = scalar_t;

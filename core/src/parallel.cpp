@@ -1,6 +1,6 @@
 // Thread control: one TBB global_control bounds every kernel; OpenBLAS gets the same count so the
 // two pools never oversubscribe the cores (BLAS is always called from outside TBB tasks).
-#include "parallel.h"
+#include "tapegrad/internal/parallel.h"
 
 #include <tbb/blocked_range.h>
 #include <tbb/global_control.h>
@@ -13,7 +13,7 @@
 #include <mutex>
 #include <string>
 
-#include "tapegrad/tensor.h"
+#include "tapegrad/tensor_base.h"
 
 extern "C" void openblas_set_num_threads(int num_threads);
 

@@ -1,5 +1,5 @@
 // See pool.h.
-#include "pool.h"
+#include "tapegrad/internal/pool.h"
 
 #include <array>
 #include <cstdlib>

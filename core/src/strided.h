@@ -5,8 +5,8 @@
 #include <array>
 #include <cstdint>
 
-#include "parallel.h"
-#include "tensor_impl.h"
+#include "tapegrad/internal/parallel.h"
+#include "tapegrad/internal/tensor_impl.h"
 
 namespace tg::detail {
 

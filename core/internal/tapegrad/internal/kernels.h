@@ -2,8 +2,9 @@
 // No autograd here; autograd/src/ops_*.cpp wrap these and record nodes.
 #pragma once
 #include <optional>
+#include <utility>
 
-#include "tensor_impl.h"
+#include "tapegrad/internal/tensor_impl.h"
 
 namespace tg::kernels {
 
@@ -75,34 +76,53 @@ enum class Binary { TG_BINARY_KERNELS(TG_KERNEL_ENUM_ENTRY) };
 bool is_comparison(Binary op);
 bool is_comparison(Unary op);
 
-Tensor unary(const Tensor& x, Unary op, double a = 0, double b = 0);
+TensorBase unary(const TensorBase& x, Unary op, double a = 0, double b = 0);
 // Output dtype is the promoted dtype (or Bool for comparisons).
-Tensor binary(const Tensor& a, const Tensor& b, Binary op, double alpha = 1);
-Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);
+TensorBase binary(const TensorBase& a, const TensorBase& b, Binary op, double alpha = 1);
+TensorBase where(const TensorBase& condition, const TensorBase& a, const TensorBase& b);
 // out (any strides, same shape as the broadcast of src to it) = src converted to out's dtype.
-void copy(const Tensor& dst, const Tensor& src);
-void fill(const Tensor& dst, double value);
+void copy(const TensorBase& dst, const TensorBase& src);
+void fill(const TensorBase& dst, double value);
 // dst op= src in place (dst any strides; src broadcast to dst). Used by in-place ops.
-void binary_inplace(const Tensor& dst, const Tensor& src, Binary op, double alpha = 1);
-void unary_inplace(const Tensor& dst, Unary op, double a = 0, double b = 0);
+void binary_inplace(const TensorBase& dst, const TensorBase& src, Binary op, double alpha = 1);
+void unary_inplace(const TensorBase& dst, Unary op, double a = 0, double b = 0);
 
 enum class Reduce { Sum, Prod, Max, Min };
 // dims: normalised, unique. Empty dims reduces everything.
-Tensor reduce(const Tensor& x, IntArrayRef dims, bool keepdim, Reduce op,
+TensorBase reduce(const TensorBase& x, IntArrayRef dims, bool keepdim, Reduce op,
               std::optional<ScalarType> out_dtype = std::nullopt);
 // Index of the max/min along dim (or over everything when dim is nullopt), as int64.
-Tensor arg_reduce(const Tensor& x, std::optional<int64_t> dim, bool keepdim, bool is_max);
+TensorBase arg_reduce(const TensorBase& x, std::optional<int64_t> dim, bool keepdim, bool is_max);
 
-Tensor cat(const std::vector<Tensor>& tensors, int64_t dim, IntArrayRef out_sizes);
-Tensor pad(const Tensor& x, IntArrayRef pad_before, IntArrayRef pad_after, double value);
-Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);
+TensorBase cat(const std::vector<TensorBase>& tensors, int64_t dim, IntArrayRef out_sizes);
+TensorBase pad(const TensorBase& x, IntArrayRef pad_before, IntArrayRef pad_after, double value);
+TensorBase gather(const TensorBase& x, int64_t dim, const TensorBase& index);
 // out = x.clone(); out[index[i][j]][j] += src[i][j] (dim 0 example)
-Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
+TensorBase scatter_add(const TensorBase& x, int64_t dim, const TensorBase& index, const TensorBase& src);
 
 // C = A @ B for 2-D (m,k)x(k,n) or batched 3-D (b,m,k)x(b,k,n); transposed operands go to BLAS
 // as flags, not copies.
-Tensor matmul2d(const Tensor& a, const Tensor& b);
-Tensor bmm(const Tensor& a, const Tensor& b);
+TensorBase matmul2d(const TensorBase& a, const TensorBase& b);
+TensorBase bmm(const TensorBase& a, const TensorBase& b);
+
+// ---- sliding windows (core/src/kernels_nn.cpp) ----
+// A 2-D window: kernel (kh, kw), dilation (dh, dw), padding (ph, pw), stride (sh, sw) and the
+// output size (oh, ow), all checked by the caller (autograd/src/ops_nn.cpp) before a kernel runs.
+struct Window2d {
+  int64_t kh, kw, dh, dw, ph, pw, sh, sw;
+  int64_t oh = 0, ow = 0;
+};
+// libtorch's unfold: [N, C, H, W] (float) -> [N, C*kh*kw, oh*ow], one column per window position,
+// zeros where the window covers padding.
+TensorBase im2col(const TensorBase& x, const Window2d& w);
+// fold, im2col's adjoint: [N, C*kh*kw, oh*ow] -> [N, C, H, W], summing overlapping windows.
+TensorBase col2im(const TensorBase& cols, int64_t C, int64_t H, int64_t W, const Window2d& w);
+// Max over each window of [N, C, H, W]: the maxima [N, C, oh, ow] and, as int64, each one's
+// position in its [H, W] plane (the first maximum wins; a NaN always wins, as libtorch).
+std::pair<TensorBase, TensorBase> max_pool2d(const TensorBase& x, const Window2d& w);
+
+// x itself when contiguous, else a contiguous copy.
+TensorBase contiguous(const TensorBase& x);
 
 // Output shape of broadcasting a with b (throws naming op on mismatch).
 DimVector broadcast_shape(IntArrayRef a, IntArrayRef b, const char* op);

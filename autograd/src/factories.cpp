@@ -1,4 +1,5 @@
-// Factories (zeros, arange, rand, tensor({...}), from_blob, ...) and the global random generator.
+// Factories (zeros, arange, rand, tensor({...}), from_blob, ...): they return tg::Tensor and honour
+// TensorOptions::requires_grad. The random generator is core's (tapegrad/internal/random.h).
 // Random numbers come from one mt19937_64 seeded by tg::manual_seed, with our own uniform and
 // normal transforms so a seed gives the same numbers on every platform.
 #include <fmt/format.h>
@@ -8,9 +9,10 @@
 #include <numbers>
 #include <random>
 
-#include "dispatch.h"
-#include "pool.h"
-#include "kernels.h"
+#include "tapegrad/internal/dispatch.h"
+#include "tapegrad/internal/pool.h"
+#include "tapegrad/internal/kernels.h"
+#include "tapegrad/internal/random.h"
 #include "tapegrad/ops.h"
 
 namespace tg {
@@ -23,28 +25,10 @@ Tensor finish(Tensor t, const TensorOptions& options) {
 }
 
 
-struct Generator {
-  std::mutex mutex;
-  std::mt19937_64 engine{5489u};
-  // uniform in [0, 1) with 53 random bits
-  double uniform() { return static_cast<double>(engine() >> 11) * 0x1.0p-53; }
-  // Box-Muller; one value per call keeps the stream simple to reason about
-  double normal() {
-    double u1 = uniform(), u2 = uniform();
-    if (u1 < 1e-300) u1 = 1e-300;
-    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
-  }
-};
-
-Generator& generator() {
-  static Generator g;
-  return g;
-}
-
 template <typename F>
 Tensor fill_with(IntArrayRef sizes, const TensorOptions& options, const char* op, F next) {
   Tensor t = detail::make_tensor(sizes, options.dtype(), op);
-  Generator& g = generator();
+  detail::Generator& g = detail::generator();
   std::lock_guard<std::mutex> lock(g.mutex);
   TG_DISPATCH_ALL(options.dtype(), op, [&] {
     scalar_t* p = t.unsafe_impl()->data<scalar_t>();
@@ -72,11 +56,6 @@ Tensor from_values(const T* values, std::size_t n, DimVector sizes, TensorOption
 
 }  // namespace
 
-void manual_seed(uint64_t seed) {
-  Generator& g = generator();
-  std::lock_guard<std::mutex> lock(g.mutex);
-  g.engine.seed(seed);
-}
 
 Tensor empty(IntArrayRef sizes, TensorOptions options) {
   return finish(detail::make_tensor(sizes, options.dtype(), "empty"), options);
@@ -155,18 +134,18 @@ Tensor linspace(double start, double end, int64_t steps, TensorOptions options) 
 
 Tensor rand(IntArrayRef sizes, TensorOptions options) {
   if (!is_floating_point(options.dtype())) throw Error("rand: expected a floating-point dtype");
-  return fill_with(sizes, options, "rand", [](Generator& g) { return g.uniform(); });
+  return fill_with(sizes, options, "rand", [](detail::Generator& g) { return g.uniform(); });
 }
 Tensor randn(IntArrayRef sizes, TensorOptions options) {
   if (!is_floating_point(options.dtype())) throw Error("randn: expected a floating-point dtype");
-  return fill_with(sizes, options, "randn", [](Generator& g) { return g.normal(); });
+  return fill_with(sizes, options, "randn", [](detail::Generator& g) { return g.normal(); });
 }
 Tensor randint(int64_t high, IntArrayRef sizes, TensorOptions options) { return randint(0, high, sizes, options); }
 Tensor randint(int64_t low, int64_t high, IntArrayRef sizes, TensorOptions options) {
   if (high <= low) throw Error(fmt::format("randint: expected low < high, got low={} high={}", low, high));
   const uint64_t range = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);  // high - low may overflow int64
   return fill_with(sizes, options, "randint",
-                   [low, range](Generator& g) { return static_cast<double>(static_cast<int64_t>(static_cast<uint64_t>(low) + g.engine() % range)); });
+                   [low, range](detail::Generator& g) { return static_cast<double>(static_cast<int64_t>(static_cast<uint64_t>(low) + g.engine() % range)); });
 }
 Tensor randperm(int64_t n, TensorOptions options) {
   if (n < 0) throw Error(fmt::format("randperm: n must be non-negative, got {}", n));
@@ -174,7 +153,7 @@ Tensor randperm(int64_t n, TensorOptions options) {
   int64_t* p = values.unsafe_impl()->data<int64_t>();
   for (int64_t i = 0; i < n; ++i) p[i] = i;
   {
-    Generator& g = generator();
+    detail::Generator& g = detail::generator();
     std::lock_guard<std::mutex> lock(g.mutex);
     for (int64_t i = n - 1; i > 0; --i) std::swap(p[i], p[g.engine() % static_cast<uint64_t>(i + 1)]);
   }
@@ -241,26 +220,6 @@ Tensor tensor(const TensorData& data, TensorOptions options) {
 
 Tensor tensor_from_values(const std::vector<double>& values, IntArrayRef sizes, TensorOptions options) {
   return from_values(values.data(), values.size(), DimVector(sizes), options);
-}
-
-Tensor& Tensor::normal_(double mean, double std) const {
-  if (!defined() || !is_floating_point()) throw Error("normal_: expected a defined floating-point tensor");
-  if (is_grad_enabled() && requires_grad() && is_leaf())
-    throw Error("normal_: a leaf tensor that requires grad is being used in an in-place operation; wrap it in tg::NoGradGuard");
-  Tensor values = randn(sizes(), dtype());
-  kernels::copy(*this, kernels::unary(kernels::unary(values, kernels::Unary::MulScalar, std), kernels::Unary::AddScalar, mean));
-  detail::bump_version(*this);
-  return const_cast<Tensor&>(*this);
-}
-
-Tensor& Tensor::uniform_(double from, double to) const {
-  if (!defined() || !is_floating_point()) throw Error("uniform_: expected a defined floating-point tensor");
-  if (is_grad_enabled() && requires_grad() && is_leaf())
-    throw Error("uniform_: a leaf tensor that requires grad is being used in an in-place operation; wrap it in tg::NoGradGuard");
-  Tensor values = rand(sizes(), dtype());
-  kernels::copy(*this, kernels::unary(kernels::unary(values, kernels::Unary::MulScalar, to - from), kernels::Unary::AddScalar, from));
-  detail::bump_version(*this);
-  return const_cast<Tensor&>(*this);
 }
 
 }  // namespace tg

@@ -8,7 +8,7 @@
 #include <limits>
 
 #include <tapegrad/tapegrad.h>
-#include "error_of.h"
+#include "../error_of.h"
 
 // Under ASan a failed huge allocation returns null (as malloc does without ASan) rather than
 // aborting, so the out-of-memory path below is tested in the sanitizer build too.

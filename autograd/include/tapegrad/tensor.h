@@ -1,6 +1,8 @@
-// tg::Tensor: a cheap handle (one shared_ptr) to an n-dimensional array with autograd metadata.
-// Names and semantics follow libtorch's C++ frontend; views (view, transpose, narrow, expand,
-// operator[]) share storage with their base as in libtorch.
+// tg::Tensor: a TensorBase (the data handle, core layer) with every op as a method and the autograd
+// state (requires_grad, grad, grad_fn, hooks). The autograd layer: each op records itself on the
+// tape. Names and semantics follow libtorch's C++ frontend; views (view, transpose, narrow, expand,
+// operator[]) share storage with their base as in libtorch. Out-of-line methods live in
+// autograd/src/tensor_methods.cpp.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -16,41 +18,14 @@
 #include "tapegrad/dtype.h"
 #include "tapegrad/error.h"
 #include "tapegrad/functions_and_methods.h"
+#include "tapegrad/tensor_base.h"
 
 namespace tg {
 
-struct TensorImpl;
 class Tensor;
 namespace autograd {
 class Node;
 }
-
-// libtorch's TensorOptions: tg::TensorOptions().dtype(tg::kFloat64).requires_grad(true).
-class TensorOptions {
- public:
-  TensorOptions() = default;
-  TensorOptions(ScalarType dtype) : dtype_(dtype) {}  // NOLINT: tg::zeros({2}, tg::kInt64)
-  TensorOptions dtype(ScalarType dtype) const {
-    TensorOptions copy = *this;
-    copy.dtype_ = dtype;
-    return copy;
-  }
-  TensorOptions requires_grad(bool flag) const {
-    TensorOptions copy = *this;
-    copy.requires_grad_ = flag;
-    return copy;
-  }
-  ScalarType dtype() const { return dtype_.value_or(kFloat32); }
-  std::optional<ScalarType> dtype_opt() const { return dtype_; }
-  bool requires_grad() const { return requires_grad_; }
-
- private:
-  std::optional<ScalarType> dtype_;
-  bool requires_grad_ = false;
-};
-
-inline TensorOptions dtype(ScalarType d) { return TensorOptions().dtype(d); }
-inline TensorOptions requires_grad(bool flag = true) { return TensorOptions().requires_grad(flag); }
 
 // Index arguments of Tensor::index, as libtorch's torch::indexing:
 //   x.index({0, Slice(1, None), Ellipsis})
@@ -95,38 +70,13 @@ class TensorIndex {
 #define TG_SELF_AND_ARGS(...) (*this __VA_OPT__(, ) __VA_ARGS__)
 TG_FUNCTIONS_AND_METHODS(TG_DECLARE_FUNCTION)
 
-class Tensor {
+class Tensor : public TensorBase {
  public:
   Tensor() = default;
-  explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
-
-  bool defined() const { return impl_ != nullptr; }
-  TensorImpl* unsafe_impl() const { return impl_.get(); }
-  const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
-  bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
-
-  // ---- metadata ----
-  IntArrayRef sizes() const;
-  IntArrayRef strides() const;
-  int64_t size(int64_t dim) const;
-  int64_t stride(int64_t dim) const;
-  int64_t dim() const;
-  int64_t ndimension() const { return dim(); }
-  int64_t numel() const;
-  ScalarType dtype() const;
-  ScalarType scalar_type() const { return dtype(); }
-  bool is_floating_point() const;
-  bool is_contiguous() const;
-  int64_t storage_offset() const;
-  std::string toString() const;  // "CPUFloatType", as libtorch
-  bool is_alias_of(const Tensor& other) const;  // shares storage
-
-  // ---- data access ----
-  template <typename T>
-  T* data_ptr() const;
-  template <typename T>
-  T item() const;
-  double item_double() const;  // the value of a one-element tensor as double
+  explicit Tensor(std::shared_ptr<TensorImpl> impl) : TensorBase(std::move(impl)) {}
+  // A kernel's TensorBase result becomes a Tensor implicitly, as in PyTorch.
+  Tensor(const TensorBase& base) : TensorBase(base) {}  // NOLINT
+  Tensor(TensorBase&& base) : TensorBase(std::move(base)) {}  // NOLINT
 
   // ---- conversions and copies ----
   Tensor to(ScalarType dtype) const;
@@ -171,7 +121,6 @@ class Tensor {
   }
   unsigned register_hook_fn(std::function<Tensor(const Tensor&)> hook) const;
   void remove_hook(unsigned handle) const;
-  int64_t _version() const;
   uint32_t output_nr() const;
 
   // ---- shape and indexing methods that libtorch has as methods only ----
@@ -214,8 +163,6 @@ class Tensor {
   // <tapegrad/functions_and_methods.h> ----
   TG_FUNCTIONS_AND_METHODS(TG_DEFINE_METHOD)
 
- private:
-  std::shared_ptr<TensorImpl> impl_;
 };
 #undef TG_DECLARE_FUNCTION
 #undef TG_DEFINE_METHOD
@@ -297,22 +244,5 @@ class AutoGradMode {
  private:
   bool previous_;
 };
-
-// ---- memory, threads, randomness ----
-struct MemoryStats {
-  int64_t live_storages = 0;  // storages currently owned by some tensor
-  int64_t live_bytes = 0;
-  int64_t cached_bytes = 0;   // freed buffers kept for reuse
-  int64_t cached_blocks = 0;
-  int64_t cache_hits = 0;
-  int64_t cache_misses = 0;
-  int64_t cache_limit = 0;
-};
-MemoryStats memory_stats();
-void empty_cache();                       // return every cached buffer to the system
-void set_cache_limit(int64_t bytes);      // default 1 GiB, or TG_CACHE_LIMIT_MB
-void set_num_threads(int n);              // bounds TBB and OpenBLAS; default TG_NUM_THREADS or cores
-int get_num_threads();
-void manual_seed(uint64_t seed);
 
 }  // namespace tg

@@ -1,7 +1,7 @@
 // A libtorch data-pipeline program using only torch:: names. tests/data/test_port.cpp compiles it
 // against tapegrad with `namespace torch = tg;`; it was also compiled once against libtorch 1.13
 // (Debian's libtorch-dev) on uncompressed copies of the same files to get the numbers in that test:
-//   g++ -std=c++17 -O1 -include torch/torch.h -DPORT_MAIN tests/data/port_data_program.h ...
+//   g++ -std=c++17 -O1 -include torch/torch.h -DPORT_MAIN tests/port/port_data_program.h ...
 // (see the comment at the end of this file).
 #pragma once
 #include <cstdint>
@@ -72,6 +72,6 @@ void port_data_program(const std::string& mnist_root, Report&& report) {
 int main(int argc, char** argv) {
   port_data_program(argv[1], [](const char* name, double value) { std::printf("%s %.17g\n", name, value); });
 }
-// g++ -std=c++17 -O1 -x c++ -include torch/torch.h -DPORT_MAIN tests/data/port_data_program.h
+// g++ -std=c++17 -O1 -x c++ -include torch/torch.h -DPORT_MAIN tests/port/port_data_program.h
 //     -I/usr/include/torch/csrc/api/include -ltorch -ltorch_cpu -lc10 -o /tmp/port_data && /tmp/port_data <unzipped dir>
 #endif

@@ -1,13 +1,13 @@
-// Tensor metadata, construction helpers and data access. Ops live in autograd/src/ops_*.cpp.
+// TensorBase metadata, construction helpers and data access. Ops live in autograd/src/ops_*.cpp.
 #include <fmt/format.h>
 
 #include <cmath>
 #include <cstring>
 
-#include "dispatch.h"
-#include "kernels.h"
-#include "pool.h"
-#include "tensor_impl.h"
+#include "tapegrad/internal/dispatch.h"
+#include "tapegrad/internal/kernels.h"
+#include "tapegrad/internal/pool.h"
+#include "tapegrad/internal/tensor_impl.h"
 
 namespace tg {
 
@@ -24,7 +24,7 @@ int64_t normalize_dim(int64_t dim, int64_t ndim, const char* op) {
   return dim < 0 ? dim + range : dim;
 }
 
-Tensor make_tensor(IntArrayRef sizes, ScalarType dtype, const char* op) {
+TensorBase make_tensor(IntArrayRef sizes, ScalarType dtype, const char* op) {
   const int64_t nbytes = checked_contiguous_bytes(sizes, static_cast<int64_t>(element_size(dtype)), op);
   auto impl = std::allocate_shared<TensorImpl>(detail::PoolAllocator<TensorImpl>());
   impl->dtype = dtype;
@@ -35,13 +35,13 @@ Tensor make_tensor(IntArrayRef sizes, ScalarType dtype, const char* op) {
     fail(fmt::format("{}: cannot allocate {} bytes for shape {} ({}): {}", op, nbytes, shape_str(sizes),
                      dtype_name(dtype), e.what()));
   }
-  return Tensor(std::move(impl));
+  return TensorBase(std::move(impl));
 }
 
 // A view must lie inside its storage: every size >= 0, the element count fits int64, and the
 // lowest and highest elements it can address are within [0, storage elements). Checked here, once,
 // so that no op (and no bug in one) can build a view that reads or writes out of bounds.
-Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int64_t offset, const char* op) {
+TensorBase make_view(const TensorBase& base, IntArrayRef sizes, IntArrayRef strides, int64_t offset, const char* op) {
   const TensorImpl& b = *base.unsafe_impl();
   const int64_t numel = checked_numel(sizes, op);
   // an empty view may sit anywhere (narrow(x, 0, size, 0)), but its byte offset must be a number
@@ -67,7 +67,7 @@ Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int
   impl->offset = offset;
   impl->is_view = true;
   impl->refresh();
-  return Tensor(std::move(impl));
+  return TensorBase(std::move(impl));
 }
 
 [[noreturn]] void throw_overflow(const char* op, IntArrayRef shape, const char* what) {
@@ -78,7 +78,7 @@ Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int
   fail(fmt::format("{}: negative dimension {} in shape {}", op, size, shape_str(shape)));
 }
 
-void bump_version(const Tensor& t) { ++t.unsafe_impl()->storage->version; }
+void bump_version(const TensorBase& t) { ++t.unsafe_impl()->storage->version; }
 
 }  // namespace detail
 
@@ -141,30 +141,30 @@ const TensorImpl& checked(const std::shared_ptr<TensorImpl>& impl, const char* w
 
 #define TG_IMPL(what) checked(impl_, what)
 
-IntArrayRef Tensor::sizes() const { return TG_IMPL("sizes").sizes; }
-IntArrayRef Tensor::strides() const { return TG_IMPL("strides").strides; }
-int64_t Tensor::size(int64_t dim) const {
+IntArrayRef TensorBase::sizes() const { return TG_IMPL("sizes").sizes; }
+IntArrayRef TensorBase::strides() const { return TG_IMPL("strides").strides; }
+int64_t TensorBase::size(int64_t dim) const {
   const TensorImpl& impl = TG_IMPL("size");
   if (impl.sizes.empty())
     throw Error(fmt::format("size: dim {} is out of range for a 0-d tensor", dim));
   return impl.sizes[detail::normalize_dim(dim, dim_count(impl), "size")];
 }
-int64_t Tensor::stride(int64_t dim) const {
+int64_t TensorBase::stride(int64_t dim) const {
   const TensorImpl& impl = TG_IMPL("stride");
   if (impl.sizes.empty())
     throw Error(fmt::format("stride: dim {} is out of range for a 0-d tensor", dim));
   return impl.strides[detail::normalize_dim(dim, dim_count(impl), "stride")];
 }
-int64_t Tensor::dim() const { return static_cast<int64_t>(TG_IMPL("dim").sizes.size()); }
-int64_t Tensor::numel() const { return TG_IMPL("numel").numel; }
-ScalarType Tensor::dtype() const { return TG_IMPL("dtype").dtype; }
-bool Tensor::is_floating_point() const { return tg::is_floating_point(dtype()); }
-bool Tensor::is_contiguous() const { return TG_IMPL("is_contiguous").contiguous; }
-int64_t Tensor::storage_offset() const { return TG_IMPL("storage_offset").offset; }
-bool Tensor::is_alias_of(const Tensor& other) const {
+int64_t TensorBase::dim() const { return static_cast<int64_t>(TG_IMPL("dim").sizes.size()); }
+int64_t TensorBase::numel() const { return TG_IMPL("numel").numel; }
+ScalarType TensorBase::dtype() const { return TG_IMPL("dtype").dtype; }
+bool TensorBase::is_floating_point() const { return tg::is_floating_point(dtype()); }
+bool TensorBase::is_contiguous() const { return TG_IMPL("is_contiguous").contiguous; }
+int64_t TensorBase::storage_offset() const { return TG_IMPL("storage_offset").offset; }
+bool TensorBase::is_alias_of(const TensorBase& other) const {
   return defined() && other.defined() && impl_->storage == other.impl_->storage;
 }
-std::string Tensor::toString() const {
+std::string TensorBase::toString() const {
   switch (dtype()) {
     case kFloat32: return "CPUFloatType";
     case kFloat64: return "CPUDoubleType";
@@ -173,7 +173,7 @@ std::string Tensor::toString() const {
   }
   return "CPUUnknownType";
 }
-int64_t Tensor::_version() const { return TG_IMPL("_version").storage->version; }
+int64_t TensorBase::_version() const { return TG_IMPL("_version").storage->version; }
 
 template <typename T>
 struct DtypeOf;
@@ -187,19 +187,19 @@ template <>
 struct DtypeOf<bool> { static constexpr ScalarType value = kBool; };
 
 template <typename T>
-T* Tensor::data_ptr() const {
+T* TensorBase::data_ptr() const {
   const TensorImpl& impl = TG_IMPL("data_ptr");
   if (impl.dtype != DtypeOf<T>::value)
     throw Error(fmt::format("data_ptr: tensor has dtype {}, requested {}", dtype_name(impl.dtype),
                             dtype_name(DtypeOf<T>::value)));
   return impl.data<T>();
 }
-template float* Tensor::data_ptr<float>() const;
-template double* Tensor::data_ptr<double>() const;
-template int64_t* Tensor::data_ptr<int64_t>() const;
-template bool* Tensor::data_ptr<bool>() const;
+template float* TensorBase::data_ptr<float>() const;
+template double* TensorBase::data_ptr<double>() const;
+template int64_t* TensorBase::data_ptr<int64_t>() const;
+template bool* TensorBase::data_ptr<bool>() const;
 
-double Tensor::item_double() const {
+double TensorBase::item_double() const {
   const TensorImpl& impl = TG_IMPL("item");
   if (impl.numel != 1)
     throw Error(fmt::format("item: a Tensor with {} elements cannot be converted to a scalar "
@@ -210,7 +210,7 @@ double Tensor::item_double() const {
 }
 
 template <typename T>
-T Tensor::item() const {
+T TensorBase::item() const {
   const TensorImpl& impl = TG_IMPL("item");
   if (impl.numel != 1)
     throw Error(fmt::format("item: a Tensor with {} elements cannot be converted to a scalar "
@@ -218,11 +218,11 @@ T Tensor::item() const {
   if (impl.dtype == kInt64) return static_cast<T>(*impl.data<int64_t>());
   return static_cast<T>(item_double());
 }
-template float Tensor::item<float>() const;
-template double Tensor::item<double>() const;
-template int64_t Tensor::item<int64_t>() const;
-template int Tensor::item<int>() const;
-template bool Tensor::item<bool>() const;
-template long long Tensor::item<long long>() const;
+template float TensorBase::item<float>() const;
+template double TensorBase::item<double>() const;
+template int64_t TensorBase::item<int64_t>() const;
+template int TensorBase::item<int>() const;
+template bool TensorBase::item<bool>() const;
+template long long TensorBase::item<long long>() const;
 
 }  // namespace tg

@@ -1,19 +1,24 @@
-// The private side of tg::Tensor: storage (a buffer from the caching allocator plus the version
-// counter shared by all views of it) and TensorImpl (shape, strides, offset, autograd fields).
+// The private side of a tensor: storage (a buffer from the caching allocator plus the version
+// counter shared by all views of it) and TensorImpl (shape, strides, offset, autograd slots).
+// Core's interface for the layers that implement ops (autograd, serialize); never installed.
 #pragma once
 #include <atomic>
-#include <functional>
 #include <memory>
 #include <utility>
 #include <vector>
 
 #include "tapegrad/checked_math.h"
-#include "tapegrad/tensor.h"
+#include "tapegrad/tensor_base.h"
 
 namespace tg {
 namespace autograd {
 class Node;
 }
+
+// Implemented by the autograd layer (autograd::AutogradMeta); core only owns and destroys it.
+struct AutogradMetaInterface {
+  virtual ~AutogradMetaInterface() = default;
+};
 
 struct Storage {
   void* data = nullptr;
@@ -36,15 +41,15 @@ struct TensorImpl {
   ScalarType dtype = kFloat32;
   bool contiguous = true;
 
-  // autograd
+  // autograd: the slots every recorded op reads and writes stay inline (a Node is opaque here);
+  // the state few tensors have lives in autograd_meta, created on first use by the autograd layer
+  // (a leaf's grad, its hooks, retain_grad, its gradient accumulator), as PyTorch's
+  // AutogradMetaInterface.
   bool requires_grad = false;  // leaves: set by the user; non-leaves: true iff grad_fn
-  bool retains_grad = false;
   bool is_view = false;        // shares storage with another tensor that may carry a graph
   uint16_t output_nr = 0;      // which output of grad_fn this is (libtorch's output_nr; fits the padding)
   std::shared_ptr<autograd::Node> grad_fn;
-  std::weak_ptr<autograd::Node> grad_accumulator;  // leaves only
-  Tensor grad;
-  std::vector<std::pair<unsigned, std::function<Tensor(const Tensor&)>>> hooks;  // leaves only
+  std::unique_ptr<AutogradMetaInterface> autograd_meta;
 
   char* data_bytes() const {
     return static_cast<char*>(storage->data) + offset * static_cast<int64_t>(element_size(dtype));
@@ -62,12 +67,12 @@ inline int64_t dim_count(const TensorImpl& impl) { return static_cast<int64_t>(i
 namespace detail {
 // A fresh contiguous tensor of `sizes` (uninitialised memory from the caching allocator). Throws
 // tg::Error naming `op` when a size is negative, the shape overflows int64 or memory runs out.
-Tensor make_tensor(IntArrayRef sizes, ScalarType dtype, const char* op = "empty");
+TensorBase make_tensor(IntArrayRef sizes, ScalarType dtype, const char* op = "empty");
 // A view sharing `base`'s storage. Throws tg::Error naming `op` when the view would reach outside
 // the storage (checked_math.h: no op can build an out-of-bounds view).
-Tensor make_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int64_t offset,
+TensorBase make_view(const TensorBase& base, IntArrayRef sizes, IntArrayRef strides, int64_t offset,
                  const char* op = "view");
-void bump_version(const Tensor& t);
+void bump_version(const TensorBase& t);
 int64_t normalize_dim(int64_t dim, int64_t ndim, const char* op);
 [[noreturn]] void fail(const std::string& message);
 

@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "tapegrad/ops.h"
-#include "tensor_impl.h"
+#include "tapegrad/internal/tensor_impl.h"
 
 namespace tg::safetensors {
 namespace {

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string>
 
-#include "tensor_impl.h"
+#include "tapegrad/internal/tensor_impl.h"
 
 #define TG_DISPATCH_CASE(ENUM, TYPE, ...) \
   case ENUM: {                            \

@@ -6,8 +6,8 @@
 #include <ostream>
 #include <sstream>
 
-#include "dispatch.h"
-#include "kernels.h"
+#include "tapegrad/internal/dispatch.h"
+#include "tapegrad/internal/kernels.h"
 #include "tapegrad/autograd.h"
 
 namespace tg {

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "tapegrad/tapegrad.h"
-#include "error_of.h"
+#include "../error_of.h"
 
 namespace {
 
