@@ -8,14 +8,15 @@
 #                         [--libtorch] [--cxxflags "FLAGS"]
 #     --build-dir DIR   a CMake build directory of tapegrad (default: <repo>/build); its include/
 #                       (generated headers, if any) is added to the include path and, when
-#                       DIR/libtapegrad.a exists, the hello-world is also linked and run as a check
-#     -I DIR            include directories; default: every <repo>/*/include
+#                       its layer libraries (libtapegrad_*.a) exist, the hello-world is also linked
+#                       and run as a check
+#     -I DIR            include directories; default: <repo>/include and every <repo>/*/include
 #     --example FILE    also measure FILE (repeatable)
 #     --runs N          compile each file N times, report the median time and the largest memory
 #                       (default 3)
 #     --libtorch        also measure the same hello-world written against torch/torch.h (slow)
 #     --cxxflags FLAGS  replaces the default "-std=c++20 -O2"
-#   Environment: CXX (default g++), LDLIBS (libraries after libtapegrad.a for the link check,
+#   Environment: CXX (default g++), LDLIBS (libraries after tapegrad's for the link check,
 #   default "-lfmt -ltbb -lopenblas -pthread").
 #
 # Each compile is `$CXX $CXXFLAGS -I... -c FILE -o /dev/null` under /usr/bin/time -v: wall clock
@@ -48,7 +49,7 @@ while [[ $# -gt 0 ]]; do
 done
 
 if [[ ${#includes[@]} -eq 0 ]]; then
-  for dir in "$repo"/*/include; do [[ -d "$dir" ]] && includes+=("$dir"); done
+  for dir in "$repo"/include "$repo"/*/include; do [[ -d "$dir" ]] && includes+=("$dir"); done
 fi
 [[ -d "$build_dir/include" ]] && includes+=("$build_dir/include")
 include_flags=()
@@ -126,15 +127,19 @@ if [[ $with_libtorch -eq 1 ]]; then
     -std=c++17 -O2 -I/usr/include/torch/csrc/api/include
 fi
 
-# The link check: the hello-world must also link against the built library and print a tensor.
-if [[ -f "$build_dir/libtapegrad.a" ]]; then
-  read -r -a ldlibs <<<"${LDLIBS:--lfmt -ltbb -lopenblas -pthread}"
+# The link check: the hello-world must also link against the built layers and print a tensor.
+layers=()
+for layer in data optim nn serialize autograd core; do
+  [[ -f "$build_dir/libtapegrad_$layer.a" ]] && layers+=("$build_dir/libtapegrad_$layer.a")
+done
+if [[ ${#layers[@]} -eq 6 ]]; then
+  read -r -a ldlibs <<<"${LDLIBS:--lfmt -ltbb -lopenblas -lz -pthread}"
   if "$cxx" "${flags[@]}" "${include_flags[@]}" "$work/hello.cpp" -o "$work/hello" \
-       "$build_dir/libtapegrad.a" "${ldlibs[@]}" 2>"$work/link.txt"; then
-    echo "# hello-world links against $build_dir/libtapegrad.a and prints:"
+       "${layers[@]}" "${ldlibs[@]}" 2>"$work/link.txt"; then
+    echo "# hello-world links against the layer libraries in $build_dir and prints:"
     "$work/hello" | sed 's/^/#   /'
   else
-    echo "# link check against $build_dir/libtapegrad.a failed (set LDLIBS?):"
+    echo "# link check against the layer libraries in $build_dir failed (set LDLIBS?):"
     grep -m5 -E "error|undefined" "$work/link.txt" | sed 's/^/#   /'
   fi
 fi

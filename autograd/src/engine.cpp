@@ -349,10 +349,3 @@ std::vector<std::shared_ptr<Node>> collect_tape(const Tensor& root) {
 }
 
 }  // namespace tg::autograd
-
-namespace tg {
-void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, bool create_graph) const {
-  autograd::backward({*this}, gradient.defined() ? std::vector<Tensor>{gradient} : std::vector<Tensor>{},
-                     retain_graph, create_graph);
-}
-}  // namespace tg

@@ -6,8 +6,6 @@
 
 #include <cmath>
 #include <mutex>
-#include <numbers>
-#include <random>
 
 #include "tapegrad/internal/dispatch.h"
 #include "tapegrad/internal/pool.h"

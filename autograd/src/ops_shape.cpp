@@ -507,38 +507,6 @@ std::vector<Tensor> split(const Tensor& x, IntArrayRef split_sizes, int64_t dim)
   return split_with_sizes(x, split_sizes, dim);
 }
 
-// Tensor::index: integers select (and drop a dim), Slices slice, None inserts a size-1 dim,
-// Ellipsis stands for as many full slices as needed.
-Tensor Tensor::index(const std::vector<indexing::TensorIndex>& indices) const {
-  using Kind = indexing::TensorIndex::Kind;
-  ops::check_defined(*this, "index");
-  int64_t consumed = 0, ellipses = 0;
-  for (const auto& i : indices) {
-    if (i.kind() == Kind::Integer || i.kind() == Kind::Slice) ++consumed;
-    if (i.kind() == Kind::Ellipsis) ++ellipses;
-  }
-  if (ellipses > 1) throw Error("index: an index can only have a single ellipsis");
-  if (consumed > dim())
-    throw Error(fmt::format("index: too many indices for a tensor of dimension {} (got {})", dim(), consumed));
-  Tensor out = *this;
-  int64_t d = 0;
-  for (const auto& i : indices) {
-    switch (i.kind()) {
-      case Kind::Integer: out = tg::select(out, d, i.integer()); break;
-      case Kind::Slice:
-        out = tg::slice(out, d, i.slice().start, i.slice().stop, i.slice().step.value_or(1));
-        ++d;
-        break;
-      case Kind::None: out = out.unsqueeze(d); ++d; break;
-      case Kind::Ellipsis: d += dim() - consumed; break;
-    }
-  }
-  return out;
-}
-Tensor Tensor::index(std::initializer_list<indexing::TensorIndex> indices) const {
-  return index(std::vector<indexing::TensorIndex>(indices));
-}
-
 std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim) {
   ops::check_defined(x, "chunk");
   if (chunks <= 0) throw Error(fmt::format("chunk: number of chunks must be positive, got {}", chunks));

@@ -1,6 +1,9 @@
-// Tensor's hand-written methods and the operators: the in-place ops (which bump the version
-// counter so that backward can detect a modified saved tensor), the methods that are not just a
-// call of a same-named free function (view_as, operator[], eq(double), ...), and the operators.
+// Every out-of-line method of tg::Tensor, and the operators: the in-place ops (which bump the
+// version counter so that backward can detect a modified saved tensor), the methods that are not
+// just a call of a same-named free function (view_as, operator[], index, eq(double), ...), the
+// autograd state (requires_grad, grad, hooks, retain_grad, backward, set_data), the random fills,
+// and the operators. TensorBase's methods (sizes, data_ptr, item) are core's
+// (core/src/tensor_base.cpp).
 // The methods that are such a call are defined inline in tensor.h, from the list in
 // <tapegrad/functions_and_methods.h>. One primitive lives here, the dtype conversion `to`: its
 // OpDef and right after it its forward.
@@ -397,6 +400,44 @@ void Tensor::set_data(const Tensor& new_data) const {
     if (sizes_changed) meta->grad = Tensor();
     else if (dtype_changed && meta->grad.defined()) meta->grad = meta->grad.detach().to(impl.dtype);
   }
+}
+
+// ---------------------------------------------------------------- indexing
+// Tensor::index: integers select (and drop a dim), Slices slice, None inserts a size-1 dim,
+// Ellipsis stands for as many full slices as needed.
+Tensor Tensor::index(const std::vector<indexing::TensorIndex>& indices) const {
+  using Kind = indexing::TensorIndex::Kind;
+  ops::check_defined(*this, "index");
+  int64_t consumed = 0, ellipses = 0;
+  for (const auto& i : indices) {
+    if (i.kind() == Kind::Integer || i.kind() == Kind::Slice) ++consumed;
+    if (i.kind() == Kind::Ellipsis) ++ellipses;
+  }
+  if (ellipses > 1) throw Error("index: an index can only have a single ellipsis");
+  if (consumed > dim())
+    throw Error(fmt::format("index: too many indices for a tensor of dimension {} (got {})", dim(), consumed));
+  Tensor out = *this;
+  int64_t d = 0;
+  for (const auto& i : indices) {
+    switch (i.kind()) {
+      case Kind::Integer: out = tg::select(out, d, i.integer()); break;
+      case Kind::Slice:
+        out = tg::slice(out, d, i.slice().start, i.slice().stop, i.slice().step.value_or(1));
+        ++d;
+        break;
+      case Kind::None: out = out.unsqueeze(d); ++d; break;
+      case Kind::Ellipsis: d += dim() - consumed; break;
+    }
+  }
+  return out;
+}
+Tensor Tensor::index(std::initializer_list<indexing::TensorIndex> indices) const {
+  return index(std::vector<indexing::TensorIndex>(indices));
+}
+
+void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, bool create_graph) const {
+  autograd::backward({*this}, gradient.defined() ? std::vector<Tensor>{gradient} : std::vector<Tensor>{},
+                     retain_graph, create_graph);
 }
 
 // ---------------------------------------------------------------- random fills
