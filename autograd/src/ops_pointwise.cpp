@@ -413,6 +413,27 @@ Tensor clamp(const Tensor& self, std::optional<double> min, std::optional<double
 Tensor clamp_min(const Tensor& self, double min) { return clamp(self, min, std::nullopt); }
 Tensor clamp_max(const Tensor& self, double max) { return clamp(self, std::nullopt, max); }
 
+// ---------------------------------------------------------------- hardtanh(self, min_val, max_val)
+// clamp's forward with a strict mask: at min_val or max_val exactly the gradient is 0, as libtorch's
+// hardtanh_backward (clamp's rule passes it there).
+namespace {
+const OpDef kHardtanh{.name = "hardtanh", .formula = "grad_self = grad * (min_val < self < max_val)",
+                      .saved = {"self"},
+                      .scalars = {"min_val", "max_val"},
+                      .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                        Tensor self = ctx.saved("self");
+                        return {where((self > ctx.arg("min_val")) & (self < ctx.arg("max_val")), grad, 0.0)};
+                      }};
+}  // namespace
+
+Tensor hardtanh(const Tensor& self, double min_val, double max_val) {
+  ops::check_not_bool(self, "hardtanh");
+  Tensor out = kernels::unary(self, Unary::Clamp, min_val, max_val);
+  if (autograd::needs_grad({&self}))
+    record(kHardtanh, {&self}, out).save("self", self).arg("min_val", min_val).arg("max_val", max_val);
+  return out;
+}
+
 // ---------------------------------------------------------------- maximum, minimum: ties split the gradient in half, as libtorch
 namespace {
 variable_list max_min_vjp(const VjpContext& ctx, const Tensor& grad, Binary wins_op) {
@@ -557,7 +578,7 @@ void add_pointwise_ops(std::vector<const autograd::OpDef*>& out) {
   for (const OpDef* def : {&kAdd, &kSub, &kMul, &kDiv, &kAddScalar, &kMulScalar, &kDivScalar, &kNeg,
                            &kPow, &kPowTensor, &kExp, &kLog, &kLog1p, &kSqrt, &kRsqrt, &kAbs, &kSign,
                            &kStep, &kHeaviside, &kSin, &kCos, &kErf, &kTanh, &kTanhBackward, &kSigmoid,
-                           &kSigmoidBackward, &kRelu, &kReluBackward, &kClamp, &kMaximum, &kMinimum,
+                           &kSigmoidBackward, &kRelu, &kReluBackward, &kClamp, &kHardtanh, &kMaximum, &kMinimum,
                            &kWhere})
     out.push_back(def);
 }

@@ -264,6 +264,13 @@ void add_pointwise(std::vector<OpInfo>& t) {
                          "clamp: at least one of min and max must be given", two_by_three)
                   .error("Bool input", un([](const Tensor& x) { return clamp(x, 0.0, 1.0); }),
                          "clamp: not supported for Bool tensors", [] { return Inputs{bool_input({2})}; }));
+  t.push_back(primitive("hardtanh")
+                  .samples(un([](const Tensor& x) { return hardtanh(x, -0.5, 0.8); }),
+                           torch("F.hardtanh(a, -0.5, 0.8)"), unary_inputs(Domain::Any))
+                  .samples(un([](const Tensor& x) { return hardtanh(x); }), torch("F.hardtanh(a)"),
+                           one("default range [-1, 1], [3, 4]", {3, 4}, Domain::Any, 24))
+                  .error("Bool input", un([](const Tensor& x) { return hardtanh(x); }),
+                         "hardtanh: not supported for Bool tensors", [] { return Inputs{bool_input({2})}; }));
   for (const char* name : {"maximum", "minimum"}) {
     const bool is_max = std::string(name) == "maximum";
     auto f = is_max ? bin([](const Tensor& a, const Tensor& b) { return maximum(a, b); })

@@ -87,6 +87,9 @@ Tensor elu(const Tensor& x, double alpha = 1.0);
 // approximate: "none" (exact, erf) or "tanh", as libtorch.
 Tensor gelu(const Tensor& x, const std::string& approximate = "none");
 Tensor softplus(const Tensor& x, double beta = 1.0, double threshold = 20.0);
+// hardtanh(x) = min(max(x, min_val), max_val), elementwise, any shape, not Bool; the gradient
+// passes only strictly inside (min_val, max_val). libtorch: torch::hardtanh (at::hardtanh).
+Tensor hardtanh(const Tensor& self, double min_val = -1.0, double max_val = 1.0);
 // The step activation of the tutorials: 1 where x >= threshold else 0, zero gradient.
 Tensor step(const Tensor& x, double threshold = 0.0);
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);
