@@ -225,6 +225,12 @@ Tensor relu(const Tensor& input, const ReLUFuncOptions& o) { return o.inplace() 
 Tensor leaky_relu(const Tensor& input, const LeakyReLUFuncOptions& o) { return tg::leaky_relu(input, o.negative_slope()); }
 Tensor elu(const Tensor& input, const ELUFuncOptions& o) { return tg::elu(input, o.alpha()); }
 Tensor gelu(const Tensor& input, const GELUFuncOptions& o) { return tg::gelu(input, o.approximate()); }
+Tensor hardtanh(const Tensor& input, const HardtanhFuncOptions& o) {
+  Tensor out = tg::hardtanh(input, o.min_val(), o.max_val());
+  if (!o.inplace()) return out;
+  input.copy_(out);
+  return input;
+}
 Tensor softplus(const Tensor& input, const SoftplusFuncOptions& o) { return tg::softplus(input, o.beta(), o.threshold()); }
 Tensor softmax(const Tensor& input, const SoftmaxFuncOptions& o) { return tg::softmax(input, o.dim()); }
 Tensor log_softmax(const Tensor& input, const LogSoftmaxFuncOptions& o) { return tg::log_softmax(input, o.dim()); }

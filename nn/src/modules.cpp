@@ -462,6 +462,12 @@ Tensor GELUImpl::forward(const Tensor& input) {
   return call_with_hooks(input, [&](const Tensor& x) { return functional::gelu(x, options); });
 }
 void GELUImpl::pretty_print(std::ostream& s) const { s << "tg::nn::GELU(approximate=" << options.approximate() << ")"; }
+Tensor HardtanhImpl::forward(const Tensor& input) {
+  return call_with_hooks(input, [&](const Tensor& x) { return functional::hardtanh(x, options); });
+}
+void HardtanhImpl::pretty_print(std::ostream& s) const {
+  s << "tg::nn::Hardtanh(min_val=" << options.min_val() << ", max_val=" << options.max_val() << ")";
+}
 Tensor SoftplusImpl::forward(const Tensor& input) {
   return call_with_hooks(input, [&](const Tensor& x) { return functional::softplus(x, options); });
 }

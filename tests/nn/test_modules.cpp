@@ -360,6 +360,29 @@ TEST(Layers, EmbeddingPaddingIdxGetsNoGradient) {
   EXPECT_THAT(error_of([&] { emb(tg::tensor({5})); }), HasSubstr("index 5 at position 0 is out of range for 5 embeddings"));
 }
 
+// PyTorch 1.13: F.hardtanh([-2, -0.5, 0.3, 0.8, 2], -0.5, 0.8) = [-0.5, -0.5, 0.3, 0.8, 0.8] and
+// the gradient of its sum is [0, 0, 1, 0, 0]: zero AT the bounds too (hardtanh_backward's strict
+// mask), where clamp passes it. gradcheck cannot see this: it never evaluates at a kink.
+TEST(Layers, HardtanhMatchesPyTorchAtItsBounds) {
+  Tensor x = tg::tensor({-2.0, -0.5, 0.3, 0.8, 2.0}, tg::kFloat64).requires_grad_();
+  nn::Hardtanh hardtanh(nn::HardtanhOptions().min_val(-0.5).max_val(0.8));
+  Tensor y = hardtanh(x);
+  EXPECT_TRUE(y.equal(tg::tensor({-0.5, -0.5, 0.3, 0.8, 0.8}, tg::kFloat64)));
+  EXPECT_EQ(y.grad_fn()->backward_name(), "HardtanhBackward0");
+  y.sum().backward();
+  EXPECT_TRUE(x.grad().equal(tg::tensor({0.0, 0.0, 1.0, 0.0, 0.0}, tg::kFloat64)));
+  Tensor clamp_grad = tg::autograd::grad({x.clamp(-0.5, 0.8).sum()}, {x})[0];
+  EXPECT_TRUE(clamp_grad.equal(tg::tensor({0.0, 1.0, 1.0, 1.0, 0.0}, tg::kFloat64)));
+  std::ostringstream printed;
+  printed << *hardtanh;
+  EXPECT_EQ(printed.str(), "tg::nn::Hardtanh(min_val=-0.5, max_val=0.8)");
+  // the default range is [-1, 1]; inplace writes into the input
+  Tensor z = tg::tensor({-3.0, 0.25, 3.0});
+  Tensor same = F::hardtanh(z, F::HardtanhFuncOptions().inplace(true));
+  EXPECT_TRUE(same.is_same(z));
+  EXPECT_TRUE(z.equal(tg::tensor({-1.0, 0.25, 1.0})));
+}
+
 TEST(Layers, ContainersHoldAndChain) {
   nn::Sequential seq({{"fc", nn::Linear(3, 2)}, {"act", nn::Tanh()}});
   EXPECT_EQ(seq->named_parameters().keys(), (std::vector<std::string>{"fc.weight", "fc.bias"}));

@@ -157,6 +157,12 @@ struct ELUOptions {
 struct GELUOptions {
   TG_ARG(std::string, approximate) = "none";
 };
+// hardtanh's range (libtorch's HardtanhOptions): min(max(x, min_val), max_val).
+struct HardtanhOptions {
+  TG_ARG(double, min_val) = -1.0;
+  TG_ARG(double, max_val) = 1.0;
+  TG_ARG(bool, inplace) = false;
+};
 struct SoftplusOptions {
   TG_ARG(double, beta) = 1.0;
   TG_ARG(double, threshold) = 20.0;
@@ -285,6 +291,7 @@ using ReLUFuncOptions = ReLUOptions;
 using LeakyReLUFuncOptions = LeakyReLUOptions;
 using ELUFuncOptions = ELUOptions;
 using GELUFuncOptions = GELUOptions;
+using HardtanhFuncOptions = HardtanhOptions;
 using SoftplusFuncOptions = SoftplusOptions;
 using SoftmaxFuncOptions = SoftmaxOptions;
 using LogSoftmaxFuncOptions = SoftmaxOptions;
@@ -322,6 +329,9 @@ Tensor relu(const Tensor& input, const ReLUFuncOptions& options = {});
 Tensor leaky_relu(const Tensor& input, const LeakyReLUFuncOptions& options = {});
 Tensor elu(const Tensor& input, const ELUFuncOptions& options = {});
 Tensor gelu(const Tensor& input, const GELUFuncOptions& options = {});
+// tg::hardtanh with the options' range; inplace writes the result into input and returns it.
+// libtorch: torch::nn::functional::hardtanh.
+Tensor hardtanh(const Tensor& input, const HardtanhFuncOptions& options = {});
 Tensor softplus(const Tensor& input, const SoftplusFuncOptions& options = {});
 Tensor softmax(const Tensor& input, const SoftmaxFuncOptions& options);
 Tensor log_softmax(const Tensor& input, const LogSoftmaxFuncOptions& options);
