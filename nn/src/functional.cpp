@@ -176,13 +176,19 @@ Tensor adaptive_avg_pool2d(const Tensor& input, const AdaptiveAvgPool2dFuncOptio
   return tg::adaptive_avg_pool2d(input, o.output_size());
 }
 
+namespace {
+// libtorch's inplace=true activations (and dropout) write their result into the input and return it; the copy_
+// is recorded, so the gradient still flows through the activation's rule.
+Tensor into_input_if(bool inplace, const Tensor& input, const Tensor& out) {
+  if (!inplace) return out;
+  input.copy_(out);
+  return input;
+}
+}  // namespace
+
 Tensor dropout(const Tensor& input, const DropoutFuncOptions& o) {
   Tensor out = tg::dropout(input, o.p(), o.training());
-  if (o.inplace() && !out.is_same(input)) {
-    input.copy_(out);
-    return input;
-  }
-  return out;
+  return out.is_same(input) ? out : into_input_if(o.inplace(), input, out);
 }
 
 Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
@@ -222,14 +228,13 @@ Tensor fold(const Tensor& input, const FoldFuncOptions& o) {
 
 // ---------------------------------------------------------------- activations
 Tensor relu(const Tensor& input, const ReLUFuncOptions& o) { return o.inplace() ? input.relu_() : input.relu(); }
-Tensor leaky_relu(const Tensor& input, const LeakyReLUFuncOptions& o) { return tg::leaky_relu(input, o.negative_slope()); }
-Tensor elu(const Tensor& input, const ELUFuncOptions& o) { return tg::elu(input, o.alpha()); }
+Tensor leaky_relu(const Tensor& input, const LeakyReLUFuncOptions& o) {
+  return into_input_if(o.inplace(), input, tg::leaky_relu(input, o.negative_slope()));
+}
+Tensor elu(const Tensor& input, const ELUFuncOptions& o) { return into_input_if(o.inplace(), input, tg::elu(input, o.alpha())); }
 Tensor gelu(const Tensor& input, const GELUFuncOptions& o) { return tg::gelu(input, o.approximate()); }
 Tensor hardtanh(const Tensor& input, const HardtanhFuncOptions& o) {
-  Tensor out = tg::hardtanh(input, o.min_val(), o.max_val());
-  if (!o.inplace()) return out;
-  input.copy_(out);
-  return input;
+  return into_input_if(o.inplace(), input, tg::hardtanh(input, o.min_val(), o.max_val()));
 }
 Tensor softplus(const Tensor& input, const SoftplusFuncOptions& o) { return tg::softplus(input, o.beta(), o.threshold()); }
 Tensor softmax(const Tensor& input, const SoftmaxFuncOptions& o) { return tg::softmax(input, o.dim()); }

@@ -383,6 +383,25 @@ TEST(Layers, HardtanhMatchesPyTorchAtItsBounds) {
   EXPECT_TRUE(z.equal(tg::tensor({-1.0, 0.25, 1.0})));
 }
 
+TEST(Layers, InplaceActivationsWriteIntoTheirInput) {
+  Tensor a = tg::tensor({-2.0, 3.0});
+  EXPECT_TRUE(F::leaky_relu(a, F::LeakyReLUFuncOptions().negative_slope(0.5).inplace(true)).is_same(a));
+  EXPECT_TRUE(a.equal(tg::tensor({-1.0, 3.0})));
+  Tensor b = tg::tensor({-1.0, 3.0}, tg::kFloat64);
+  EXPECT_TRUE(F::elu(b, F::ELUFuncOptions().inplace(true)).is_same(b));
+  EXPECT_DOUBLE_EQ(b[0].item<double>(), std::exp(-1.0) - 1.0);
+  EXPECT_DOUBLE_EQ(b[1].item<double>(), 3.0);
+  // through a recorded in-place copy, the gradient is still the activation's
+  Tensor x = tg::tensor({-2.0, 3.0}, tg::kFloat64).requires_grad_();
+  Tensor h = x * 1.0;
+  F::leaky_relu(h, F::LeakyReLUFuncOptions().negative_slope(0.5).inplace(true)).sum().backward();
+  EXPECT_TRUE(x.grad().equal(tg::tensor({0.5, 1.0}, tg::kFloat64)));
+  // out of place by default
+  Tensor c = tg::tensor({-2.0});
+  F::leaky_relu(c);
+  EXPECT_EQ(c.item<double>(), -2.0);
+}
+
 TEST(Layers, ContainersHoldAndChain) {
   nn::Sequential seq({{"fc", nn::Linear(3, 2)}, {"act", nn::Tanh()}});
   EXPECT_EQ(seq->named_parameters().keys(), (std::vector<std::string>{"fc.weight", "fc.bias"}));
