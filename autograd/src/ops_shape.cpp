@@ -19,10 +19,11 @@ using autograd::record;
 using autograd::variable_list;
 using autograd::VjpContext;
 
-// pad with explicit per-dim amounts, defined with its OpDef below; narrow's and slice's rules use it.
-Tensor detail_pad(const Tensor& x, IntArrayRef before, IntArrayRef after, double value);
-
 namespace {
+
+// The pad primitive, with explicit per-dim amounts (defined with its OpDef below): pad and
+// constant_pad_nd call it, and so do the rules of narrow and slice.
+Tensor pad_dims(const Tensor& x, IntArrayRef before, IntArrayRef after, double value);
 
 // Strides for viewing (sizes, strides) as new_sizes without a copy, or nullopt when the memory
 // layout does not allow it (libtorch's computeStride).
@@ -298,7 +299,7 @@ const OpDef kNarrow{.name = "narrow",
                       DimVector before(sizes.size(), 0), after(sizes.size(), 0);
                       before[dim] = start;
                       after[dim] = sizes[dim] - start - grad.size(dim);
-                      return {detail_pad(grad, before, after, 0.0)};
+                      return {pad_dims(grad, before, after, 0.0)};
                     }};
 }  // namespace
 
@@ -337,14 +338,14 @@ const OpDef kSlice{
       const int64_t ndim = static_cast<int64_t>(sizes.size());
       DimVector before(static_cast<std::size_t>(ndim + 1), 0), after(static_cast<std::size_t>(ndim + 1), 0);
       after[dim + 1] = step - 1;
-      Tensor spread = detail_pad(grad.unsqueeze(dim + 1), before, after, 0.0);
+      Tensor spread = pad_dims(grad.unsqueeze(dim + 1), before, after, 0.0);
       DimVector flat_sizes(grad.sizes());
       flat_sizes[dim] *= step;
       Tensor flat = spread.reshape(flat_sizes).narrow(dim, 0, end - start);
       DimVector outer_before(static_cast<std::size_t>(ndim), 0), outer_after(static_cast<std::size_t>(ndim), 0);
       outer_before[dim] = start;
       outer_after[dim] = sizes[dim] - end;
-      return {detail_pad(flat, outer_before, outer_after, 0.0)};
+      return {pad_dims(flat, outer_before, outer_after, 0.0)};
     }};
 }  // namespace
 
@@ -542,12 +543,13 @@ const OpDef kPad{.name = "pad", .formula = "grad_self = grad.narrow(d, before[d]
                  }};
 }  // namespace
 
-// The primitive behind pad and constant_pad_nd, and the rules of narrow and slice.
-Tensor detail_pad(const Tensor& x, IntArrayRef before, IntArrayRef after, double value) {
+namespace {
+Tensor pad_dims(const Tensor& x, IntArrayRef before, IntArrayRef after, double value) {
   Tensor out = kernels::pad(x, before, after, value);
   if (autograd::needs_grad({&x})) record(kPad, {&x}, out).ints("before", before).arg("value", value);
   return out;
 }
+}  // namespace
 
 Tensor constant_pad_nd(const Tensor& x, IntArrayRef pad_spec, double value) {
   ops::check_defined(x, "pad");
@@ -565,7 +567,7 @@ Tensor constant_pad_nd(const Tensor& x, IntArrayRef pad_spec, double value) {
     if (before[d] < 0 || after[d] < 0)
       throw Error(fmt::format("pad: negative padding {} is not supported (use narrow)", shape_str(pad_spec)));
   }
-  return detail_pad(x, before, after, value);
+  return pad_dims(x, before, after, value);
 }
 Tensor pad(const Tensor& x, IntArrayRef pad_spec, std::string_view mode, std::optional<double> value) {
   if (mode != "constant")

@@ -23,3 +23,6 @@ echo "consumer printed: $output"
 output=$("$work/build/consumer_testing")
 echo "consumer_testing printed: $output"
 [ "$output" = "check_op: ok" ]
+output=$("$work/build/custom_ops")
+echo "custom_ops printed: $output"
+[ "$output" = "custom_ops: ok" ]
