@@ -574,6 +574,102 @@ inline void port_section_training(PortResults& out) {
   port_put(out, "train_final_predictions", torch::argmax(probs, 1));
 }
 
+// ---- custom ops as libtorch writes them: torch::autograd::Function<T> ----
+// x * sigmoid(x) * scale, squared when `square`; saved_data of every kind, non-tensor arguments
+// (which get no gradient), a backward in tensor ops (so twice differentiable).
+struct PortScaledSwish : public torch::autograd::Function<PortScaledSwish> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, torch::Tensor x, double scale, bool square) {
+    ctx->save_for_backward({x});
+    ctx->saved_data["scale"] = scale;
+    ctx->saved_data["square"] = square;
+    ctx->saved_data["mode"] = std::string(square ? "square" : "plain");
+    ctx->saved_data["power"] = static_cast<int64_t>(square ? 2 : 1);
+    torch::Tensor y = x * torch::sigmoid(x) * scale;
+    return square ? y * y : y;
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grad_outputs) {
+    torch::Tensor x = ctx->get_saved_variables()[0];
+    const double scale = ctx->saved_data["scale"].toDouble();
+    torch::Tensor s = torch::sigmoid(x);
+    torch::Tensor g = grad_outputs[0] * (s + x * s * (1.0 - s)) * scale;
+    if (ctx->saved_data["square"].toBool())
+      g = g * (x * s * scale) * static_cast<double>(ctx->saved_data["power"].toInt());
+    if (ctx->saved_data["mode"].toStringRef() != "square" && ctx->saved_data["mode"].toStringRef() != "plain")
+      g = g * 0.0;
+    return {g, torch::Tensor(), torch::Tensor()};
+  }
+};
+
+// Two outputs from one node.
+struct PortSinCos : public torch::autograd::Function<PortSinCos> {
+  static torch::autograd::variable_list forward(torch::autograd::AutogradContext* ctx, torch::Tensor x) {
+    ctx->save_for_backward({x});
+    return {torch::sin(x), torch::cos(x)};
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grad_outputs) {
+    torch::Tensor x = ctx->get_saved_variables()[0];
+    return {grad_outputs[0] * torch::cos(x) - grad_outputs[1] * torch::sin(x)};
+  }
+};
+
+// The row maxima and their indices; the indices are marked non-differentiable.
+struct PortMaxIndex : public torch::autograd::Function<PortMaxIndex> {
+  static torch::autograd::variable_list forward(torch::autograd::AutogradContext* ctx, torch::Tensor x) {
+    std::tuple<torch::Tensor, torch::Tensor> result = torch::max(x, 1);
+    torch::Tensor indices = std::get<1>(result);
+    ctx->mark_non_differentiable({indices});
+    ctx->save_for_backward({indices});
+    ctx->saved_data["sizes"] = x.sizes();
+    return {std::get<0>(result), indices};
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grad_outputs) {
+    torch::Tensor indices = ctx->get_saved_variables()[0].unsqueeze(1);
+    torch::Tensor zeros = torch::zeros(ctx->saved_data["sizes"].toIntVector(), torch::kFloat64);
+    return {zeros.scatter_add(1, indices, grad_outputs[0].unsqueeze(1))};
+  }
+};
+
+// In place: doubles its input and marks it dirty.
+struct PortDoubleInPlace : public torch::autograd::Function<PortDoubleInPlace> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, torch::Tensor x) {
+    x.mul_(2.0);
+    ctx->mark_dirty({x});
+    return x;
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grad_outputs) {
+    return {grad_outputs[0] * 2.0};
+  }
+};
+
+inline void port_section_custom_function(PortResults& out) {
+  torch::Tensor a0 = port_leaf(port_values(6, 1));
+  torch::Tensor a = a0.view({2, 3});
+  port_probe(out, "custom_swish", {a0}, {PortScaledSwish::apply(a, 1.5, false)});
+  port_probe(out, "custom_swish_square", {a0}, {PortScaledSwish::apply(a, 0.5, true)});
+  torch::Tensor g = torch::autograd::grad({PortScaledSwish::apply(a0, 1.5, false).sum()}, {a0}, {}, true, true)[0];
+  port_put(out, "custom_swish_grad", g);
+  port_put(out, "custom_swish_second_derivative", torch::autograd::grad({g.sum()}, {a0})[0]);
+
+  torch::autograd::variable_list sc = PortSinCos::apply(a);
+  port_probe(out, "custom_sincos", {a0}, {sc[0], sc[1]});
+  // only one output used: the other's gradient is materialised as zeros
+  port_put(out, "custom_sincos_sin_only_grad",
+           torch::autograd::grad({(PortSinCos::apply(a)[0] * 2.0).sum()}, {a0})[0]);
+
+  torch::autograd::variable_list mi = PortMaxIndex::apply(a);
+  port_put(out, "custom_max_indices", mi[1]);
+  port_put(out, "custom_max_indices_require_grad", torch::tensor({mi[1].requires_grad() ? 1.0 : 0.0}));
+  port_probe(out, "custom_max_values", {a0}, {mi[0]});
+
+  torch::Tensor h = a0 * 1.0;
+  torch::Tensor d = PortDoubleInPlace::apply(h);
+  port_probe(out, "custom_dirty", {a0}, {d * d});
+}
+
 using PortSection = void (*)(PortResults&);
 
 // The sections by name, in the order port_program() runs them.
@@ -584,7 +680,7 @@ inline std::vector<std::pair<std::string, PortSection>> port_sections() {
           {"shape", &port_section_shape},         {"join", &port_section_join},
           {"autograd", &port_section_autograd},   {"inplace", &port_section_inplace},
           {"higher_order", &port_section_higher_order},
-          {"training", &port_section_training}};
+          {"training", &port_section_training},   {"custom_function", &port_section_custom_function}};
 }
 
 // Runs every section in order.
