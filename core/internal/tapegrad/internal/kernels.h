@@ -13,6 +13,7 @@ namespace tg::kernels {
 // a, b, alpha as double and ta, tb, talpha converted to T. The result is Same (the input dtype)
 // or Bool (comparisons). The enums and the switch in kernels_elementwise.cpp are generated from
 // these lists, so a new pointwise kernel is one line here.
+// clang-format off
 #define TG_UNARY_KERNELS(X)                                                                  \
   X(Neg, Same, -x)                                                                           \
   X(Exp, Same, std::exp(x))                                                                  \
@@ -68,6 +69,7 @@ namespace tg::kernels {
   X(SigmoidBackward, Same, x * y * (T(1) - y))   /* grad y (1 - y), y = sigmoid's output */  \
   X(ReluBackward, Same, y > T(0) ? x : T(0))     /* grad where y > 0, y = relu's output */
 
+// clang-format on
 #define TG_KERNEL_ENUM_ENTRY(name, result, expr) name,
 enum class Unary { TG_UNARY_KERNELS(TG_KERNEL_ENUM_ENTRY) };
 enum class Binary { TG_BINARY_KERNELS(TG_KERNEL_ENUM_ENTRY) };
