@@ -23,9 +23,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 double median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
@@ -35,8 +33,7 @@ double median(std::vector<double> values) {
 
 void print_spread(const std::vector<double>& values, double scale, const char* unit) {
   const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
-  std::printf("  (min %.4g %s, max %.4g %s over %zu runs)\n", *lo * scale, unit, *hi * scale, unit,
-              values.size());
+  std::printf("  (min %.4g %s, max %.4g %s over %zu runs)\n", *lo * scale, unit, *hi * scale, unit, values.size());
 }
 
 void check(bool ok, const char* what) {
@@ -78,8 +75,7 @@ void bench_small(int reps) {
   check(x.grad().defined() && torch::isfinite(x.grad()).all().item<bool>(), "small: grad of x");
 
   const double per_op = 1e6 / (kOpsPerStep * kSteps);
-  std::printf("libtorch small chain (16 floats, 1000 steps, fwd+bwd): %.3f us per op\n",
-              median(times) * per_op);
+  std::printf("libtorch small chain (16 floats, 1000 steps, fwd+bwd): %.3f us per op\n", median(times) * per_op);
   print_spread(times, per_op, "us");
   // Process CPU time moves less than wall time when other processes share the cores.
   std::printf("  (median process CPU time %.3f us per op)\n", median(cpu_times) * per_op);
@@ -121,8 +117,7 @@ void bench_big(int reps) {
     check(std::fabs(gb[i] - (active ? pa[i] : 0.f)) < 1e-5f, "big: grad of b");
   }
 
-  std::printf("libtorch big (relu(a*b+a).sum(), 16M floats, fwd+bwd): %.4f s per iter\n",
-              median(times));
+  std::printf("libtorch big (relu(a*b+a).sum(), 16M floats, fwd+bwd): %.4f s per iter\n", median(times));
   print_spread(times, 1.0, "s");
   std::printf("  (warm-up iteration %.4g s)\n", warm_up);
 }
@@ -139,8 +134,8 @@ void bench_gemm(int reps) {
 
   auto run_library = [&] { return torch::mm(a, b); };
   auto run_direct = [&] {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, kN, kN, kN, 1.0f, a.data_ptr<float>(),
-                kN, b.data_ptr<float>(), kN, 0.0f, c_direct.data(), kN);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, kN, kN, kN, 1.0f, a.data_ptr<float>(), kN,
+                b.data_ptr<float>(), kN, 0.0f, c_direct.data(), kN);
   };
   torch::Tensor c = run_library();  // warm-up (and OpenBLAS's thread start) for both
   run_direct();
@@ -158,8 +153,8 @@ void bench_gemm(int reps) {
   }
   const double library = median(library_gflops);
   const double direct = median(direct_gflops);
-  std::printf("libtorch sgemm 1024: %.1f GFLOP/s (direct OpenBLAS: %.1f GFLOP/s, ratio %.2f)\n",
-              library, direct, library / direct);
+  std::printf("libtorch sgemm 1024: %.1f GFLOP/s (direct OpenBLAS: %.1f GFLOP/s, ratio %.2f)\n", library, direct,
+              library / direct);
   print_spread(library_gflops, 1.0, "GFLOP/s");
 }
 
@@ -184,8 +179,8 @@ void bench_alloc(int reps) {
     const double elapsed = seconds_since(start);
     if (rep > 0) reused.push_back(kBytes / elapsed * 1e-9);
   }
-  std::printf("libtorch alloc 64 MB + fill: fresh %.2f GB/s, same buffer reused %.2f GB/s\n",
-              median(fresh), median(reused));
+  std::printf("libtorch alloc 64 MB + fill: fresh %.2f GB/s, same buffer reused %.2f GB/s\n", median(fresh),
+              median(reused));
 }
 
 // The value after `flag` on the command line, or `fallback`.
@@ -194,9 +189,7 @@ int parse_int_flag(int argc, char** argv, const char* flag, int fallback) {
     if (std::strcmp(argv[i], flag) == 0) return std::max(1, std::atoi(argv[i + 1]));
   return fallback;
 }
-int parse_reps(int argc, char** argv, int fallback) {
-  return parse_int_flag(argc, argv, "--reps", fallback);
-}
+int parse_reps(int argc, char** argv, int fallback) { return parse_int_flag(argc, argv, "--reps", fallback); }
 
 }  // namespace
 
@@ -204,13 +197,11 @@ int main(int argc, char** argv) {
   const std::string command = argc > 1 && argv[1][0] != '-' ? argv[1] : "all";
   const bool all = command == "all";
   if (!all && command != "small" && command != "big" && command != "gemm" && command != "alloc") {
-    std::fprintf(stderr, "usage: %s [small|big|gemm|alloc|all] [--reps N] [--threads N]\n",
-                 argv[0]);
+    std::fprintf(stderr, "usage: %s [small|big|gemm|alloc|all] [--reps N] [--threads N]\n", argv[0]);
     return 1;
   }
   // Default: libtorch's own choice (on this machine 1 intra-op thread; OpenBLAS runs its own).
-  if (const int threads = parse_int_flag(argc, argv, "--threads", 0); threads > 0)
-    torch::set_num_threads(threads);
+  if (const int threads = parse_int_flag(argc, argv, "--threads", 0); threads > 0) torch::set_num_threads(threads);
   std::printf("# libtorch %s, %d intra-op threads\n", TORCH_VERSION, torch::get_num_threads());
   try {
     if (all || command == "small") bench_small(parse_reps(argc, argv, 20));

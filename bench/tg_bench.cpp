@@ -23,9 +23,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 // The median, not the mean: the machine is shared, and a burst of load elsewhere should move one
 // run, not the figure.
@@ -37,8 +35,7 @@ double median(std::vector<double> values) {
 
 void print_spread(const std::vector<double>& values, double scale, const char* unit) {
   const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
-  std::printf("  (min %.4g %s, max %.4g %s over %zu runs)\n", *lo * scale, unit, *hi * scale, unit,
-              values.size());
+  std::printf("  (min %.4g %s, max %.4g %s over %zu runs)\n", *lo * scale, unit, *hi * scale, unit, values.size());
 }
 
 void check(bool ok, const char* what) {
@@ -87,8 +84,7 @@ void bench_small(int reps) {
   check(all_finite(x.grad()), "small: grad of x");
 
   const double per_op = 1e6 / (kOpsPerStep * kSteps);
-  std::printf("small chain (16 floats, 1000 steps, fwd+bwd): %.3f us per op\n",
-              median(times) * per_op);
+  std::printf("small chain (16 floats, 1000 steps, fwd+bwd): %.3f us per op\n", median(times) * per_op);
   print_spread(times, per_op, "us");
   // Process CPU time moves less than wall time when other processes share the cores.
   std::printf("  (median process CPU time %.3f us per op)\n", median(cpu_times) * per_op);
@@ -150,13 +146,12 @@ void bench_gemm(int reps) {
 
   auto run_library = [&] { return tg::mm(a, b); };
   auto run_direct = [&] {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, kN, kN, kN, 1.0f, a.data_ptr<float>(),
-                kN, b.data_ptr<float>(), kN, 0.0f, c_direct.data(), kN);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, kN, kN, kN, 1.0f, a.data_ptr<float>(), kN,
+                b.data_ptr<float>(), kN, 0.0f, c_direct.data(), kN);
   };
   tg::Tensor c = run_library();  // warm-up (and OpenBLAS's thread start) for both
   run_direct();
-  check(tg::allclose(c, tg::from_blob(c_direct.data(), {kN, kN}), 1e-3, 1e-3),
-        "gemm: mm agrees with cblas_sgemm");
+  check(tg::allclose(c, tg::from_blob(c_direct.data(), {kN, kN}), 1e-3, 1e-3), "gemm: mm agrees with cblas_sgemm");
 
   std::vector<double> library_gflops, direct_gflops;
   for (int rep = 0; rep < reps; ++rep) {
@@ -169,8 +164,8 @@ void bench_gemm(int reps) {
   }
   const double library = median(library_gflops);
   const double direct = median(direct_gflops);
-  std::printf("sgemm 1024: %.1f GFLOP/s (direct OpenBLAS: %.1f GFLOP/s, ratio %.2f)\n", library,
-              direct, library / direct);
+  std::printf("sgemm 1024: %.1f GFLOP/s (direct OpenBLAS: %.1f GFLOP/s, ratio %.2f)\n", library, direct,
+              library / direct);
   print_spread(library_gflops, 1.0, "GFLOP/s");
 }
 
@@ -199,9 +194,8 @@ void bench_alloc(int reps) {
     if (rep > 0) cached.push_back(kBytes / elapsed * 1e-9);
   }
   const tg::MemoryStats after = tg::memory_stats();
-  std::printf("alloc 64 MB + fill: fresh %.2f GB/s, cached %.2f GB/s (cache hits %lld of %d)\n",
-              median(fresh), median(cached),
-              static_cast<long long>(after.cache_hits - before.cache_hits), reps + 1);
+  std::printf("alloc 64 MB + fill: fresh %.2f GB/s, cached %.2f GB/s (cache hits %lld of %d)\n", median(fresh),
+              median(cached), static_cast<long long>(after.cache_hits - before.cache_hits), reps + 1);
   tg::empty_cache();
 }
 
@@ -211,9 +205,7 @@ int parse_int_flag(int argc, char** argv, const char* flag, int fallback) {
     if (std::strcmp(argv[i], flag) == 0) return std::max(1, std::atoi(argv[i + 1]));
   return fallback;
 }
-int parse_reps(int argc, char** argv, int fallback) {
-  return parse_int_flag(argc, argv, "--reps", fallback);
-}
+int parse_reps(int argc, char** argv, int fallback) { return parse_int_flag(argc, argv, "--reps", fallback); }
 
 }  // namespace
 
@@ -240,8 +232,8 @@ void bench_grain() {
       return median(per_element);
     };
     double one = time_with(1), many = time_with(threads);
-    std::printf("  n=%8lld: 1 thread %.3f ns/elem, %d threads %.3f ns/elem, speed-up %.2f\n",
-                static_cast<long long>(n), one, threads, many, one / many);
+    std::printf("  n=%8lld: 1 thread %.3f ns/elem, %d threads %.3f ns/elem, speed-up %.2f\n", static_cast<long long>(n),
+                one, threads, many, one / many);
   }
   tg::set_num_threads(threads);
 }
@@ -249,15 +241,12 @@ void bench_grain() {
 int main(int argc, char** argv) {
   const std::string command = argc > 1 && argv[1][0] != '-' ? argv[1] : "all";
   const bool all = command == "all";
-  if (!all && command != "small" && command != "big" && command != "gemm" && command != "alloc" &&
-      command != "grain") {
-    std::fprintf(stderr, "usage: %s [small|big|gemm|alloc|grain|all] [--reps N] [--threads N]\n",
-                 argv[0]);
+  if (!all && command != "small" && command != "big" && command != "gemm" && command != "alloc" && command != "grain") {
+    std::fprintf(stderr, "usage: %s [small|big|gemm|alloc|grain|all] [--reps N] [--threads N]\n", argv[0]);
     return 1;
   }
   // Default: tapegrad's own choice (TG_NUM_THREADS or the number of cores).
-  if (const int threads = parse_int_flag(argc, argv, "--threads", 0); threads > 0)
-    tg::set_num_threads(threads);
+  if (const int threads = parse_int_flag(argc, argv, "--threads", 0); threads > 0) tg::set_num_threads(threads);
   std::printf("# tapegrad, %d threads\n", tg::get_num_threads());
   try {
     if (all || command == "small") bench_small(parse_reps(argc, argv, 20));

@@ -54,7 +54,8 @@ struct StepSTE : tg::autograd::Function<StepSTE> {
 // 2 -> 8 step units -> 1 sigmoid output; `ste` picks StepSTE or the library's tg::step.
 struct StepNetImpl : tg::nn::Module {
   explicit StepNetImpl(bool ste)
-      : ste(ste), hidden(register_module("hidden", tg::nn::Linear(2, 8))),
+      : ste(ste),
+        hidden(register_module("hidden", tg::nn::Linear(2, 8))),
         out(register_module("out", tg::nn::Linear(8, 1))) {}
   tg::Tensor forward(const tg::Tensor& x) {
     tg::Tensor h = hidden->forward(x);
@@ -87,8 +88,7 @@ static Trained train(bool ste, int epochs, const tg::Tensor& X, const tg::Tensor
 }
 
 int main(int argc, char** argv) try {
-  examples::Args args(argc, argv, {{"epochs", "300"}, {"seed", "0"}},
-                      "usage: custom_op [--epochs N] [--seed S]");
+  examples::Args args(argc, argv, {{"epochs", "300"}, {"seed", "0"}}, "usage: custom_op [--epochs N] [--seed S]");
   tg::manual_seed(static_cast<uint64_t>(args.integer("seed")));
 
   // 1. The checks a built-in op gets: gradcheck and gradgradcheck in float64.

@@ -31,8 +31,7 @@
 
 struct IrisNetImpl : tg::nn::Module {
   explicit IrisNetImpl(bool keras_init)
-      : hidden(register_module("hidden", tg::nn::Linear(4, 4))),
-        out(register_module("out", tg::nn::Linear(4, 3))) {
+      : hidden(register_module("hidden", tg::nn::Linear(4, 4))), out(register_module("out", tg::nn::Linear(4, 3))) {
     if (keras_init) {  // Keras' Dense: glorot_uniform weights, zero biases
       for (auto* layer : {&hidden, &out}) {
         tg::nn::init::xavier_uniform_((*layer)->weight);
@@ -81,21 +80,21 @@ static double fit_and_score(const tg::Tensor& X_train_raw, const tg::Tensor& y_t
     if (verbose && (epoch == 1 || epoch % 20 == 0)) {
       tg::NoGradGuard no_grad;
       const double train_acc = model->forward(X_train).argmax(1).eq(y_train).to(tg::kFloat64).mean().item_double();
-      std::printf("  epoch %3d  loss %.4f  train accuracy %.4f\n", epoch,
-                  sum / static_cast<double>(X_train.size(0)), train_acc);
+      std::printf("  epoch %3d  loss %.4f  train accuracy %.4f\n", epoch, sum / static_cast<double>(X_train.size(0)),
+                  train_acc);
     }
   }
   tg::NoGradGuard no_grad;
   tg::Tensor logits = model->forward(X_test);
-  if (verbose)
-    std::printf("  test loss %.4f\n", tg::nn::functional::cross_entropy(logits, y_test).item_double());
+  if (verbose) std::printf("  test loss %.4f\n", tg::nn::functional::cross_entropy(logits, y_test).item_double());
   return logits.argmax(1).eq(y_test).to(tg::kFloat64).mean().item_double();
 }
 
 int main(int argc, char** argv) try {
-  examples::Args args(argc, argv,
-                      {{"epochs", "100"}, {"batch-size", "10"}, {"lr", "0.01"}, {"folds", "5"}, {"seed", "42"}, {"init", "keras"}},
-                      "usage: iris [--epochs N] [--batch-size B] [--lr LR] [--folds K] [--seed S] [--init keras|torch]");
+  examples::Args args(
+      argc, argv,
+      {{"epochs", "100"}, {"batch-size", "10"}, {"lr", "0.01"}, {"folds", "5"}, {"seed", "42"}, {"init", "keras"}},
+      "usage: iris [--epochs N] [--batch-size B] [--lr LR] [--folds K] [--seed S] [--init keras|torch]");
   const Settings settings{static_cast<int>(args.integer("epochs")),
                           static_cast<std::size_t>(args.integer("batch-size")), args.number("lr"),
                           static_cast<uint64_t>(args.integer("seed")), args.str("init") == "keras"};
@@ -131,9 +130,9 @@ int main(int argc, char** argv) try {
   double total = 0;
   int fold = 0;
   for (const auto& [train_idx, test_idx] : kfold.split(iris.features.size(0))) {
-    const double accuracy = fit_and_score(
-        iris.features.index_select(0, train_idx), iris.targets.index_select(0, train_idx),
-        iris.features.index_select(0, test_idx), iris.targets.index_select(0, test_idx), settings, false);
+    const double accuracy =
+        fit_and_score(iris.features.index_select(0, train_idx), iris.targets.index_select(0, train_idx),
+                      iris.features.index_select(0, test_idx), iris.targets.index_select(0, test_idx), settings, false);
     std::printf("  fold %d: %lld training, %lld held out, accuracy %.4f\n", ++fold,
                 static_cast<long long>(train_idx.size(0)), static_cast<long long>(test_idx.size(0)), accuracy);
     total += accuracy;

@@ -54,8 +54,7 @@ TG_MODULE(LinearStack);
 // (b) One hidden layer with a nonlinearity.
 struct CurveImpl : tg::nn::Module {
   CurveImpl()
-      : hidden(register_module("hidden", tg::nn::Linear(1, 16))),
-        out(register_module("out", tg::nn::Linear(16, 1))) {}
+      : hidden(register_module("hidden", tg::nn::Linear(1, 16))), out(register_module("out", tg::nn::Linear(16, 1))) {}
 
   tg::Tensor forward(tg::Tensor x) { return out->forward(tg::tanh(hidden->forward(x))); }
 
@@ -66,8 +65,8 @@ TG_MODULE(Curve);
 namespace F = tg::nn::functional;
 
 template <typename Model>
-void train(Model& model, tg::optim::Optimizer& optimizer, tg::data::DataLoader& loader, int epochs,
-           const tg::Tensor& X, const tg::Tensor& y) {
+void train(Model& model, tg::optim::Optimizer& optimizer, tg::data::DataLoader& loader, int epochs, const tg::Tensor& X,
+           const tg::Tensor& y) {
   for (int epoch = 1; epoch <= epochs; ++epoch) {
     for (auto& batch : loader) {
       tg::Tensor loss = F::mse_loss(model->forward(batch.data), batch.target);
@@ -84,8 +83,12 @@ void train(Model& model, tg::optim::Optimizer& optimizer, tg::data::DataLoader& 
 
 int main(int argc, char** argv) try {
   examples::Args args(argc, argv,
-                      {{"epochs", "1000"}, {"batch-size", "32"}, {"lr", "0.01"}, {"fit-epochs", "2000"},
-                       {"fit-lr", "0.01"}, {"seed", "42"}},
+                      {{"epochs", "1000"},
+                       {"batch-size", "32"},
+                       {"lr", "0.01"},
+                       {"fit-epochs", "2000"},
+                       {"fit-lr", "0.01"},
+                       {"seed", "42"}},
                       "usage: parabola [--epochs N] [--batch-size B] [--lr LR] (the linear stack) "
                       "[--fit-epochs N] [--fit-lr LR] (the tanh net) [--seed S]");
   const auto seed = static_cast<uint64_t>(args.integer("seed"));
@@ -107,7 +110,8 @@ int main(int argc, char** argv) try {
     ls_slope = (xc * tc).sum().item_double() / xc.square().sum().item_double();
     ls_intercept = t.mean().item_double() - ls_slope * x.mean().item_double();
     ls_mse = (x * ls_slope + ls_intercept - t).square().mean().item_double();
-    ls_curve = (grid.to(tg::kFloat64) * ls_slope + ls_intercept - grid_mean.to(tg::kFloat64)).square().mean().item_double();
+    ls_curve =
+        (grid.to(tg::kFloat64) * ls_slope + ls_intercept - grid_mean.to(tg::kFloat64)).square().mean().item_double();
   }
 
   // The least-squares parabola a + b x + c x^2 (normal equations, float64): the right model
@@ -137,8 +141,7 @@ int main(int argc, char** argv) try {
 
   bool ok = true;
   // 100 rows: batches are built on this thread (prefetch 0), a background thread would only add hand-offs.
-  const auto loader_options =
-      tg::data::DataLoaderOptions().batch_size(batch_size).shuffle(true).seed(seed).prefetch(0);
+  const auto loader_options = tg::data::DataLoaderOptions().batch_size(batch_size).shuffle(true).seed(seed).prefetch(0);
 
   // ------------------------------------------------------------------ (a) the linear stack
   LinearStack stack;
@@ -159,12 +162,14 @@ int main(int argc, char** argv) try {
   std::printf("the trained stack is the line      y = %.4f x + %.4f   MSE %.5f\n", slope, intercept, stack_mse);
   std::printf("least squares (closed form) gives  y = %.4f x + %.4f   MSE %.5f\n", ls_slope, ls_intercept, ls_mse);
   // SGD with a constant step on mini-batches hovers around the optimum rather than sitting on it.
-  const bool converged = std::abs(slope - ls_slope) < 0.05 && std::abs(intercept - ls_intercept) < 0.05 &&
-                         stack_mse - ls_mse < 1e-3;
-  std::printf("three linear layers collapse to one line, and no line has a lower MSE than the least-squares\n"
-              "one; %s\n", converged ? "the stack has converged to it"
-                                      : "this run has not reached it (the weights' product started near the "
-                                        "saddle at 0)");
+  const bool converged =
+      std::abs(slope - ls_slope) < 0.05 && std::abs(intercept - ls_intercept) < 0.05 && stack_mse - ls_mse < 1e-3;
+  std::printf(
+      "three linear layers collapse to one line, and no line has a lower MSE than the least-squares\n"
+      "one; %s\n",
+      converged ? "the stack has converged to it"
+                : "this run has not reached it (the weights' product started near the "
+                  "saddle at 0)");
   if (!converged || stack_mse < ls_mse - 1e-6) {
     std::printf("FAILED: expected the stack's line within 0.05 of the least-squares line\n");
     ok = false;
@@ -205,8 +210,9 @@ int main(int argc, char** argv) try {
   // How far below the line depends on the sample: with 100 points and noise of variance 1/12 the
   // best parabola itself is off the true curve by about 3 (1/12) / 100 = 0.0025 on average.
   if (!(curve_mse < ls_mse && curve_mse < quad_mse + 1e-3 && curve_curve < ls_curve)) {
-    std::printf("FAILED: expected the tanh net's training MSE below the line's and within 0.001 of the best "
-                "parabola's, and its error against x^2 + 1/2 below the line's\n");
+    std::printf(
+        "FAILED: expected the tanh net's training MSE below the line's and within 0.001 of the best "
+        "parabola's, and its error against x^2 + 1/2 below the line's\n");
     ok = false;
   }
   return ok ? 0 : 1;

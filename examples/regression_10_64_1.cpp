@@ -19,8 +19,7 @@
 
 struct RegressorImpl : tg::nn::Module {
   RegressorImpl()
-      : hidden(register_module("hidden", tg::nn::Linear(10, 64))),
-        out(register_module("out", tg::nn::Linear(64, 1))) {}
+      : hidden(register_module("hidden", tg::nn::Linear(10, 64))), out(register_module("out", tg::nn::Linear(64, 1))) {}
 
   tg::Tensor forward(tg::Tensor x) { return out->forward(tg::relu(hidden->forward(x))); }
 
@@ -55,8 +54,10 @@ int main(int argc, char** argv) try {
     tg::NoGradGuard no_grad;
     return tg::nn::functional::mse_loss(model->forward(X), y).item_double();
   };
-  std::printf("targets are random: y ~ U[0,1) independent of X, so the loss can only approach Var(y)\n"
-              "(1/12 = %.4f in theory, %.4f for this sample)\n", 1.0 / 12.0, floor);
+  std::printf(
+      "targets are random: y ~ U[0,1) independent of X, so the loss can only approach Var(y)\n"
+      "(1/12 = %.4f in theory, %.4f for this sample)\n",
+      1.0 / 12.0, floor);
   std::printf("epoch  0: full-data MSE %.4f (before training)\n", full_mse());
   for (int epoch = 1; epoch <= epochs; ++epoch) {
     double sum = 0;
@@ -75,8 +76,8 @@ int main(int argc, char** argv) try {
   }
 
   const double final_mse = full_mse();
-  std::printf("final MSE %.4f vs Var(y) %.4f (gap %+.4f): the network predicts about the mean, as it must\n",
-              final_mse, floor, final_mse - floor);
+  std::printf("final MSE %.4f vs Var(y) %.4f (gap %+.4f): the network predicts about the mean, as it must\n", final_mse,
+              floor, final_mse - floor);
   // With 10 epochs the net sits at the floor; it is far too small and too briefly trained to
   // memorise 1000 random targets, so it cannot go much below it either.
   const bool ok = final_mse < 0.1 && std::abs(final_mse - floor) < 0.01;

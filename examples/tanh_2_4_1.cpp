@@ -86,9 +86,11 @@ int main(int argc, char** argv) try {
   tg::Tensor X = tg::randn({100, 2});
   tg::Tensor y = tg::randn({100, 1});
   const double floor = y.var(/*unbiased=*/false).item_double();
-  std::printf("part 1: random targets y ~ N(0,1), independent of X ~ N(0,1)^2. Nothing in X predicts y, so\n"
-              "the loss heads for the MSE of the best constant prediction (the mean of y), Var(y) = %.4f,\n"
-              "not for 0; a 17-parameter net only shaves a little off it through chance correlations\n", floor);
+  std::printf(
+      "part 1: random targets y ~ N(0,1), independent of X ~ N(0,1)^2. Nothing in X predicts y, so\n"
+      "the loss heads for the MSE of the best constant prediction (the mean of y), Var(y) = %.4f,\n"
+      "not for 0; a 17-parameter net only shaves a little off it through chance correlations\n",
+      floor);
   for (const char* activation : {"tanh", "relu"}) {
     auto [first, last] = train(activation, X, y, epochs, lr);
     // Training lowers the loss, towards Var(y) and not to 0: nothing in X predicts y.
@@ -129,11 +131,11 @@ int main(int argc, char** argv) try {
     tg::NoGradGuard no_grad;
     tg::Tensor h = tg::tanh(Xd.matmul(W1) + b1);
     tg::Tensor y_pred = h.matmul(W2) + b2;
-    tg::Tensor d_y_pred = 2 * (y_pred - yd);                                   // [100, 1]
-    tg::Tensor d_hidden_activation = d_y_pred * y_pred * (1 - y_pred);        // the article's line
-    article_dW1 = Xd.t().matmul(d_hidden_activation).expand({2, 4});           // [2, 1], broadcast
-    article_dW2 = h.t().matmul(d_y_pred);                                      // the article's, correct
-    chain_dW1 = Xd.t().matmul(d_y_pred.matmul(W2.t()) * (1 - h * h));          // tanh' = 1 - h^2
+    tg::Tensor d_y_pred = 2 * (y_pred - yd);                            // [100, 1]
+    tg::Tensor d_hidden_activation = d_y_pred * y_pred * (1 - y_pred);  // the article's line
+    article_dW1 = Xd.t().matmul(d_hidden_activation).expand({2, 4});    // [2, 1], broadcast
+    article_dW2 = h.t().matmul(d_y_pred);                               // the article's, correct
+    chain_dW1 = Xd.t().matmul(d_y_pred.matmul(W2.t()) * (1 - h * h));   // tanh' = 1 - h^2
   }
 
   // 3. Central finite differences.
@@ -172,13 +174,16 @@ int main(int argc, char** argv) try {
   std::printf("  max |tape - finite differences|    = %.2e\n", tape_err);
   std::printf("  max |chain rule - tape|            = %.2e\n", max_diff(chain_dW1, tape_dW1));
   std::printf("  max |article - finite differences| = %.2e\n", article_err);
-  std::printf("  (the output-layer gradient h^T d_y_pred is right in the article: max |article - tape| for W2\n"
-              "   = %.2e; the error is the hidden delta, which multiplies by the sigmoid derivative\n"
-              "   y_pred (1 - y_pred) of a linear output instead of by W2^T and tanh's 1 - h^2)\n", w2_err);
+  std::printf(
+      "  (the output-layer gradient h^T d_y_pred is right in the article: max |article - tape| for W2\n"
+      "   = %.2e; the error is the hidden delta, which multiplies by the sigmoid derivative\n"
+      "   y_pred (1 - y_pred) of a linear output instead of by W2^T and tanh's 1 - h^2)\n",
+      w2_err);
   // Relative to the gradient's size: the tape agrees with finite differences to rounding, the
   // article's formula does not agree at all.
   const double scale = fd_dW1.abs().max().item_double();
-  if (!(tape_err < 1e-6 * std::max(1.0, scale) && chain_err < 1e-6 * std::max(1.0, scale) && w2_err < 1e-9 * std::max(1.0, scale))) {
+  if (!(tape_err < 1e-6 * std::max(1.0, scale) && chain_err < 1e-6 * std::max(1.0, scale) &&
+        w2_err < 1e-9 * std::max(1.0, scale))) {
     std::printf("FAILED: the tape's gradient should match finite differences\n");
     ok = false;
   }

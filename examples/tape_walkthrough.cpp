@@ -31,14 +31,12 @@ int main() {
   tg::autograd::BackwardEngine engine({loss}, {}, /*retain_graph=*/false, /*create_graph=*/false);
   while (!engine.done()) {
     tg::autograd::StepRecord step = engine.step();
-    std::cout << "  #" << step.node->sequence_nr() << " " << step.node->backward_name()
-              << "\n    dloss/d(output) = " << step.grad_output.reshape({-1}).to(tg::kFloat64)
-                                                      .contiguous().data_ptr<double>()[0];
+    std::cout << "  #" << step.node->sequence_nr() << " " << step.node->backward_name() << "\n    dloss/d(output) = "
+              << step.grad_output.reshape({-1}).to(tg::kFloat64).contiguous().data_ptr<double>()[0];
     for (std::size_t i = 0; i < step.grad_inputs.size(); ++i)
       if (step.grad_inputs[i].defined())
-        std::cout << "\n    -> input " << i << " receives "
-                  << tg::shape_str(step.grad_inputs[i].sizes()) << " first value "
-                  << step.grad_inputs[i].reshape({-1})[0].item<double>();
+        std::cout << "\n    -> input " << i << " receives " << tg::shape_str(step.grad_inputs[i].sizes())
+                  << " first value " << step.grad_inputs[i].reshape({-1})[0].item<double>();
     std::cout << "\n";
   }
   std::cout << "\ndloss/dw = " << w.grad() << "\ndloss/db = " << b.grad() << "\n";
@@ -47,7 +45,7 @@ int main() {
   double yv = y.item<double>();
   double dz = 2 * (yv - 1.0) * yv * (1 - yv);
   std::cout << "by hand: dloss/dw = [" << dz * 1.0 << ", " << dz * 2.0 << "], dloss/db = " << dz << "\n";
-  bool agree = std::abs(w.grad()[1].item<double>() - dz * 2.0) < 1e-12 &&
-               std::abs(b.grad().item<double>() - dz) < 1e-12;
+  bool agree =
+      std::abs(w.grad()[1].item<double>() - dz * 2.0) < 1e-12 && std::abs(b.grad().item<double>() - dz) < 1e-12;
   return agree ? 0 : 1;
 }

@@ -28,8 +28,7 @@
 
 struct XorNetImpl : tg::nn::Module {
   XorNetImpl()
-      : hidden(register_module("hidden", tg::nn::Linear(2, 3))),
-        out(register_module("out", tg::nn::Linear(3, 1))) {}
+      : hidden(register_module("hidden", tg::nn::Linear(2, 3))), out(register_module("out", tg::nn::Linear(3, 1))) {}
 
   tg::Tensor forward(tg::Tensor x) { return tg::sigmoid(out->forward(tg::sigmoid(hidden->forward(x)))); }
 
@@ -43,9 +42,11 @@ static double accuracy(XorNet& model, const tg::Tensor& X, const tg::Tensor& y) 
 }
 
 int main(int argc, char** argv) try {
-  examples::Args args(argc, argv,
-                      {{"epochs", "200"}, {"batch-size", "16"}, {"lr", "0.5"}, {"noise", "0.1"}, {"seed", "0"}, {"optimizer", "sgd"}},
-                      "usage: xor_2_3_1_mse [--epochs N] [--batch-size B] [--lr LR] [--noise SIGMA] [--seed S] [--optimizer sgd|adam (SGD has momentum 0.9)]");
+  examples::Args args(
+      argc, argv,
+      {{"epochs", "200"}, {"batch-size", "16"}, {"lr", "0.5"}, {"noise", "0.1"}, {"seed", "0"}, {"optimizer", "sgd"}},
+      "usage: xor_2_3_1_mse [--epochs N] [--batch-size B] [--lr LR] [--noise SIGMA] [--seed S] [--optimizer sgd|adam "
+      "(SGD has momentum 0.9)]");
   const int epochs = static_cast<int>(args.integer("epochs"));
   const auto seed = static_cast<uint64_t>(args.integer("seed"));
   tg::manual_seed(seed);
@@ -57,9 +58,11 @@ int main(int argc, char** argv) try {
   tg::Tensor X = corners.index_select(0, which) + tg::randn({200, 2}) * args.number("noise");
   tg::Tensor y = corner_labels.index_select(0, which);
   tg::data::TrainTestSplit split = tg::data::train_test_split(X, y, 0.25, seed);
-  std::printf("XOR data: 200 points around the corners of the unit square (noise sigma %g), %lld for training, "
-              "%lld held out\n", args.number("noise"), static_cast<long long>(split.X_train.size(0)),
-              static_cast<long long>(split.X_test.size(0)));
+  std::printf(
+      "XOR data: 200 points around the corners of the unit square (noise sigma %g), %lld for training, "
+      "%lld held out\n",
+      args.number("noise"), static_cast<long long>(split.X_train.size(0)),
+      static_cast<long long>(split.X_test.size(0)));
 
   XorNet model;
   std::cout << model << "\n";

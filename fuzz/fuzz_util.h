@@ -45,7 +45,9 @@ class Bytes {
   }
   // One of `values`.
   template <typename T>
-  T pick(const std::vector<T>& values) { return values[u8() % values.size()]; }
+  T pick(const std::vector<T>& values) {
+    return values[u8() % values.size()];
+  }
   // The rest of the bytes.
   std::string rest() {
     std::string out(reinterpret_cast<const char*>(data_ + pos_), size_ - pos_);

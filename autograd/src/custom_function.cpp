@@ -101,11 +101,11 @@ class CustomNode final : public Node {
 
   variable_list unpack_saved() const {
     if (saved_released() && saved_.empty())
-      throw Error(fmt::format(
-          "backward: trying to backward through the graph a second time: node '{}' (#{}) freed its "
-          "saved tensors after the first backward. Pass retain_graph=true to the first backward if "
-          "you need to backward through the same graph twice.",
-          name(), sequence_nr()));
+      throw Error(
+          fmt::format("backward: trying to backward through the graph a second time: node '{}' (#{}) freed its "
+                      "saved tensors after the first backward. Pass retain_graph=true to the first backward if "
+                      "you need to backward through the same graph twice.",
+                      name(), sequence_nr()));
     std::shared_ptr<Node> self = std::const_pointer_cast<Node>(shared_from_this());
     variable_list out;
     out.reserve(saved_.size());
@@ -137,18 +137,20 @@ class CustomNode final : public Node {
       if (all_undefined) out.resize(expected);
     }
     if (out.size() != expected)
-      throw Error(fmt::format("{}: function backward returned {} gradients, but expected {} (one per argument of "
-                              "forward after ctx, an undefined Tensor for each non-tensor argument)",
-                              who, out.size(), expected));
+      throw Error(
+          fmt::format("{}: function backward returned {} gradients, but expected {} (one per argument of "
+                      "forward after ctx, an undefined Tensor for each non-tensor argument)",
+                      who, out.size(), expected));
     variable_list results;
     results.reserve(next_edges().size());
     for (std::size_t i = 0; i < expected; ++i) {
       if (is_variable_input_[i]) {
         results.push_back(std::move(out[i]));
       } else if (out[i].defined()) {
-        throw Error(fmt::format("{}: function backward returned a gradient for non-tensor argument {} of forward "
-                                "(counted from 0 after ctx); return an undefined Tensor at that position",
-                                who, i));
+        throw Error(
+            fmt::format("{}: function backward returned a gradient for non-tensor argument {} of forward "
+                        "(counted from 0 after ctx); return an undefined Tensor at that position",
+                        who, i));
       }
     }
     return results;
@@ -216,19 +218,22 @@ variable_list CustomCall::finish(variable_list outputs) {
     if (in.defined()) inputs.insert(in.unsafe_impl());
   for (const TensorImpl* dirty : ctx.dirty_inputs_)
     if (!returned.count(dirty))
-      throw Error(fmt::format("{}: a tensor of shape {} was marked dirty (mark_dirty) but not returned by forward; "
-                              "the inputs that forward modifies in place must all be returned as outputs",
-                              who, shape_str(dirty->sizes)));
+      throw Error(
+          fmt::format("{}: a tensor of shape {} was marked dirty (mark_dirty) but not returned by forward; "
+                      "the inputs that forward modifies in place must all be returned as outputs",
+                      who, shape_str(dirty->sizes)));
   for (const Tensor& out : outputs) {
     if (!out.defined() || !ctx.dirty_inputs_.count(out.unsafe_impl()) || !is_differentiable(out)) continue;
     if (out.is_leaf() && out.requires_grad())
-      throw Error(fmt::format("{}: a leaf tensor that requires grad (shape {}) was modified in place by forward "
-                              "(mark_dirty); pass a clone() of it, or run the update under tg::NoGradGuard",
-                              who, shape_str(out.sizes())));
+      throw Error(
+          fmt::format("{}: a leaf tensor that requires grad (shape {}) was modified in place by forward "
+                      "(mark_dirty); pass a clone() of it, or run the update under tg::NoGradGuard",
+                      who, shape_str(out.sizes())));
     if (out.unsafe_impl()->is_view)
-      throw Error(fmt::format("{}: forward modified a view (shape {}) in place (mark_dirty) while recording "
-                              "gradients, which is not supported; pass a clone() of it",
-                              who, shape_str(out.sizes())));
+      throw Error(
+          fmt::format("{}: forward modified a view (shape {}) in place (mark_dirty) while recording "
+                      "gradients, which is not supported; pass a clone() of it",
+                      who, shape_str(out.sizes())));
   }
 
   // As libtorch's get_and_bump_dirty: nodes that saved the old value of a dirty input now refuse to run.

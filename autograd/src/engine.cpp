@@ -9,9 +9,9 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "tapegrad/internal/kernels.h"
 #include "ops_common.h"
 #include "record.h"
+#include "tapegrad/internal/kernels.h"
 
 namespace tg::autograd {
 
@@ -25,9 +25,10 @@ Tensor reduce_to_input(const Node& node, std::size_t i, const Tensor& g, IntArra
   for (std::size_t d = 0; broadcast && d < sizes.size(); ++d)
     broadcast = sizes[d] == g.size(extra + static_cast<int64_t>(d)) || sizes[d] == 1;
   if (!broadcast)
-    throw Error(fmt::format("backward: the vjp of '{}' (#{}) returned a gradient of shape {} for input {} "
-                            "of shape {}, which it cannot be summed to", node.name(), node.sequence_nr(),
-                            shape_str(g.sizes()), i, shape_str(sizes)));
+    throw Error(
+        fmt::format("backward: the vjp of '{}' (#{}) returned a gradient of shape {} for input {} "
+                    "of shape {}, which it cannot be summed to",
+                    node.name(), node.sequence_nr(), shape_str(g.sizes()), i, shape_str(sizes)));
   return ops::sum_to(g, sizes);
 }
 }  // namespace
@@ -56,8 +57,8 @@ struct BackwardEngine::State {
   // The engine's buffer of output `output_nr` > 0 of a node with several outputs.
   static Tensor& extra_slot(Node& node, uint32_t output_nr) {
     if (output_nr >= node.num_outputs())
-      throw Error(fmt::format("backward: a gradient for output {} of node '{}' (#{}), which has {} outputs",
-                              output_nr, node.name(), node.sequence_nr(), node.num_outputs()));
+      throw Error(fmt::format("backward: a gradient for output {} of node '{}' (#{}), which has {} outputs", output_nr,
+                              node.name(), node.sequence_nr(), node.num_outputs()));
     return node.extras_->outputs[output_nr - 1].engine_grad;
   }
 
@@ -73,8 +74,8 @@ struct BackwardEngine::State {
       const TensorImpl* p = pending.unsafe_impl();
       // Sum in place when the engine alone owns the buffer (a parameter used by 1000 ops would
       // otherwise get 1000 fresh buffers); with create_graph the sum must be recorded.
-      if (!create_graph && pending.impl_ptr().use_count() == 1 && p->storage.use_count() == 1 &&
-          p->contiguous && pending.sizes().equals(grad.sizes()) && pending.dtype() == grad.dtype()) {
+      if (!create_graph && pending.impl_ptr().use_count() == 1 && p->storage.use_count() == 1 && p->contiguous &&
+          pending.sizes().equals(grad.sizes()) && pending.dtype() == grad.dtype()) {
         kernels::binary_inplace(pending, grad, kernels::Binary::Add);
       } else {
         pending = pending + grad;
@@ -83,9 +84,10 @@ struct BackwardEngine::State {
     }
     const void* expected = nullptr;
     if (!node->engine_owner_.compare_exchange_strong(expected, this, std::memory_order_acq_rel))
-      throw Error(fmt::format("backward: node '{}' (#{}) is being run by another backward at the same "
-                              "time; concurrent backward through shared nodes is not supported",
-                              node->name(), node->sequence_nr()));
+      throw Error(
+          fmt::format("backward: node '{}' (#{}) is being run by another backward at the same "
+                      "time; concurrent backward through shared nodes is not supported",
+                      node->name(), node->sequence_nr()));
     slot = std::move(grad);
     ready.push(node);
   }
@@ -94,8 +96,8 @@ struct BackwardEngine::State {
   void send(Node& node, StepRecord& record, bool keep) {
     const auto& edges = node.next_edges();
     if (!node.is_accumulate_grad() && record.grad_inputs.size() != edges.size())
-      throw Error(fmt::format("backward: the vjp of '{}' returned {} gradients for {} inputs",
-                              node.name(), record.grad_inputs.size(), edges.size()));
+      throw Error(fmt::format("backward: the vjp of '{}' returned {} gradients for {} inputs", node.name(),
+                              record.grad_inputs.size(), edges.size()));
     for (std::size_t i = 0; i < record.grad_inputs.size(); ++i) {
       const Tensor& g = record.grad_inputs[i];
       const Edge& edge = edges[i];
@@ -174,9 +176,8 @@ bool mark_needed(const Node* node, const std::unordered_set<const Node*>& target
 }
 }  // namespace
 
-BackwardEngine::BackwardEngine(const std::vector<Tensor>& outputs,
-                               const std::vector<Tensor>& grad_outputs, bool retain_graph,
-                               bool create_graph, const std::vector<Tensor>& inputs,
+BackwardEngine::BackwardEngine(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs,
+                               bool retain_graph, bool create_graph, const std::vector<Tensor>& inputs,
                                bool allow_unused)
     : state_(std::make_unique<State>()) {
   State& s = *state_;
@@ -193,14 +194,18 @@ BackwardEngine::BackwardEngine(const std::vector<Tensor>& outputs,
     const Tensor& out = outputs[i];
     if (!out.defined()) throw Error(fmt::format("{}: output {} is an undefined tensor", who, i));
     if (!out.requires_grad())
-      throw Error(fmt::format("{}: element {} of tensors does not require grad and does not have a "
-                              "grad_fn (shape {}); did you forget requires_grad(true), or run it under "
-                              "NoGradGuard?", who, i, shape_str(out.sizes())));
+      throw Error(
+          fmt::format("{}: element {} of tensors does not require grad and does not have a "
+                      "grad_fn (shape {}); did you forget requires_grad(true), or run it under "
+                      "NoGradGuard?",
+                      who, i, shape_str(out.sizes())));
     Tensor grad = grad_outputs.empty() ? Tensor() : grad_outputs[i];
     if (!grad.defined()) {
       if (out.numel() != 1)
-        throw Error(fmt::format("{}: grad can be implicitly created only for scalar outputs; got a "
-                                "tensor of shape {} (pass a gradient of that shape)", who, shape_str(out.sizes())));
+        throw Error(
+            fmt::format("{}: grad can be implicitly created only for scalar outputs; got a "
+                        "tensor of shape {} (pass a gradient of that shape)",
+                        who, shape_str(out.sizes())));
       grad = ones_like(out);
     } else if (!grad.sizes().equals(out.sizes())) {
       throw Error(fmt::format("{}: gradient of shape {} does not match output {} of shape {}", who,
@@ -239,9 +244,7 @@ BackwardEngine::~BackwardEngine() = default;
 bool BackwardEngine::done() const { return state_->ready.empty(); }
 std::size_t BackwardEngine::nodes_remaining() const { return state_->ready.size(); }
 
-std::shared_ptr<Node> BackwardEngine::peek() const {
-  return state_->ready.empty() ? nullptr : state_->ready.top();
-}
+std::shared_ptr<Node> BackwardEngine::peek() const { return state_->ready.empty() ? nullptr : state_->ready.top(); }
 
 Tensor BackwardEngine::pending_grad(const Node* node) const {
   return node->engine_owner_.load(std::memory_order_acquire) == state_.get() ? node->engine_grad_ : Tensor();
@@ -309,8 +312,10 @@ std::vector<Tensor> BackwardEngine::captured_grads() const {
   if (!s.allow_unused)
     for (std::size_t i = 0; i < s.captured.size(); ++i)
       if (!s.captured[i].defined())
-        throw Error(fmt::format("autograd::grad: input {} was not used in the graph of the outputs; "
-                                "pass allow_unused=true to get an undefined gradient for it", i));
+        throw Error(
+            fmt::format("autograd::grad: input {} was not used in the graph of the outputs; "
+                        "pass allow_unused=true to get an undefined gradient for it",
+                        i));
   return s.captured;
 }
 
@@ -321,11 +326,10 @@ void backward(const std::vector<Tensor>& tensors, const std::vector<Tensor>& gra
 }
 
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
-                         const std::vector<Tensor>& grad_outputs, std::optional<bool> retain_graph,
-                         bool create_graph, bool allow_unused) {
+                         const std::vector<Tensor>& grad_outputs, std::optional<bool> retain_graph, bool create_graph,
+                         bool allow_unused) {
   if (inputs.empty()) throw Error("autograd::grad: inputs must not be empty");
-  BackwardEngine engine(outputs, grad_outputs, retain_graph.value_or(create_graph), create_graph,
-                        inputs, allow_unused);
+  BackwardEngine engine(outputs, grad_outputs, retain_graph.value_or(create_graph), create_graph, inputs, allow_unused);
   engine.run();
   return engine.captured_grads();
 }

@@ -8,8 +8,8 @@
 #include <mutex>
 
 #include "tapegrad/internal/dispatch.h"
-#include "tapegrad/internal/pool.h"
 #include "tapegrad/internal/kernels.h"
+#include "tapegrad/internal/pool.h"
 #include "tapegrad/internal/random.h"
 #include "tapegrad/ops.h"
 
@@ -21,7 +21,6 @@ Tensor finish(Tensor t, const TensorOptions& options) {
   if (options.requires_grad()) t.requires_grad_(true);
   return t;
 }
-
 
 template <typename F>
 Tensor fill_with(IntArrayRef sizes, const TensorOptions& options, const char* op, F next) {
@@ -53,7 +52,6 @@ Tensor from_values(const T* values, std::size_t n, DimVector sizes, TensorOption
 }
 
 }  // namespace
-
 
 Tensor empty(IntArrayRef sizes, TensorOptions options) {
   return finish(detail::make_tensor(sizes, options.dtype(), "empty"), options);
@@ -90,11 +88,12 @@ Tensor arange(double start, double end, double step, TensorOptions options) {
   if (!std::isfinite(start) || !std::isfinite(end))
     throw Error(fmt::format("arange: unsupported range {} -> {}", start, end));
   if ((end - start) / step < 0)
-    throw Error(fmt::format("arange: upper bound {} and lower bound {} inconsistent with step sign {}", end, start, step));
+    throw Error(
+        fmt::format("arange: upper bound {} and lower bound {} inconsistent with step sign {}", end, start, step));
   const double count = std::ceil((end - start) / step);
   if (!(count < 0x1p63))  // also catches NaN; the cast below would be undefined behaviour
-    throw Error(fmt::format("arange: {} -> {} in steps of {} has {} elements, more than int64 can count", start,
-                            end, step, count));
+    throw Error(fmt::format("arange: {} -> {} in steps of {} has {} elements, more than int64 can count", start, end,
+                            step, count));
   const auto n = static_cast<int64_t>(count);
   // libtorch: integral arguments give an Int64 tensor unless a dtype is given
   bool integral = start == std::floor(start) && end == std::floor(end) && step == std::floor(step);
@@ -142,8 +141,9 @@ Tensor randint(int64_t high, IntArrayRef sizes, TensorOptions options) { return 
 Tensor randint(int64_t low, int64_t high, IntArrayRef sizes, TensorOptions options) {
   if (high <= low) throw Error(fmt::format("randint: expected low < high, got low={} high={}", low, high));
   const uint64_t range = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);  // high - low may overflow int64
-  return fill_with(sizes, options, "randint",
-                   [low, range](detail::Generator& g) { return static_cast<double>(static_cast<int64_t>(static_cast<uint64_t>(low) + g.engine() % range)); });
+  return fill_with(sizes, options, "randint", [low, range](detail::Generator& g) {
+    return static_cast<double>(static_cast<int64_t>(static_cast<uint64_t>(low) + g.engine() % range));
+  });
 }
 Tensor randperm(int64_t n, TensorOptions options) {
   if (n < 0) throw Error(fmt::format("randperm: n must be non-negative, got {}", n));
@@ -161,26 +161,32 @@ Tensor randperm(int64_t n, TensorOptions options) {
 Tensor empty_like(const Tensor& t, std::optional<TensorOptions> o) { return empty(t.sizes(), like_options(t, o)); }
 Tensor zeros_like(const Tensor& t, std::optional<TensorOptions> o) { return zeros(t.sizes(), like_options(t, o)); }
 Tensor ones_like(const Tensor& t, std::optional<TensorOptions> o) { return ones(t.sizes(), like_options(t, o)); }
-Tensor full_like(const Tensor& t, double v, std::optional<TensorOptions> o) { return full(t.sizes(), v, like_options(t, o)); }
+Tensor full_like(const Tensor& t, double v, std::optional<TensorOptions> o) {
+  return full(t.sizes(), v, like_options(t, o));
+}
 Tensor rand_like(const Tensor& t, std::optional<TensorOptions> o) { return rand(t.sizes(), like_options(t, o)); }
 Tensor randn_like(const Tensor& t, std::optional<TensorOptions> o) { return randn(t.sizes(), like_options(t, o)); }
 
 Tensor from_blob(void* data, IntArrayRef sizes, TensorOptions options) {
-  const int64_t nbytes = checked_contiguous_bytes(sizes, static_cast<int64_t>(element_size(options.dtype())), "from_blob");
+  const int64_t nbytes =
+      checked_contiguous_bytes(sizes, static_cast<int64_t>(element_size(options.dtype())), "from_blob");
   if (data == nullptr) throw Error("from_blob: data pointer is null");
   auto impl = std::allocate_shared<TensorImpl>(detail::PoolAllocator<TensorImpl>());
   impl->dtype = options.dtype();
   impl->set_sizes_contiguous(sizes);
-  impl->storage = std::allocate_shared<Storage>(detail::PoolAllocator<Storage>(), data, static_cast<std::size_t>(nbytes));
+  impl->storage =
+      std::allocate_shared<Storage>(detail::PoolAllocator<Storage>(), data, static_cast<std::size_t>(nbytes));
   return finish(Tensor(std::move(impl)), options);
 }
 
-void TensorData::collect(std::vector<double>& values, std::vector<int64_t>& shape, std::size_t depth,
-                         bool& integral, bool& boolean) const {
+void TensorData::collect(std::vector<double>& values, std::vector<int64_t>& shape, std::size_t depth, bool& integral,
+                         bool& boolean) const {
   if (!is_list_) {
     if (depth != shape.size())
-      throw Error(fmt::format("tensor: nested list is ragged: a scalar at depth {} where the first "
-                              "element had depth {}", depth, shape.size()));
+      throw Error(
+          fmt::format("tensor: nested list is ragged: a scalar at depth {} where the first "
+                      "element had depth {}",
+                      depth, shape.size()));
     values.push_back(value_);
     integral = integral && integral_;
     boolean = boolean && boolean_;
@@ -189,12 +195,14 @@ void TensorData::collect(std::vector<double>& values, std::vector<int64_t>& shap
   int64_t n = static_cast<int64_t>(children_.size());
   if (depth >= shape.size()) {
     if (!values.empty())
-      throw Error(fmt::format("tensor: nested list is ragged: a list at depth {} where scalars were "
-                              "expected", depth));
+      throw Error(
+          fmt::format("tensor: nested list is ragged: a list at depth {} where scalars were "
+                      "expected",
+                      depth));
     shape.push_back(n);
   } else if (shape[depth] != n) {
-    throw Error(fmt::format("tensor: nested list is ragged: expected {} elements at depth {}, got {}",
-                            shape[depth], depth, n));
+    throw Error(
+        fmt::format("tensor: nested list is ragged: expected {} elements at depth {}, got {}", shape[depth], depth, n));
   }
   for (const TensorData& child : children_) child.collect(values, shape, depth + 1, integral, boolean);
 }

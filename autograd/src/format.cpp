@@ -6,9 +6,9 @@
 #include <ostream>
 #include <sstream>
 
+#include "tapegrad/autograd.h"
 #include "tapegrad/internal/dispatch.h"
 #include "tapegrad/internal/kernels.h"
-#include "tapegrad/autograd.h"
 
 namespace tg {
 namespace {
@@ -62,8 +62,10 @@ struct Printer {
       }
       for (int64_t c : shown(cols)) {
         out += ' ';
-        if (c < 0) out += "...";
-        else out += fmt::format("{:>{}}", format_value(at(base + r * row_stride + c)), width);
+        if (c < 0)
+          out += "...";
+        else
+          out += fmt::format("{:>{}}", format_value(at(base + r * row_stride + c)), width);
       }
       out += '\n';
     }

@@ -25,8 +25,8 @@ bool report(bool raise, const std::string& message) {
 
 }  // namespace
 
-bool gradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs, double eps, double atol,
-               double rtol, bool raise_exception) {
+bool gradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs, double eps, double atol, double rtol,
+               bool raise_exception) {
   std::vector<Tensor> leaves;
   std::vector<std::size_t> differentiable;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
@@ -34,7 +34,8 @@ bool gradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs, double eps
     if (inputs[i].requires_grad()) {
       if (leaf.dtype() != kFloat64)
         return report(raise_exception, fmt::format("gradcheck: input {} is {}, not Float64: finite "
-                                                   "differences need double precision", i, dtype_name(leaf.dtype())));
+                                                   "differences need double precision",
+                                                   i, dtype_name(leaf.dtype())));
       leaf.requires_grad_(true);
       differentiable.push_back(i);
     }
@@ -60,7 +61,8 @@ bool gradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs, double eps
         if (!grads[k].defined()) continue;
         std::vector<double> g = values_of(grads[k]);
         int64_t n = static_cast<int64_t>(g.size());
-        for (int64_t c = 0; c < n; ++c) analytic[k][static_cast<std::size_t>(r * n + c)] = g[static_cast<std::size_t>(c)];
+        for (int64_t c = 0; c < n; ++c)
+          analytic[k][static_cast<std::size_t>(r * n + c)] = g[static_cast<std::size_t>(c)];
       }
     }
   }
@@ -92,8 +94,8 @@ bool gradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs, double eps
   return true;
 }
 
-bool gradgradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs, double eps, double atol,
-                   double rtol, bool raise_exception) {
+bool gradgradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs, double eps, double atol, double rtol,
+                   bool raise_exception) {
   std::vector<std::size_t> differentiable;
   for (std::size_t i = 0; i < inputs.size(); ++i)
     if (inputs[i].requires_grad()) differentiable.push_back(i);

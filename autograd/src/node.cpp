@@ -6,9 +6,9 @@
 #include <cstring>
 #include <mutex>
 
+#include "record.h"
 #include "tapegrad/internal/kernels.h"
 #include "tapegrad/internal/pool.h"
-#include "record.h"
 
 namespace tg::autograd {
 
@@ -42,19 +42,19 @@ void SavedTensor::release() {
 
 Tensor SavedTensor::unpack(const Node& owner, const std::shared_ptr<Node>& owner_ptr) const {
   if (released_)
-    throw Error(fmt::format(
-        "backward: trying to backward through the graph a second time: node '{}' (#{}) freed its "
-        "saved tensors after the first backward. Pass retain_graph=true to the first backward if "
-        "you need to backward through the same graph twice.",
-        owner.name(), owner.sequence_nr()));
+    throw Error(
+        fmt::format("backward: trying to backward through the graph a second time: node '{}' (#{}) freed its "
+                    "saved tensors after the first backward. Pass retain_graph=true to the first backward if "
+                    "you need to backward through the same graph twice.",
+                    owner.name(), owner.sequence_nr()));
   if (!data_.defined()) return data_;
   if (data_._version() != saved_version_)
-    throw Error(fmt::format(
-        "backward: a tensor needed by '{}' (#{}) to compute gradients, of shape {} and dtype {}, "
-        "has been modified by an in-place operation: it is at version {}, expected version {}. "
-        "Use an out-of-place op or clone() it before modifying.",
-        owner.name(), owner.sequence_nr(), shape_str(data_.sizes()), dtype_name(data_.dtype()),
-        data_._version(), saved_version_));
+    throw Error(
+        fmt::format("backward: a tensor needed by '{}' (#{}) to compute gradients, of shape {} and dtype {}, "
+                    "has been modified by an in-place operation: it is at version {}, expected version {}. "
+                    "Use an out-of-place op or clone() it before modifying.",
+                    owner.name(), owner.sequence_nr(), shape_str(data_.sizes()), dtype_name(data_.dtype()),
+                    data_._version(), saved_version_));
   if (is_output_ && is_grad_enabled() && owner_ptr) {
     // create_graph: hand the output back with its node, so double backward goes through it.
     const TensorImpl& src = *data_.unsafe_impl();
@@ -133,8 +133,8 @@ std::vector<Tensor> Node::apply(const Tensor& grad_output) {
 }
 
 std::vector<Tensor> Node::apply_outputs(std::vector<Tensor>) {
-  throw Error(fmt::format("backward: node '{}' (#{}) has {} outputs but no rule for several", name(),
-                          sequence_nr(), num_outputs()));
+  throw Error(fmt::format("backward: node '{}' (#{}) has {} outputs but no rule for several", name(), sequence_nr(),
+                          num_outputs()));
 }
 
 void Node::release_saved() {
@@ -148,8 +148,8 @@ std::atomic<unsigned> next_hook_handle{1};
 
 const TensorMeta& Node::output_meta(uint32_t output_nr) const {
   if (output_nr >= num_outputs())
-    throw Error(fmt::format("node '{}' (#{}) has no output {} (it has {})", name(), sequence_nr(), output_nr,
-                            num_outputs()));
+    throw Error(
+        fmt::format("node '{}' (#{}) has no output {} (it has {})", name(), sequence_nr(), output_nr, num_outputs()));
   return output_nr == 0 ? output_meta_ : extras_->outputs[output_nr - 1].meta;
 }
 
@@ -160,8 +160,8 @@ Node::Extras& Node::extras() {
 
 Node::OutputHooks& Node::hooks_of(uint32_t output_nr) {
   if (output_nr >= num_outputs())
-    throw Error(fmt::format("node '{}' (#{}) has no output {} (it has {})", name(), sequence_nr(), output_nr,
-                            num_outputs()));
+    throw Error(
+        fmt::format("node '{}' (#{}) has no output {} (it has {})", name(), sequence_nr(), output_nr, num_outputs()));
   return output_nr == 0 ? extras().first : extras_->outputs[output_nr - 1].hooks;
 }
 
@@ -200,7 +200,6 @@ void Node::set_retain_grad_target(const std::shared_ptr<TensorImpl>& target, uin
   hooks_of(output_nr).retain_grad_target = target;
 }
 
-
 // ---- AccumulateGrad ----
 
 namespace {
@@ -229,8 +228,8 @@ std::vector<Tensor> AccumulateGrad::apply(const Tensor& grad_output) {
     // reference, no view shares its storage); otherwise copy, since add's vjp passes one tensor
     // to several inputs. Adopting saves a full read and write of the gradient.
     const TensorImpl* g = grad.unsafe_impl();
-    bool sole_owner = grad.impl_ptr().use_count() == 1 && g->storage.use_count() == 1 &&
-                      g->contiguous && g->offset == 0 && !g->grad_fn && g->dtype == leaf_->dtype &&
+    bool sole_owner = grad.impl_ptr().use_count() == 1 && g->storage.use_count() == 1 && g->contiguous &&
+                      g->offset == 0 && !g->grad_fn && g->dtype == leaf_->dtype &&
                       static_cast<std::size_t>(g->numel) * element_size(g->dtype) == g->storage->nbytes;
     slot = create_graph || sole_owner ? grad : grad.detach().clone();
   } else if (create_graph) {
@@ -292,7 +291,8 @@ Edge gradient_edge(const Tensor& t) {
   AutogradMeta& meta = materialize_autograd_meta(*impl);
   std::shared_ptr<Node> acc = meta.grad_accumulator.lock();
   if (!acc) {
-    acc = std::allocate_shared<AccumulateGrad>(detail::PoolAllocator<AccumulateGrad>(), t.impl_ptr(), next_sequence_nr());
+    acc =
+        std::allocate_shared<AccumulateGrad>(detail::PoolAllocator<AccumulateGrad>(), t.impl_ptr(), next_sequence_nr());
     meta.grad_accumulator = acc;
   }
   return Edge{acc, 0};
@@ -327,12 +327,14 @@ Node& NodeBuilder::record(const OpDef& op, const Inputs& inputs, Get get, Tensor
 }
 
 Recorder record(const OpDef& op, std::initializer_list<const Tensor*> inputs, Tensor& output) {
-  return Recorder(NodeBuilder::record(op, inputs, [](const Tensor* t) -> const Tensor& { return *t; }, output),
+  return Recorder(NodeBuilder::record(
+                      op, inputs, [](const Tensor* t) -> const Tensor& { return *t; }, output),
                   output);
 }
 
 Recorder record(const OpDef& op, const std::vector<Tensor>& inputs, Tensor& output) {
-  return Recorder(NodeBuilder::record(op, inputs, [](const Tensor& t) -> const Tensor& { return t; }, output),
+  return Recorder(NodeBuilder::record(
+                      op, inputs, [](const Tensor& t) -> const Tensor& { return t; }, output),
                   output);
 }
 
@@ -343,8 +345,8 @@ int slot_or_throw(const Node& node, const OpNames& names, const char* name, cons
     std::string declared;
     for (const char* n : names)
       if (n) declared += (declared.empty() ? "" : ", ") + std::string(n);
-    throw Error(fmt::format("op '{}': no {} named '{}' is declared in its OpDef (declared: {})", node.name(),
-                            kind, name, declared.empty() ? "none" : declared));
+    throw Error(fmt::format("op '{}': no {} named '{}' is declared in its OpDef (declared: {})", node.name(), kind,
+                            name, declared.empty() ? "none" : declared));
   }
   return slot;
 }
@@ -381,8 +383,8 @@ IntArrayRef VjpContext::ints(const char* name) const {
 int64_t VjpContext::int_arg(const char* name) const {
   IntArrayRef values = ints(name);
   if (values.size() != 1)
-    throw Error(fmt::format("op '{}': integer argument '{}' holds {} values, not one", node_.name(), name,
-                            values.size()));
+    throw Error(
+        fmt::format("op '{}': integer argument '{}' holds {} values, not one", node_.name(), name, values.size()));
   return values[0];
 }
 

@@ -3,8 +3,8 @@
 #pragma once
 #include <fmt/format.h>
 
-#include "tapegrad/internal/kernels.h"
 #include "record.h"
+#include "tapegrad/internal/kernels.h"
 
 namespace tg::ops {
 
@@ -15,15 +15,19 @@ inline void check_defined(const Tensor& t, const char* op, const char* what = "i
 inline void check_floating(const Tensor& t, const char* op) {
   check_defined(t, op);
   if (!is_floating_point(t.dtype()))
-    throw Error(fmt::format("{}: expected a floating-point tensor (Float32 or Float64), got {} "
-                            "with shape {}", op, dtype_name(t.dtype()), shape_str(t.sizes())));
+    throw Error(
+        fmt::format("{}: expected a floating-point tensor (Float32 or Float64), got {} "
+                    "with shape {}",
+                    op, dtype_name(t.dtype()), shape_str(t.sizes())));
 }
 
 inline void check_not_bool(const Tensor& t, const char* op) {
   check_defined(t, op);
   if (t.dtype() == kBool)
-    throw Error(fmt::format("{}: not supported for Bool tensors (shape {}); convert with "
-                            "to(tg::kFloat32) or to(tg::kInt64)", op, shape_str(t.sizes())));
+    throw Error(
+        fmt::format("{}: not supported for Bool tensors (shape {}); convert with "
+                    "to(tg::kFloat32) or to(tg::kInt64)",
+                    op, shape_str(t.sizes())));
 }
 
 // Reduces a gradient of a broadcast result back to the input's sizes (sums broadcast dims).

@@ -16,21 +16,23 @@ void check_operands(const Tensor& a, const Tensor& b, const char* op) {
   ops::check_floating(a, op);
   ops::check_floating(b, op);
   if (a.dtype() != b.dtype())
-    throw Error(fmt::format("{}: expected both operands to have the same dtype, got {} and {} "
-                            "(shapes {} and {})", op, dtype_name(a.dtype()), dtype_name(b.dtype()),
-                            shape_str(a.sizes()), shape_str(b.sizes())));
+    throw Error(
+        fmt::format("{}: expected both operands to have the same dtype, got {} and {} "
+                    "(shapes {} and {})",
+                    op, dtype_name(a.dtype()), dtype_name(b.dtype()), shape_str(a.sizes()), shape_str(b.sizes())));
 }
 
 [[noreturn]] void cannot_multiply(const char* op, const Tensor& a, const Tensor& b, int64_t k1, int64_t k2) {
-  throw Error(fmt::format("{}: shapes {} and {} cannot be multiplied ({} != {})", op,
-                          shape_str(a.sizes()), shape_str(b.sizes()), k1, k2));
+  throw Error(fmt::format("{}: shapes {} and {} cannot be multiplied ({} != {})", op, shape_str(a.sizes()),
+                          shape_str(b.sizes()), k1, k2));
 }
 
 }  // namespace
 
 // ---------------------------------------------------------------- mm: self [n, m] @ mat2 [m, p]
 namespace {
-const OpDef kMm{.name = "mm", .formula = "grad_self = grad.mm(mat2.t());  grad_mat2 = self.t().mm(grad)",
+const OpDef kMm{.name = "mm",
+                .formula = "grad_self = grad.mm(mat2.t());  grad_mat2 = self.t().mm(grad)",
                 .saved = {"self", "mat2"},
                 .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
                   return {ctx.needs_input_grad(0) ? mm(grad, ctx.saved("mat2").t()) : Tensor(),
@@ -66,7 +68,8 @@ Tensor bmm(const Tensor& self, const Tensor& mat2) {
     throw Error(fmt::format("bmm: expected 3-D tensors, got shapes {} and {}", shape_str(self.sizes()),
                             shape_str(mat2.sizes())));
   if (self.size(0) != mat2.size(0))
-    throw Error(fmt::format("bmm: batch sizes differ: shapes {} and {}", shape_str(self.sizes()), shape_str(mat2.sizes())));
+    throw Error(
+        fmt::format("bmm: batch sizes differ: shapes {} and {}", shape_str(self.sizes()), shape_str(mat2.sizes())));
   if (self.size(2) != mat2.size(1)) cannot_multiply("bmm", self, mat2, self.size(2), mat2.size(1));
   Tensor out = kernels::bmm(self, mat2);
   if (autograd::needs_grad({&self, &mat2})) record(kBmm, {&self, &mat2}, out).save("self", self).save("mat2", mat2);
@@ -90,15 +93,17 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     DimVector out_sizes(a.sizes());
     Tensor b2 = db == 1 ? b.unsqueeze(1) : b;
     Tensor rows = mm(a.reshape({-1, ka}), b2);
-    if (db == 1) out_sizes.erase(out_sizes.size() - 1);
-    else out_sizes[out_sizes.size() - 1] = b.size(1);
+    if (db == 1)
+      out_sizes.erase(out_sizes.size() - 1);
+    else
+      out_sizes[out_sizes.size() - 1] = b.size(1);
     return rows.reshape(out_sizes);
   }
   Tensor a1 = da == 1 ? a.unsqueeze(0) : a;
   Tensor b1 = db == 1 ? b.unsqueeze(1) : b;
   int64_t m = a1.size(-2), n = b1.size(-1);
-  std::vector<int64_t> batch = broadcast_shapes(
-      IntArrayRef(a1.sizes().data(), a1.sizes().size() - 2), IntArrayRef(b1.sizes().data(), b1.sizes().size() - 2));
+  std::vector<int64_t> batch = broadcast_shapes(IntArrayRef(a1.sizes().data(), a1.sizes().size() - 2),
+                                                IntArrayRef(b1.sizes().data(), b1.sizes().size() - 2));
   std::vector<int64_t> a_full = batch, b_full = batch, out_sizes = batch;
   a_full.insert(a_full.end(), {m, ka});
   b_full.insert(b_full.end(), {ka, n});
@@ -112,8 +117,8 @@ Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b) { return bias
 
 Tensor dot(const Tensor& a, const Tensor& b) {
   if (a.defined() && b.defined() && (a.dim() != 1 || b.dim() != 1))
-    throw Error(fmt::format("dot: expected 1-D tensors, got shapes {} and {}", shape_str(a.sizes()),
-                            shape_str(b.sizes())));
+    throw Error(
+        fmt::format("dot: expected 1-D tensors, got shapes {} and {}", shape_str(a.sizes()), shape_str(b.sizes())));
   if (a.defined() && b.defined() && a.size(0) != b.size(0))
     throw Error(fmt::format("dot: inconsistent tensor sizes {} and {}", shape_str(a.sizes()), shape_str(b.sizes())));
   return matmul(a, b);
@@ -121,8 +126,8 @@ Tensor dot(const Tensor& a, const Tensor& b) {
 
 Tensor outer(const Tensor& a, const Tensor& b) {
   if (a.defined() && b.defined() && (a.dim() != 1 || b.dim() != 1))
-    throw Error(fmt::format("outer: expected 1-D tensors, got shapes {} and {}", shape_str(a.sizes()),
-                            shape_str(b.sizes())));
+    throw Error(
+        fmt::format("outer: expected 1-D tensors, got shapes {} and {}", shape_str(a.sizes()), shape_str(b.sizes())));
   return mul(a.unsqueeze(1), b.unsqueeze(0));
 }
 

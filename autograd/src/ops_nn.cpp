@@ -36,16 +36,16 @@ int64_t pick(IntArrayRef v, std::size_t i, const char* op, const char* what) {
 
 Window2d make_window(const char* op, IntArrayRef kernel, IntArrayRef dilation, IntArrayRef padding,
                      IntArrayRef stride) {
-  Window2d w{pick(kernel, 0, op, "kernel_size"), pick(kernel, 1, op, "kernel_size"),
-             pick(dilation, 0, op, "dilation"), pick(dilation, 1, op, "dilation"),
-             pick(padding, 0, op, "padding"), pick(padding, 1, op, "padding"),
-             pick(stride, 0, op, "stride"), pick(stride, 1, op, "stride")};
+  Window2d w{pick(kernel, 0, op, "kernel_size"), pick(kernel, 1, op, "kernel_size"), pick(dilation, 0, op, "dilation"),
+             pick(dilation, 1, op, "dilation"),  pick(padding, 0, op, "padding"),    pick(padding, 1, op, "padding"),
+             pick(stride, 0, op, "stride"),      pick(stride, 1, op, "stride")};
   if (w.kh <= 0 || w.kw <= 0)
     throw Error(fmt::format("{}: kernel_size must be positive, got {}", op, shape_str(kernel)));
   if (w.sh <= 0 || w.sw <= 0) throw Error(fmt::format("{}: stride must be positive, got {}", op, shape_str(stride)));
   if (w.dh <= 0 || w.dw <= 0)
     throw Error(fmt::format("{}: dilation must be positive, got {}", op, shape_str(dilation)));
-  if (w.ph < 0 || w.pw < 0) throw Error(fmt::format("{}: padding must be non-negative, got {}", op, shape_str(padding)));
+  if (w.ph < 0 || w.pw < 0)
+    throw Error(fmt::format("{}: padding must be non-negative, got {}", op, shape_str(padding)));
   return w;
 }
 
@@ -53,8 +53,8 @@ Window2d make_window(const char* op, IntArrayRef kernel, IntArrayRef dilation, I
 // from the user and in + 2p - d(k - 1) - 1 can overflow int64.
 int64_t out_size(const char* op, IntArrayRef input_sizes, int64_t in, int64_t k, int64_t d, int64_t p, int64_t s,
                  bool ceil_mode) {
-  const int64_t padded = checked_add(in, checked_mul(2, p, op, input_sizes, "the padded input size"), op,
-                                     input_sizes, "the padded input size");
+  const int64_t padded = checked_add(in, checked_mul(2, p, op, input_sizes, "the padded input size"), op, input_sizes,
+                                     "the padded input size");
   const int64_t reach = checked_add(checked_mul(d, k - 1, op, input_sizes, "the dilated kernel size"), 1, op,
                                     input_sizes, "the dilated kernel size");
   const int64_t span = padded - reach;  // both >= 0 (set_output checks in): cannot overflow
@@ -67,14 +67,15 @@ int64_t out_size(const char* op, IntArrayRef input_sizes, int64_t in, int64_t k,
 
 void set_output(Window2d& w, const char* op, int64_t H, int64_t W, IntArrayRef input_sizes, bool ceil_mode = false) {
   if (H < 0 || W < 0)  // col2im's output_size comes from the user
-    throw Error(fmt::format("{}: the spatial size [{}, {}] must be non-negative (input {})", op, H, W,
-                            shape_str(input_sizes)));
+    throw Error(
+        fmt::format("{}: the spatial size [{}, {}] must be non-negative (input {})", op, H, W, shape_str(input_sizes)));
   w.oh = out_size(op, input_sizes, H, w.kh, w.dh, w.ph, w.sh, ceil_mode);
   w.ow = out_size(op, input_sizes, W, w.kw, w.dw, w.pw, w.sw, ceil_mode);
   if (w.oh <= 0 || w.ow <= 0)
-    throw Error(fmt::format("{}: input {} is too small for kernel [{}, {}] with dilation [{}, {}] and "
-                            "padding [{}, {}] (output would be [{}, {}])", op, shape_str(input_sizes),
-                            w.kh, w.kw, w.dh, w.dw, w.ph, w.pw, w.oh, w.ow));
+    throw Error(
+        fmt::format("{}: input {} is too small for kernel [{}, {}] with dilation [{}, {}] and "
+                    "padding [{}, {}] (output would be [{}, {}])",
+                    op, shape_str(input_sizes), w.kh, w.kw, w.dh, w.dw, w.ph, w.pw, w.oh, w.ow));
   // every count the kernels compute from the window: oh*ow columns, kh*kw offsets per channel
   (void)checked_numel({w.oh, w.ow}, op);
   (void)checked_numel({w.kh, w.kw}, op);
@@ -95,8 +96,8 @@ Tensor batched4d(const Tensor& x, const char* op, bool& unbatched) {
   ops::check_floating(x, op);
   unbatched = x.dim() == 3;
   if (x.dim() != 3 && x.dim() != 4)
-    throw Error(fmt::format("{}: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got shape {}", op,
-                            shape_str(x.sizes())));
+    throw Error(
+        fmt::format("{}: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got shape {}", op, shape_str(x.sizes())));
   return unbatched ? x.unsqueeze(0) : x;
 }
 
@@ -126,7 +127,8 @@ Tensor im2col(const Tensor& input, IntArrayRef kernel_size, IntArrayRef dilation
 }
 
 namespace {
-const OpDef kCol2im{.name = "col2im", .formula = "grad_self = im2col(grad, kernel_size, dilation, padding, stride)",
+const OpDef kCol2im{.name = "col2im",
+                    .formula = "grad_self = im2col(grad, kernel_size, dilation, padding, stride)",
                     .int_lists = {"kernel_size", "dilation", "padding", "stride"},
                     .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
                       Window2d w = saved_window(ctx);
@@ -139,8 +141,8 @@ Tensor col2im(const Tensor& input, IntArrayRef output_size, IntArrayRef kernel_s
   ops::check_floating(input, "col2im");
   const bool unbatched = input.dim() == 2;
   if (input.dim() != 2 && input.dim() != 3)
-    throw Error(fmt::format("col2im: expected a 2-D or 3-D input [N, C*kh*kw, L], got shape {}",
-                            shape_str(input.sizes())));
+    throw Error(
+        fmt::format("col2im: expected a 2-D or 3-D input [N, C*kh*kw, L], got shape {}", shape_str(input.sizes())));
   Tensor x = unbatched ? input.unsqueeze(0) : input;
   Window2d w = make_window("col2im", kernel_size, dilation, padding, stride);
   if (output_size.size() != 2)
@@ -152,9 +154,10 @@ Tensor col2im(const Tensor& input, IntArrayRef output_size, IntArrayRef kernel_s
     throw Error(fmt::format("col2im: input {} has {} rows, not a multiple of kernel size {}x{} = {}",
                             shape_str(input.sizes()), x.size(1), w.kh, w.kw, K));
   if (x.size(2) != w.oh * w.ow)
-    throw Error(fmt::format("col2im: input {} has {} columns but output size [{}, {}] with this kernel, "
-                            "dilation, padding and stride gives {} x {} = {} blocks",
-                            shape_str(input.sizes()), x.size(2), H, W, w.oh, w.ow, w.oh * w.ow));
+    throw Error(
+        fmt::format("col2im: input {} has {} columns but output size [{}, {}] with this kernel, "
+                    "dilation, padding and stride gives {} x {} = {} blocks",
+                    shape_str(input.sizes()), x.size(2), H, W, w.oh, w.ow, w.oh * w.ow));
   Tensor out = kernels::col2im(x, x.size(1) / K, H, W, w);
   if (autograd::needs_grad({&x})) save_window(record(kCol2im, {&x}, out), w);
   return unbatched ? out.squeeze(0) : out;
@@ -187,16 +190,16 @@ Tensor per_group(const Tensor& x, const Tensor& weight, int64_t groups, const F&
   if (groups == 1) return one_group(x, weight);
   std::vector<Tensor> xs = x.chunk(groups, 1), ws = weight.chunk(groups, 0), outs;
   if (static_cast<int64_t>(xs.size()) != groups || static_cast<int64_t>(ws.size()) != groups)  // 0 channels
-    throw Error(fmt::format("convolution: input {} and weight {} cannot be split into {} groups",
-                            shape_str(x.sizes()), shape_str(weight.sizes()), groups));
+    throw Error(fmt::format("convolution: input {} and weight {} cannot be split into {} groups", shape_str(x.sizes()),
+                            shape_str(weight.sizes()), groups));
   for (int64_t g = 0; g < groups; ++g) outs.push_back(one_group(xs[g], ws[g]));
   return cat(outs, 1);
 }
 
 }  // namespace
 
-Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride,
-              IntArrayRef padding, IntArrayRef dilation, int64_t groups) {
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride, IntArrayRef padding,
+              IntArrayRef dilation, int64_t groups) {
   bool unbatched = false;
   Tensor x = batched4d(input, "conv2d", unbatched);
   ops::check_defined(weight, "conv2d", "weight");
@@ -215,7 +218,7 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
   const int64_t N = x.size(0);
   auto one_group = [&](const Tensor& xg, const Tensor& wg) {
     Tensor cols = im2col(xg, {kh, kw}, {w.dh, w.dw}, {w.ph, w.pw}, {w.sh, w.sw});  // [N, Cg*kh*kw, L]
-    return matmul(wg.reshape({wg.size(0), -1}), cols);                            // [N, Og, L]
+    return matmul(wg.reshape({wg.size(0), -1}), cols);                             // [N, Og, L]
   };
   Tensor out = per_group(x, weight, groups, one_group);
   out = out.view({N, O, w.oh, w.ow});
@@ -223,13 +226,13 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
   return unbatched ? out.squeeze(0) : out;
 }
 
-Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride,
-              IntArrayRef padding, IntArrayRef dilation, int64_t groups) {
+Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride, IntArrayRef padding,
+              IntArrayRef dilation, int64_t groups) {
   ops::check_floating(input, "conv1d");
   ops::check_defined(weight, "conv1d", "weight");
   if (input.dim() != 2 && input.dim() != 3)
-    throw Error(fmt::format("conv1d: expected a 2-D [C, L] or 3-D [N, C, L] input, got shape {}",
-                            shape_str(input.sizes())));
+    throw Error(
+        fmt::format("conv1d: expected a 2-D [C, L] or 3-D [N, C, L] input, got shape {}", shape_str(input.sizes())));
   if (weight.dim() != 3)
     throw Error(fmt::format("conv1d: weight must be 3-D [out, in/groups, k], got shape {}", shape_str(weight.sizes())));
   auto one = [](IntArrayRef v, const char* what) {
@@ -265,10 +268,10 @@ Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor&
   auto transposed_size = [&](int64_t in, int64_t stride_, int64_t pad, int64_t dil, int64_t k, int64_t out_pad) {
     const char* op = "conv_transpose2d";
     const IntArrayRef shape = input.sizes();
-    const int64_t grown = checked_add(checked_mul(in - 1, stride_, op, shape, "the output size"),
-                                      checked_add(checked_mul(dil, k - 1, op, shape, "the output size"),
-                                                  out_pad + 1, op, shape, "the output size"),
-                                      op, shape, "the output size");
+    const int64_t grown = checked_add(
+        checked_mul(in - 1, stride_, op, shape, "the output size"),
+        checked_add(checked_mul(dil, k - 1, op, shape, "the output size"), out_pad + 1, op, shape, "the output size"),
+        op, shape, "the output size");
     return checked_add(grown, -checked_mul(2, pad, op, shape, "the output size"), op, shape, "the output size");
   };
   const int64_t OH = transposed_size(H, w.sh, w.ph, w.dh, kh, oph);
@@ -325,8 +328,8 @@ Tensor max_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stri
   return std::get<0>(max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode));
 }
 
-Tensor avg_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride, IntArrayRef padding,
-                  bool ceil_mode, bool count_include_pad, std::optional<int64_t> divisor_override) {
+Tensor avg_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride, IntArrayRef padding, bool ceil_mode,
+                  bool count_include_pad, std::optional<int64_t> divisor_override) {
   bool unbatched = false;
   Tensor x = batched4d(input, "avg_pool2d", unbatched);
   Window2d w = make_window("avg_pool2d", kernel_size, {1}, padding, stride.empty() ? kernel_size : stride);
@@ -386,8 +389,8 @@ Tensor adaptive_avg_pool2d(const Tensor& input, IntArrayRef output_size) {
   bool unbatched = false;
   Tensor x = batched4d(input, "adaptive_avg_pool2d", unbatched);
   if (output_size.size() != 1 && output_size.size() != 2)
-    throw Error(fmt::format("adaptive_avg_pool2d: output_size must have 1 or 2 elements, got {}",
-                            shape_str(output_size)));
+    throw Error(
+        fmt::format("adaptive_avg_pool2d: output_size must have 1 or 2 elements, got {}", shape_str(output_size)));
   const int64_t oh = output_size[0], ow = output_size.size() == 2 ? output_size[1] : output_size[0];
   const int64_t H = x.size(2), W = x.size(3);
   if (oh <= 0 || ow <= 0 || H == 0 || W == 0)
@@ -407,14 +410,14 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
   ops::check_floating(input, "linear");
   ops::check_defined(weight, "linear", "weight");
   if (weight.dim() != 2)
-    throw Error(fmt::format("linear: weight must be 2-D [out_features, in_features], got shape {}",
-                            shape_str(weight.sizes())));
+    throw Error(
+        fmt::format("linear: weight must be 2-D [out_features, in_features], got shape {}", shape_str(weight.sizes())));
   if (input.dim() == 0 || input.size(-1) != weight.size(1))
     throw Error(fmt::format("linear: input {} has {} features but weight {} expects {}", shape_str(input.sizes()),
                             input.dim() == 0 ? 0 : input.size(-1), shape_str(weight.sizes()), weight.size(1)));
   if (bias.defined() && (bias.dim() != 1 || bias.size(0) != weight.size(0)))
-    throw Error(fmt::format("linear: bias {} does not match weight {}", shape_str(bias.sizes()),
-                            shape_str(weight.sizes())));
+    throw Error(
+        fmt::format("linear: bias {} does not match weight {}", shape_str(bias.sizes()), shape_str(weight.sizes())));
   if (input.dim() == 2 && bias.defined()) return addmm(bias, input, weight.t());
   Tensor out = matmul(input, weight.t());
   return bias.defined() ? out + bias : out;
@@ -444,12 +447,12 @@ Tensor embedding(const Tensor& weight, const Tensor& indices, int64_t padding_id
   ops::check_floating(weight, "embedding");
   ops::check_defined(indices, "embedding", "indices");
   if (weight.dim() != 2)
-    throw Error(fmt::format("embedding: weight must be 2-D [num_embeddings, dim], got shape {}", shape_str(weight.sizes())));
+    throw Error(
+        fmt::format("embedding: weight must be 2-D [num_embeddings, dim], got shape {}", shape_str(weight.sizes())));
   if (indices.dtype() != kInt64)
     throw Error(fmt::format("embedding: indices must be Int64, got {} (shape {})", dtype_name(indices.dtype()),
                             shape_str(indices.sizes())));
-  if (scale_grad_by_freq || sparse)
-    throw Error("embedding: scale_grad_by_freq and sparse gradients are not supported");
+  if (scale_grad_by_freq || sparse) throw Error("embedding: scale_grad_by_freq and sparse gradients are not supported");
   const int64_t n = weight.size(0);
   Tensor flat = indices.reshape({-1}).contiguous();
   const int64_t* p = flat.data_ptr<int64_t>();
@@ -480,8 +483,8 @@ Tensor batch_norm(const Tensor& input, const Tensor& weight, const Tensor& bias,
                   const Tensor& running_var, bool training, double momentum, double eps, bool /*cudnn_enabled*/) {
   ops::check_floating(input, "batch_norm");
   if (input.dim() < 2)
-    throw Error(fmt::format("batch_norm: expected at least a 2-D input [N, C, ...], got shape {}",
-                            shape_str(input.sizes())));
+    throw Error(
+        fmt::format("batch_norm: expected at least a 2-D input [N, C, ...], got shape {}", shape_str(input.sizes())));
   const int64_t C = input.size(1);
   for (const Tensor* t : {&weight, &bias, &running_mean, &running_var})
     if (t->defined() && (t->dim() != 1 || t->size(0) != C))
@@ -501,7 +504,8 @@ Tensor batch_norm(const Tensor& input, const Tensor& weight, const Tensor& bias,
     var = (input - mean).square().mean(dims, true);
     if (running_mean.defined() || running_var.defined()) {
       NoGradGuard guard;
-      if (running_mean.defined()) running_mean.mul_(1 - momentum).add_(mean.detach().view({C}).to(running_mean.dtype()), momentum);
+      if (running_mean.defined())
+        running_mean.mul_(1 - momentum).add_(mean.detach().view({C}).to(running_mean.dtype()), momentum);
       if (running_var.defined()) {
         Tensor unbiased = var.detach().view({C}) * (static_cast<double>(count) / static_cast<double>(count - 1));
         running_var.mul_(1 - momentum).add_(unbiased.to(running_var.dtype()), momentum);
@@ -524,7 +528,8 @@ Tensor layer_norm(const Tensor& input, IntArrayRef normalized_shape, const Tenso
   ops::check_floating(input, "layer_norm");
   const int64_t k = static_cast<int64_t>(normalized_shape.size());
   bool ok = k >= 1 && input.dim() >= k;
-  for (int64_t i = 0; ok && i < k; ++i) ok = input.size(input.dim() - k + i) == normalized_shape[static_cast<std::size_t>(i)];
+  for (int64_t i = 0; ok && i < k; ++i)
+    ok = input.size(input.dim() - k + i) == normalized_shape[static_cast<std::size_t>(i)];
   if (!ok)
     throw Error(fmt::format("layer_norm: input {} does not end with normalized_shape {}", shape_str(input.sizes()),
                             shape_str(normalized_shape)));
@@ -546,8 +551,8 @@ Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight,
                   bool /*cudnn_enabled*/) {
   ops::check_floating(input, "group_norm");
   if (input.dim() < 2)
-    throw Error(fmt::format("group_norm: expected at least a 2-D input [N, C, ...], got shape {}",
-                            shape_str(input.sizes())));
+    throw Error(
+        fmt::format("group_norm: expected at least a 2-D input [N, C, ...], got shape {}", shape_str(input.sizes())));
   const int64_t N = input.size(0), C = input.size(1);
   if (num_groups <= 0 || C % num_groups != 0)
     throw Error(fmt::format("group_norm: {} channels (input {}) are not divisible into {} groups", C,

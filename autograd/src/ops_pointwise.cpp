@@ -54,10 +54,12 @@ variable_list add_vjp(const VjpContext& ctx, const Tensor& grad) {
   const double alpha = ctx.arg("alpha");
   return {grad, ctx.needs_input_grad(1) ? (alpha == 1 ? grad : grad * alpha) : Tensor()};
 }
-const OpDef kAdd{.name = "add", .formula = "grad_self = grad;  grad_other = alpha * grad",
-                 .scalars = {"alpha"}, .vjp = &add_vjp};
-const OpDef kSub{.name = "sub", .formula = "grad_self = grad;  grad_other = -alpha * grad  (alpha stored negated)",
-                 .scalars = {"alpha"}, .vjp = &add_vjp};
+const OpDef kAdd{
+    .name = "add", .formula = "grad_self = grad;  grad_other = alpha * grad", .scalars = {"alpha"}, .vjp = &add_vjp};
+const OpDef kSub{.name = "sub",
+                 .formula = "grad_self = grad;  grad_other = -alpha * grad  (alpha stored negated)",
+                 .scalars = {"alpha"},
+                 .vjp = &add_vjp};
 }  // namespace
 
 Tensor add(const Tensor& self, const Tensor& other, double alpha) {
@@ -76,7 +78,8 @@ Tensor sub(const Tensor& self, const Tensor& other, double alpha) {
 
 // ---------------------------------------------------------------- mul: d(self other)
 namespace {
-const OpDef kMul{.name = "mul", .formula = "grad_self = grad * other;  grad_other = grad * self",
+const OpDef kMul{.name = "mul",
+                 .formula = "grad_self = grad * other;  grad_other = grad * self",
                  .saved = {"self", "other"},
                  .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
                    return {ctx.needs_input_grad(0) ? grad * ctx.saved("other") : Tensor(),
@@ -86,14 +89,14 @@ const OpDef kMul{.name = "mul", .formula = "grad_self = grad * other;  grad_othe
 
 Tensor mul(const Tensor& self, const Tensor& other) {
   Tensor out = binary_checked(self, other, Binary::Mul, "mul");
-  if (autograd::needs_grad({&self, &other}))
-    record(kMul, {&self, &other}, out).save("self", self).save("other", other);
+  if (autograd::needs_grad({&self, &other})) record(kMul, {&self, &other}, out).save("self", self).save("other", other);
   return out;
 }
 
 // ---------------------------------------------------------------- div: d(self / other)
 namespace {
-const OpDef kDiv{.name = "div", .formula = "grad_self = grad / other;  grad_other = -grad * self / other^2",
+const OpDef kDiv{.name = "div",
+                 .formula = "grad_self = grad / other;  grad_other = -grad * self / other^2",
                  .saved = {"self", "other"},
                  .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
                    Tensor other = ctx.saved("other");
@@ -109,23 +112,26 @@ Tensor div(const Tensor& self, const Tensor& other) {
   if (!is_floating_point(self.dtype()) && !is_floating_point(other.dtype()))
     return div(self.to(kFloat32), other.to(kFloat32));
   Tensor out = binary_checked(self, other, Binary::Div, "div");
-  if (autograd::needs_grad({&self, &other}))
-    record(kDiv, {&self, &other}, out).save("self", self).save("other", other);
+  if (autograd::needs_grad({&self, &other})) record(kDiv, {&self, &other}, out).save("self", self).save("other", other);
   return out;
 }
 
-// ---------------------------------------------------------------- with a scalar: self + other, self * other, self / other
+// ---------------------------------------------------------------- with a scalar: self + other, self * other, self /
+// other
 namespace {
-const OpDef kAddScalar{.name = "add_scalar", .formula = "grad_self = grad",
+const OpDef kAddScalar{.name = "add_scalar",
+                       .formula = "grad_self = grad",
                        .vjp = [](const VjpContext&, const Tensor& grad) -> variable_list { return {grad}; }};
-const OpDef kMulScalar{.name = "mul_scalar", .formula = "grad_self = grad * other", .scalars = {"other"},
-                       .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
-                         return {grad * ctx.arg("other")};
-                       }};
-const OpDef kDivScalar{.name = "div_scalar", .formula = "grad_self = grad / other", .scalars = {"other"},
-                       .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
-                         return {grad / ctx.arg("other")};
-                       }};
+const OpDef kMulScalar{
+    .name = "mul_scalar",
+    .formula = "grad_self = grad * other",
+    .scalars = {"other"},
+    .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list { return {grad * ctx.arg("other")}; }};
+const OpDef kDivScalar{
+    .name = "div_scalar",
+    .formula = "grad_self = grad / other",
+    .scalars = {"other"},
+    .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list { return {grad / ctx.arg("other")}; }};
 }  // namespace
 
 Tensor add(const Tensor& self, double other, double alpha) {
@@ -161,7 +167,8 @@ Tensor rsub(const Tensor& self, double other) { return add(neg(self), other); }
 
 // ---------------------------------------------------------------- neg
 namespace {
-const OpDef kNeg{.name = "neg", .formula = "grad_self = -grad",
+const OpDef kNeg{.name = "neg",
+                 .formula = "grad_self = -grad",
                  .vjp = [](const VjpContext&, const Tensor& grad) -> variable_list { return {-grad}; }};
 }  // namespace
 
@@ -173,8 +180,10 @@ Tensor neg(const Tensor& self) {
 // ---------------------------------------------------------------- pow(self, exponent), a number exponent
 // Exponent 0 has gradient 0 everywhere (also at self = 0, where exponent * self^(exponent-1) is 0 * inf).
 namespace {
-const OpDef kPow{.name = "pow", .formula = "grad_self = grad * exponent * self^(exponent - 1)  (0 if exponent == 0)",
-                 .saved = {"self"}, .scalars = {"exponent"},
+const OpDef kPow{.name = "pow",
+                 .formula = "grad_self = grad * exponent * self^(exponent - 1)  (0 if exponent == 0)",
+                 .saved = {"self"},
+                 .scalars = {"exponent"},
                  .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
                    const double p = ctx.arg("exponent");
                    if (p == 0) return {zeros_like(grad)};
@@ -193,26 +202,26 @@ Tensor pow(const Tensor& self, double exponent) {
 // self == 0 and exponent >= 0 (the limit of self^exponent log self). The untaken branches are kept
 // finite (exponent 1 in place of 0, log 1 in place of log 0), so that second derivatives are not NaN.
 namespace {
-const OpDef kPowTensor{
-    .name = "pow_tensor",
-    .formula = "grad_self = grad * exponent * self^(exponent - 1)  (0 where exponent == 0);  "
-               "grad_exponent = grad * result * log(self)  (0 where self == 0 and exponent >= 0)",
-    .saved = {"self", "exponent", "result"},
-    .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
-      Tensor self = ctx.saved("self"), exponent = ctx.saved("exponent");
-      Tensor grad_self, grad_exponent;
-      if (ctx.needs_input_grad(0)) {
-        Tensor zero_exp = exponent == 0.0;
-        Tensor safe_exp = where(zero_exp, 1.0, exponent);
-        grad_self = where(zero_exp, 0.0, grad * exponent * pow(self, safe_exp - 1.0));
-      }
-      if (ctx.needs_input_grad(1)) {
-        Tensor at_zero = logical_and(self == 0.0, exponent >= 0.0);
-        Tensor safe_log = log(where(at_zero, 1.0, self));
-        grad_exponent = where(at_zero, 0.0, grad * ctx.saved("result") * safe_log);
-      }
-      return {grad_self, grad_exponent};
-    }};
+const OpDef kPowTensor{.name = "pow_tensor",
+                       .formula =
+                           "grad_self = grad * exponent * self^(exponent - 1)  (0 where exponent == 0);  "
+                           "grad_exponent = grad * result * log(self)  (0 where self == 0 and exponent >= 0)",
+                       .saved = {"self", "exponent", "result"},
+                       .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                         Tensor self = ctx.saved("self"), exponent = ctx.saved("exponent");
+                         Tensor grad_self, grad_exponent;
+                         if (ctx.needs_input_grad(0)) {
+                           Tensor zero_exp = exponent == 0.0;
+                           Tensor safe_exp = where(zero_exp, 1.0, exponent);
+                           grad_self = where(zero_exp, 0.0, grad * exponent * pow(self, safe_exp - 1.0));
+                         }
+                         if (ctx.needs_input_grad(1)) {
+                           Tensor at_zero = logical_and(self == 0.0, exponent >= 0.0);
+                           Tensor safe_log = log(where(at_zero, 1.0, self));
+                           grad_exponent = where(at_zero, 0.0, grad * ctx.saved("result") * safe_log);
+                         }
+                         return {grad_self, grad_exponent};
+                       }};
 }  // namespace
 
 Tensor pow(const Tensor& self, const Tensor& exponent) {
@@ -231,41 +240,54 @@ Tensor pow(double self, const Tensor& exponent) {
 
 // ================================================================ elementary functions
 namespace {
-const OpDef kExp{.name = "exp", .formula = "grad_self = grad * result", .saved = {"result"},
-                 .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
-                   return {grad * ctx.saved("result")};
-                 }};
-const OpDef kLog{.name = "log", .formula = "grad_self = grad / self", .saved = {"self"},
-                 .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
-                   return {grad / ctx.saved("self")};
-                 }};
-const OpDef kLog1p{.name = "log1p", .formula = "grad_self = grad / (self + 1)", .saved = {"self"},
+const OpDef kExp{
+    .name = "exp",
+    .formula = "grad_self = grad * result",
+    .saved = {"result"},
+    .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list { return {grad * ctx.saved("result")}; }};
+const OpDef kLog{
+    .name = "log",
+    .formula = "grad_self = grad / self",
+    .saved = {"self"},
+    .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list { return {grad / ctx.saved("self")}; }};
+const OpDef kLog1p{.name = "log1p",
+                   .formula = "grad_self = grad / (self + 1)",
+                   .saved = {"self"},
                    .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
                      return {grad / (ctx.saved("self") + 1.0)};
                    }};
-const OpDef kSqrt{.name = "sqrt", .formula = "grad_self = grad / (2 * result)", .saved = {"result"},
+const OpDef kSqrt{.name = "sqrt",
+                  .formula = "grad_self = grad / (2 * result)",
+                  .saved = {"result"},
                   .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
                     return {grad / (ctx.saved("result") * 2.0)};
                   }};
 // rsqrt(x) = x^(-1/2), so its derivative is -1/2 x^(-3/2) = -1/2 result^3
-const OpDef kRsqrt{.name = "rsqrt", .formula = "grad_self = -0.5 * grad * result^3", .saved = {"result"},
+const OpDef kRsqrt{.name = "rsqrt",
+                   .formula = "grad_self = -0.5 * grad * result^3",
+                   .saved = {"result"},
                    .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
                      Tensor result = ctx.saved("result");
                      return {grad * (result * result * result) * -0.5};
                    }};
-const OpDef kAbs{.name = "abs", .formula = "grad_self = grad * sign(self)", .saved = {"self"},
-                 .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
-                   return {grad * sign(ctx.saved("self"))};
-                 }};
-const OpDef kSin{.name = "sin", .formula = "grad_self = grad * cos(self)", .saved = {"self"},
-                 .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
-                   return {grad * cos(ctx.saved("self"))};
-                 }};
-const OpDef kCos{.name = "cos", .formula = "grad_self = -grad * sin(self)", .saved = {"self"},
-                 .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
-                   return {-grad * sin(ctx.saved("self"))};
-                 }};
-const OpDef kErf{.name = "erf", .formula = "grad_self = grad * 2/sqrt(pi) * exp(-self^2)", .saved = {"self"},
+const OpDef kAbs{
+    .name = "abs",
+    .formula = "grad_self = grad * sign(self)",
+    .saved = {"self"},
+    .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list { return {grad * sign(ctx.saved("self"))}; }};
+const OpDef kSin{
+    .name = "sin",
+    .formula = "grad_self = grad * cos(self)",
+    .saved = {"self"},
+    .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list { return {grad * cos(ctx.saved("self"))}; }};
+const OpDef kCos{
+    .name = "cos",
+    .formula = "grad_self = -grad * sin(self)",
+    .saved = {"self"},
+    .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list { return {-grad * sin(ctx.saved("self"))}; }};
+const OpDef kErf{.name = "erf",
+                 .formula = "grad_self = grad * 2/sqrt(pi) * exp(-self^2)",
+                 .saved = {"self"},
                  .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
                    Tensor self = ctx.saved("self");
                    return {grad * exp(-(self * self)) * (2.0 / std::sqrt(std::numbers::pi))};
@@ -324,7 +346,9 @@ const OpDef kTanhBackward{
       return {ctx.needs_input_grad(0) ? tanh_backward(grad, output) : Tensor(),
               ctx.needs_input_grad(1) ? grad * ctx.saved("grad_output") * output * -2.0 : Tensor()};
     }};
-const OpDef kTanh{.name = "tanh", .formula = "grad_self = grad * (1 - result^2)", .saved = {"result"},
+const OpDef kTanh{.name = "tanh",
+                  .formula = "grad_self = grad * (1 - result^2)",
+                  .saved = {"result"},
                   .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
                     return {tanh_backward(grad, ctx.saved("result"))};
                   }};
@@ -349,7 +373,9 @@ const OpDef kSigmoidBackward{
       return {ctx.needs_input_grad(0) ? sigmoid_backward(grad, output) : Tensor(),
               ctx.needs_input_grad(1) ? grad * ctx.saved("grad_output") * (1.0 - output * 2.0) : Tensor()};
     }};
-const OpDef kSigmoid{.name = "sigmoid", .formula = "grad_self = grad * result * (1 - result)", .saved = {"result"},
+const OpDef kSigmoid{.name = "sigmoid",
+                     .formula = "grad_self = grad * result * (1 - result)",
+                     .saved = {"result"},
                      .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
                        return {sigmoid_backward(grad, ctx.saved("result"))};
                      }};
@@ -373,7 +399,9 @@ const OpDef kReluBackward{
       // the mask is flat in the output
       return {ctx.needs_input_grad(0) ? relu_backward(grad, ctx.saved("output")) : Tensor(), Tensor()};
     }};
-const OpDef kRelu{.name = "relu", .formula = "grad_self = grad * (result > 0)", .saved = {"result"},
+const OpDef kRelu{.name = "relu",
+                  .formula = "grad_self = grad * (result > 0)",
+                  .saved = {"result"},
                   .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
                     return {relu_backward(grad, ctx.saved("result"))};
                   }};
@@ -394,7 +422,9 @@ Tensor relu(const Tensor& self) {
 
 // ---------------------------------------------------------------- clamp(self, min, max)
 namespace {
-const OpDef kClamp{.name = "clamp", .formula = "grad_self = grad * (min <= self <= max)", .saved = {"self"},
+const OpDef kClamp{.name = "clamp",
+                   .formula = "grad_self = grad * (min <= self <= max)",
+                   .saved = {"self"},
                    .scalars = {"min", "max"},
                    .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
                      Tensor mask = kernels::unary(ctx.saved("self"), Unary::InRange, ctx.arg("min"), ctx.arg("max"));
@@ -417,7 +447,8 @@ Tensor clamp_max(const Tensor& self, double max) { return clamp(self, std::nullo
 // clamp's forward with a strict mask: at min_val or max_val exactly the gradient is 0, as libtorch's
 // hardtanh_backward (clamp's rule passes it there).
 namespace {
-const OpDef kHardtanh{.name = "hardtanh", .formula = "grad_self = grad * (min_val < self < max_val)",
+const OpDef kHardtanh{.name = "hardtanh",
+                      .formula = "grad_self = grad * (min_val < self < max_val)",
                       .saved = {"self"},
                       .scalars = {"min_val", "max_val"},
                       .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
@@ -434,7 +465,8 @@ Tensor hardtanh(const Tensor& self, double min_val, double max_val) {
   return out;
 }
 
-// ---------------------------------------------------------------- maximum, minimum: ties split the gradient in half, as libtorch
+// ---------------------------------------------------------------- maximum, minimum: ties split the gradient in half,
+// as libtorch
 namespace {
 variable_list max_min_vjp(const VjpContext& ctx, const Tensor& grad, Binary wins_op) {
   Tensor self = ctx.saved("self"), other = ctx.saved("other");
@@ -444,16 +476,20 @@ variable_list max_min_vjp(const VjpContext& ctx, const Tensor& grad, Binary wins
   return {ctx.needs_input_grad(0) ? grad * share_self : Tensor(),
           ctx.needs_input_grad(1) ? grad * kernels::unary(share_self, Unary::RSubScalar, 1.0) : Tensor()};
 }
-const OpDef kMaximum{.name = "maximum",
-                     .formula = "grad_self = grad * ((self > other) + (self == other) / 2);  "
-                                "grad_other = grad * ((other > self) + (self == other) / 2)",
-                     .saved = {"self", "other"},
-                     .vjp = [](const VjpContext& ctx, const Tensor& grad) { return max_min_vjp(ctx, grad, Binary::Gt); }};
-const OpDef kMinimum{.name = "minimum",
-                     .formula = "grad_self = grad * ((self < other) + (self == other) / 2);  "
-                                "grad_other = grad * ((other < self) + (self == other) / 2)",
-                     .saved = {"self", "other"},
-                     .vjp = [](const VjpContext& ctx, const Tensor& grad) { return max_min_vjp(ctx, grad, Binary::Lt); }};
+const OpDef kMaximum{
+    .name = "maximum",
+    .formula =
+        "grad_self = grad * ((self > other) + (self == other) / 2);  "
+        "grad_other = grad * ((other > self) + (self == other) / 2)",
+    .saved = {"self", "other"},
+    .vjp = [](const VjpContext& ctx, const Tensor& grad) { return max_min_vjp(ctx, grad, Binary::Gt); }};
+const OpDef kMinimum{
+    .name = "minimum",
+    .formula =
+        "grad_self = grad * ((self < other) + (self == other) / 2);  "
+        "grad_other = grad * ((other < self) + (self == other) / 2)",
+    .saved = {"self", "other"},
+    .vjp = [](const VjpContext& ctx, const Tensor& grad) { return max_min_vjp(ctx, grad, Binary::Lt); }};
 }  // namespace
 
 Tensor maximum(const Tensor& self, const Tensor& other) {
@@ -491,8 +527,8 @@ Tensor where(const Tensor& condition, const Tensor& self, const Tensor& other) {
   ops::check_defined(self, "where", "first value");
   ops::check_defined(other, "where", "second value");
   if (condition.dtype() != kBool)
-    throw Error(fmt::format("where: condition must be a Bool tensor, got {} (shape {})",
-                            dtype_name(condition.dtype()), shape_str(condition.sizes())));
+    throw Error(fmt::format("where: condition must be a Bool tensor, got {} (shape {})", dtype_name(condition.dtype()),
+                            shape_str(condition.sizes())));
   Tensor out = kernels::where(condition, self, other);
   if (autograd::needs_grad({&self, &other}))
     record(kWhere, {&condition, &self, &other}, out).save("condition", condition);
@@ -511,10 +547,8 @@ Tensor where(const Tensor& condition, double self, const Tensor& other) {
 }
 
 // ---- comparisons and logic: no gradient ----
-#define TG_COMPARISON(NAME, OP)                                             \
-  Tensor NAME(const Tensor& a, const Tensor& b) {                           \
-    return binary_checked(a, b, Binary::OP, #NAME);                         \
-  }
+#define TG_COMPARISON(NAME, OP) \
+  Tensor NAME(const Tensor& a, const Tensor& b) { return binary_checked(a, b, Binary::OP, #NAME); }
 TG_COMPARISON(eq, Eq)
 TG_COMPARISON(ne, Ne)
 TG_COMPARISON(lt, Lt)
@@ -575,10 +609,22 @@ Tensor softplus(const Tensor& x, double beta, double threshold) {
 
 namespace ops {
 void add_pointwise_ops(std::vector<const autograd::OpDef*>& out) {
-  for (const OpDef* def : {&kAdd, &kSub, &kMul, &kDiv, &kAddScalar, &kMulScalar, &kDivScalar, &kNeg,
-                           &kPow, &kPowTensor, &kExp, &kLog, &kLog1p, &kSqrt, &kRsqrt, &kAbs, &kSign,
-                           &kStep, &kHeaviside, &kSin, &kCos, &kErf, &kTanh, &kTanhBackward, &kSigmoid,
-                           &kSigmoidBackward, &kRelu, &kReluBackward, &kClamp, &kHardtanh, &kMaximum, &kMinimum,
+  for (const OpDef* def : {&kAdd,       &kSub,
+                           &kMul,       &kDiv,
+                           &kAddScalar, &kMulScalar,
+                           &kDivScalar, &kNeg,
+                           &kPow,       &kPowTensor,
+                           &kExp,       &kLog,
+                           &kLog1p,     &kSqrt,
+                           &kRsqrt,     &kAbs,
+                           &kSign,      &kStep,
+                           &kHeaviside, &kSin,
+                           &kCos,       &kErf,
+                           &kTanh,      &kTanhBackward,
+                           &kSigmoid,   &kSigmoidBackward,
+                           &kRelu,      &kReluBackward,
+                           &kClamp,     &kHardtanh,
+                           &kMaximum,   &kMinimum,
                            &kWhere})
     out.push_back(def);
 }

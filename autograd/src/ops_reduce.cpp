@@ -60,8 +60,8 @@ void record_reduction(const OpDef& def, const Tensor& self, Tensor& out, IntArra
   if (autograd::op_slot(def.saved, "result") >= 0) r.save("result", out);
 }
 
-Tensor reduce_op(const OpDef& def, const Tensor& x, IntArrayRef dims_in, bool keepdim,
-                 kernels::Reduce kind, std::optional<ScalarType> dtype) {
+Tensor reduce_op(const OpDef& def, const Tensor& x, IntArrayRef dims_in, bool keepdim, kernels::Reduce kind,
+                 std::optional<ScalarType> dtype) {
   const char* name = def.name;
   ops::check_defined(x, name);
   DimVector dims = reduction_dims(x, dims_in, name);
@@ -72,7 +72,9 @@ Tensor reduce_op(const OpDef& def, const Tensor& x, IntArrayRef dims_in, bool ke
 }
 
 // ---------------------------------------------------------------- sum
-const OpDef kSum{.name = "sum", .formula = "grad_self = expand(grad, self.sizes)", .int_lists = {"dim"},
+const OpDef kSum{.name = "sum",
+                 .formula = "grad_self = expand(grad, self.sizes)",
+                 .int_lists = {"dim"},
                  .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
                    return {expand_reduced(grad, ctx.input_sizes(0), ctx.ints("dim"))};
                  }};
@@ -88,8 +90,10 @@ Tensor prod_of_others(const Tensor& self, IntArrayRef dims) {
   // the reduced dims become one last dim of n elements
   Tensor x = self;
   const bool all = dims.size() == static_cast<std::size_t>(self.dim());
-  if (all) x = x.reshape({self.numel()});
-  else x = x.transpose(dims[0], -1);
+  if (all)
+    x = x.reshape({self.numel()});
+  else
+    x = x.transpose(dims[0], -1);
   const int64_t n = x.size(-1);
   DimVector square(x.sizes());
   square.insert(square.size() - 1, n);
@@ -118,8 +122,11 @@ variable_list prod_vjp(const VjpContext& ctx, const Tensor& grad) {
   Tensor local = where(zero_count == 0.0, no_zero_grad, where(zero_count == 1.0, one_zero_grad, 0.0));
   return {expand_reduced(grad, sizes, dims) * local};
 }
-const OpDef kProd{.name = "prod", .formula = "grad_self_i = grad * (product of self_j over j != i)",
-                  .saved = {"self"}, .int_lists = {"dim"}, .vjp = &prod_vjp};
+const OpDef kProd{.name = "prod",
+                  .formula = "grad_self_i = grad * (product of self_j over j != i)",
+                  .saved = {"self"},
+                  .int_lists = {"dim"},
+                  .vjp = &prod_vjp};
 
 // ---------------------------------------------------------------- amax / amin
 // The gradient goes to the extremal elements, split evenly between ties (libtorch's amax).
@@ -131,15 +138,23 @@ variable_list amax_vjp(const VjpContext& ctx, const Tensor& grad) {
   Tensor count = expand_reduced(kernels::reduce(hits, dims, true, kernels::Reduce::Sum), sizes, dims);
   return {expand_reduced(grad, sizes, dims) * (hits / count)};
 }
-const OpDef kAmax{.name = "amax", .formula = "grad_self = grad * (self == result) / count(self == result)",
-                  .saved = {"self", "result"}, .int_lists = {"dim"}, .vjp = &amax_vjp};
-const OpDef kAmin{.name = "amin", .formula = "grad_self = grad * (self == result) / count(self == result)",
-                  .saved = {"self", "result"}, .int_lists = {"dim"}, .vjp = &amax_vjp};
+const OpDef kAmax{.name = "amax",
+                  .formula = "grad_self = grad * (self == result) / count(self == result)",
+                  .saved = {"self", "result"},
+                  .int_lists = {"dim"},
+                  .vjp = &amax_vjp};
+const OpDef kAmin{.name = "amin",
+                  .formula = "grad_self = grad * (self == result) / count(self == result)",
+                  .saved = {"self", "result"},
+                  .int_lists = {"dim"},
+                  .vjp = &amax_vjp};
 
 // ---------------------------------------------------------------- norm (p = 2)
 // d|x| = x / |x|, and 0 for an all-zero x (libtorch's subgradient), not NaN.
-const OpDef kNorm{.name = "norm", .formula = "grad_self = grad * self / result  (0 where result == 0)",
-                  .saved = {"self", "result"}, .int_lists = {"dim"},
+const OpDef kNorm{.name = "norm",
+                  .formula = "grad_self = grad * self / result  (0 where result == 0)",
+                  .saved = {"self", "result"},
+                  .int_lists = {"dim"},
                   .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
                     Tensor result = ctx.saved("result");
                     Tensor safe = where(result == 0.0, 1.0, result);
@@ -159,8 +174,10 @@ Tensor mean(const Tensor& x, IntArrayRef dims, bool keepdim, std::optional<Scala
   ops::check_defined(x, "mean");
   ScalarType result = dtype.value_or(x.dtype());
   if (!is_floating_point(result))
-    throw Error(fmt::format("mean: could not infer output dtype; input dtype must be floating point, "
-                            "got {} (pass dtype=tg::kFloat32)", dtype_name(result)));
+    throw Error(
+        fmt::format("mean: could not infer output dtype; input dtype must be floating point, "
+                    "got {} (pass dtype=tg::kFloat32)",
+                    dtype_name(result)));
   DimVector d = reduction_dims(x, dims, "mean");
   int64_t n = reduced_count(x.sizes(), d);
   return sum(x, d, keepdim, dtype) / static_cast<double>(n);
@@ -221,8 +238,12 @@ static std::tuple<Tensor, Tensor> max_min_dim(const Tensor& x, int64_t dim, bool
   }
   return {values, indices};
 }
-std::tuple<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim) { return max_min_dim(x, dim, keepdim, true); }
-std::tuple<Tensor, Tensor> min(const Tensor& x, int64_t dim, bool keepdim) { return max_min_dim(x, dim, keepdim, false); }
+std::tuple<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim) {
+  return max_min_dim(x, dim, keepdim, true);
+}
+std::tuple<Tensor, Tensor> min(const Tensor& x, int64_t dim, bool keepdim) {
+  return max_min_dim(x, dim, keepdim, false);
+}
 
 Tensor var(const Tensor& x, bool unbiased) { return var(x, {}, unbiased, false); }
 Tensor var(const Tensor& x, IntArrayRef dims, bool unbiased, bool keepdim) {
@@ -232,7 +253,8 @@ Tensor var(const Tensor& x, IntArrayRef dims, bool unbiased, bool keepdim) {
   Tensor centered = x - mean(x, d, true);
   double denominator = static_cast<double>(n - (unbiased ? 1 : 0));
   // n - 1 == 0 gives NaN (libtorch gives NaN with a warning for a single element)
-  return sum(centered * centered, d, keepdim) / (denominator <= 0 ? std::numeric_limits<double>::quiet_NaN() : denominator);
+  return sum(centered * centered, d, keepdim) /
+         (denominator <= 0 ? std::numeric_limits<double>::quiet_NaN() : denominator);
 }
 Tensor std(const Tensor& x, bool unbiased) { return sqrt(var(x, unbiased)); }
 Tensor std(const Tensor& x, IntArrayRef dims, bool unbiased, bool keepdim) {
@@ -244,9 +266,9 @@ Tensor norm(const Tensor& x, double p, IntArrayRef dims, bool keepdim) {
   ops::check_floating(x, "norm");
   DimVector d = reduction_dims(x, dims, "norm");
   if (p == 2) {
-    Tensor out = kernels::unary(kernels::reduce(kernels::unary(x, kernels::Unary::Square), d, keepdim,
-                                                kernels::Reduce::Sum),
-                                kernels::Unary::Sqrt);
+    Tensor out =
+        kernels::unary(kernels::reduce(kernels::unary(x, kernels::Unary::Square), d, keepdim, kernels::Reduce::Sum),
+                       kernels::Unary::Sqrt);
     if (autograd::needs_grad({&x})) record_reduction(kNorm, x, out, d);
     return out;
   }
@@ -294,8 +316,10 @@ Tensor ops::sum_to(const Tensor& grad, IntArrayRef sizes) {
   int64_t leading = grad.dim() - static_cast<int64_t>(sizes.size());
   DimVector dims;
   for (int64_t d = 0; d < grad.dim(); ++d) {
-    if (d < leading) dims.push_back(d);
-    else if (sizes[d - leading] == 1 && grad.size(d) != 1) dims.push_back(d);
+    if (d < leading)
+      dims.push_back(d);
+    else if (sizes[d - leading] == 1 && grad.size(d) != 1)
+      dims.push_back(d);
   }
   Tensor reduced = dims.empty() ? grad : sum(grad, dims, true);
   return reduced.reshape(sizes);
@@ -305,8 +329,8 @@ Tensor sum_to_size(const Tensor& x, IntArrayRef sizes) {
   ops::check_defined(x, "sum_to_size");
   DimVector expanded = kernels::broadcast_shape(sizes, x.sizes(), "sum_to_size");
   if (!IntArrayRef(expanded).equals(x.sizes()))
-    throw Error(fmt::format("sum_to_size: size {} is not expandable to size {}", shape_str(sizes),
-                            shape_str(x.sizes())));
+    throw Error(
+        fmt::format("sum_to_size: size {} is not expandable to size {}", shape_str(sizes), shape_str(x.sizes())));
   return ops::sum_to(x, sizes);
 }
 

@@ -44,8 +44,7 @@ std::optional<DimVector> view_strides(IntArrayRef sizes, IntArrayRef strides, In
   int64_t tensor_numel = 1, view_numel = 1;
   for (int64_t tensor_d = static_cast<int64_t>(sizes.size()) - 1; tensor_d >= 0; --tensor_d) {
     tensor_numel *= sizes[tensor_d];
-    if (tensor_d == 0 ||
-        (sizes[tensor_d - 1] != 1 && strides[tensor_d - 1] != tensor_numel * chunk_base_stride)) {
+    if (tensor_d == 0 || (sizes[tensor_d - 1] != 1 && strides[tensor_d - 1] != tensor_numel * chunk_base_stride)) {
       while (view_d >= 0 && (view_numel < tensor_numel || new_sizes[view_d] == 1)) {
         out[view_d] = view_numel * chunk_base_stride;
         view_numel *= new_sizes[view_d];
@@ -70,7 +69,8 @@ DimVector infer_shape(const Tensor& x, IntArrayRef shape, const char* op) {
   int64_t infer_at = -1;
   for (std::size_t i = 0; i < out.size(); ++i) {
     if (out[i] == -1) {
-      if (infer_at >= 0) throw Error(fmt::format("{}: only one dimension can be inferred (shape {})", op, shape_str(shape)));
+      if (infer_at >= 0)
+        throw Error(fmt::format("{}: only one dimension can be inferred (shape {})", op, shape_str(shape)));
       infer_at = static_cast<int64_t>(i);
     } else if (out[i] < 0) {
       throw Error(fmt::format("{}: invalid shape dimension {} in {}", op, out[i], shape_str(shape)));
@@ -81,12 +81,12 @@ DimVector infer_shape(const Tensor& x, IntArrayRef shape, const char* op) {
   int64_t numel = x.numel();
   if (infer_at >= 0) {
     if (known == 0 || numel % known != 0)
-      throw Error(fmt::format("{}: shape {} is invalid for input of size {} (shape {})", op,
-                              shape_str(shape), numel, shape_str(x.sizes())));
+      throw Error(fmt::format("{}: shape {} is invalid for input of size {} (shape {})", op, shape_str(shape), numel,
+                              shape_str(x.sizes())));
     out[infer_at] = numel / known;
   } else if (known != numel) {
-    throw Error(fmt::format("{}: shape {} is invalid for input of size {} (shape {})", op,
-                            shape_str(shape), numel, shape_str(x.sizes())));
+    throw Error(fmt::format("{}: shape {} is invalid for input of size {} (shape {})", op, shape_str(shape), numel,
+                            shape_str(x.sizes())));
   }
   (void)checked_numel(out, op);  // [0, 2^40, 2^40]: 0 elements, but strides of 2^80
   return out;
@@ -95,15 +95,16 @@ DimVector infer_shape(const Tensor& x, IntArrayRef shape, const char* op) {
 void check_index_tensor(const Tensor& index, const char* op) {
   ops::check_defined(index, op, "index");
   if (index.dtype() != kInt64)
-    throw Error(fmt::format("{}: index must be an Int64 tensor, got {} (shape {})", op,
-                            dtype_name(index.dtype()), shape_str(index.sizes())));
+    throw Error(fmt::format("{}: index must be an Int64 tensor, got {} (shape {})", op, dtype_name(index.dtype()),
+                            shape_str(index.sizes())));
 }
 
 }  // namespace
 
 // ---------------------------------------------------------------- view (and reshape, squeeze, unsqueeze)
 namespace {
-const OpDef kView{.name = "view", .formula = "grad_self = grad.reshape(self.sizes)",
+const OpDef kView{.name = "view",
+                  .formula = "grad_self = grad.reshape(self.sizes)",
                   .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
                     return {grad.reshape(ctx.input_sizes(0))};
                   }};
@@ -121,9 +122,10 @@ Tensor view(const Tensor& x, IntArrayRef shape) {
   DimVector sizes = infer_shape(x, shape, "view");
   auto strides = view_strides(x.sizes(), x.strides(), sizes);
   if (!strides)
-    throw Error(fmt::format("view: shape {} is not compatible with the input's size {} and stride {} "
-                            "(at least one dimension spans two contiguous subspaces); use reshape",
-                            shape_str(shape), shape_str(x.sizes()), shape_str(x.strides())));
+    throw Error(
+        fmt::format("view: shape {} is not compatible with the input's size {} and stride {} "
+                    "(at least one dimension spans two contiguous subspaces); use reshape",
+                    shape_str(shape), shape_str(x.sizes()), shape_str(x.strides())));
   return view_impl(x, sizes, *strides);
 }
 
@@ -185,7 +187,8 @@ Tensor unsqueeze(const Tensor& x, int64_t dim) {
 
 // ---------------------------------------------------------------- permute (and transpose, t)
 namespace {
-const OpDef kPermute{.name = "permute", .formula = "grad_self = grad.permute(inverse of dims)",
+const OpDef kPermute{.name = "permute",
+                     .formula = "grad_self = grad.permute(inverse of dims)",
                      .int_lists = {"dims"},
                      .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
                        IntArrayRef dims = ctx.ints("dims");
@@ -199,8 +202,8 @@ Tensor permute(const Tensor& x, IntArrayRef dims) {
   ops::check_defined(x, "permute");
   int64_t ndim = x.dim();
   if (static_cast<int64_t>(dims.size()) != ndim)
-    throw Error(fmt::format("permute: number of dims {} does not match the tensor's {} dims (shape {})",
-                            dims.size(), ndim, shape_str(x.sizes())));
+    throw Error(fmt::format("permute: number of dims {} does not match the tensor's {} dims (shape {})", dims.size(),
+                            ndim, shape_str(x.sizes())));
   DimVector normalized, sizes, strides;
   std::vector<bool> seen(static_cast<std::size_t>(ndim), false);
   for (int64_t d : dims) {
@@ -230,8 +233,10 @@ Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
 Tensor t(const Tensor& x) {
   ops::check_defined(x, "t");
   if (x.dim() > 2)
-    throw Error(fmt::format("t: expects a tensor with <= 2 dimensions, but got {} (shape {}); use "
-                            "transpose(dim0, dim1)", x.dim(), shape_str(x.sizes())));
+    throw Error(
+        fmt::format("t: expects a tensor with <= 2 dimensions, but got {} (shape {}); use "
+                    "transpose(dim0, dim1)",
+                    x.dim(), shape_str(x.sizes())));
   return x.dim() < 2 ? transpose(x, 0, 0) : transpose(x, 0, 1);
 }
 
@@ -239,7 +244,8 @@ Tensor t(const Tensor& x) {
 // Its rule is the sum over the broadcast dims, written out (the engine's own sum_to would do the
 // same, but here it is the op's math, not a broadcast of its input).
 namespace {
-const OpDef kExpand{.name = "expand", .formula = "grad_self = grad.sum_to(self.sizes)",
+const OpDef kExpand{.name = "expand",
+                    .formula = "grad_self = grad.sum_to(self.sizes)",
                     .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
                       return {ops::sum_to(grad, ctx.input_sizes(0))};
                     }};
@@ -249,9 +255,10 @@ Tensor expand(const Tensor& x, IntArrayRef sizes) {
   ops::check_defined(x, "expand");
   int64_t ndim = static_cast<int64_t>(sizes.size());
   if (ndim < x.dim())
-    throw Error(fmt::format("expand: the number of sizes provided ({}) must be greater or equal to "
-                            "the number of dimensions in the tensor ({}); shape {} to {}", ndim,
-                            x.dim(), shape_str(x.sizes()), shape_str(sizes)));
+    throw Error(
+        fmt::format("expand: the number of sizes provided ({}) must be greater or equal to "
+                    "the number of dimensions in the tensor ({}); shape {} to {}",
+                    ndim, x.dim(), shape_str(x.sizes()), shape_str(sizes)));
   DimVector out_sizes(static_cast<std::size_t>(ndim), 0), out_strides(static_cast<std::size_t>(ndim), 0);
   int64_t lead = ndim - x.dim();
   for (int64_t d = ndim - 1; d >= 0; --d) {
@@ -267,12 +274,13 @@ Tensor expand(const Tensor& x, IntArrayRef sizes) {
     int64_t current = x.size(d - lead);
     if (target == -1) target = current;
     if (target < 0)
-      throw Error(fmt::format("expand: invalid size {} at dimension {} ({} to {})", target, d,
-                              shape_str(x.sizes()), shape_str(sizes)));
+      throw Error(fmt::format("expand: invalid size {} at dimension {} ({} to {})", target, d, shape_str(x.sizes()),
+                              shape_str(sizes)));
     if (current != target && current != 1)
-      throw Error(fmt::format("expand: the expanded size of the tensor ({}) must match the existing "
-                              "size ({}) at non-singleton dimension {}; shape {} to {}", target, current,
-                              d, shape_str(x.sizes()), shape_str(sizes)));
+      throw Error(
+          fmt::format("expand: the expanded size of the tensor ({}) must match the existing "
+                      "size ({}) at non-singleton dimension {}; shape {} to {}",
+                      target, current, d, shape_str(x.sizes()), shape_str(sizes)));
     out_sizes[d] = target;
     out_strides[d] = current == target ? x.stride(d - lead) : 0;
   }
@@ -309,12 +317,14 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
   int64_t d = detail::normalize_dim(dim, x.dim(), "narrow");
   int64_t size = x.size(d);
   if (start < -size || start > size)
-    throw Error(fmt::format("narrow: start {} is out of range for dim {} of size {} (shape {})", start,
-                            d, size, shape_str(x.sizes())));
+    throw Error(fmt::format("narrow: start {} is out of range for dim {} of size {} (shape {})", start, d, size,
+                            shape_str(x.sizes())));
   if (start < 0) start += size;
   if (length < 0 || length > size - start)  // not start + length: that may overflow
-    throw Error(fmt::format("narrow: start ({}) + length ({}) exceeds dimension size ({}) of dim {} "
-                            "(shape {})", start, length, size, d, shape_str(x.sizes())));
+    throw Error(
+        fmt::format("narrow: start ({}) + length ({}) exceeds dimension size ({}) of dim {} "
+                    "(shape {})",
+                    start, length, size, d, shape_str(x.sizes())));
   DimVector sizes(x.sizes());
   sizes[d] = length;
   Tensor out = detail::make_view(x, sizes, x.strides(), x.storage_offset() + start * x.stride(d));
@@ -351,8 +361,8 @@ const OpDef kSlice{
 
 // Python-style slice: a view with the dim's stride multiplied by step (shares storage, as
 // libtorch's). step == 1 is narrow.
-Tensor slice(const Tensor& x, int64_t dim, std::optional<int64_t> start_opt,
-             std::optional<int64_t> end_opt, int64_t step) {
+Tensor slice(const Tensor& x, int64_t dim, std::optional<int64_t> start_opt, std::optional<int64_t> end_opt,
+             int64_t step) {
   ops::check_defined(x, "slice");
   if (x.dim() == 0) throw Error("slice: cannot be applied to a 0-dim tensor");
   if (step <= 0) throw Error(fmt::format("slice: step must be positive, got {}", step));
@@ -383,8 +393,8 @@ Tensor select(const Tensor& x, int64_t dim, int64_t index) {
   int64_t d = detail::normalize_dim(dim, x.dim(), "select");
   int64_t size = x.size(d);
   if (index < -size || index >= size)
-    throw Error(fmt::format("select: index {} is out of bounds for dimension {} with size {} (shape {})",
-                            index, d, size, shape_str(x.sizes())));
+    throw Error(fmt::format("select: index {} is out of bounds for dimension {} with size {} (shape {})", index, d,
+                            size, shape_str(x.sizes())));
   if (index < 0) index += size;
   return narrow(x, d, index, 1).squeeze(d);
 }
@@ -392,7 +402,8 @@ Tensor select(const Tensor& x, int64_t dim, int64_t index) {
 // ---------------------------------------------------------------- cat (and stack)
 // Legacy empty tensors (1-D of size 0) are skipped by cat and get no gradient.
 namespace {
-const OpDef kCat{.name = "cat", .formula = "grad_tensors[i] = grad.narrow(dim, offset_i, tensors[i].size(dim))",
+const OpDef kCat{.name = "cat",
+                 .formula = "grad_tensors[i] = grad.narrow(dim, offset_i, tensors[i].size(dim))",
                  .int_lists = {"dim"},
                  .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
                    const int64_t dim = ctx.int_arg("dim");
@@ -427,15 +438,16 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
     const Tensor& t = tensors[i];
     if (t.dim() == 1 && t.numel() == 0) continue;
     if (t.dim() != reference->dim())
-      throw Error(fmt::format("cat: tensors must have the same number of dimensions: got {} (shape {}) "
-                              "and {} (shape {}) at position {}", reference->dim(),
-                              shape_str(reference->sizes()), t.dim(), shape_str(t.sizes()), i));
+      throw Error(
+          fmt::format("cat: tensors must have the same number of dimensions: got {} (shape {}) "
+                      "and {} (shape {}) at position {}",
+                      reference->dim(), shape_str(reference->sizes()), t.dim(), shape_str(t.sizes()), i));
     for (int64_t k = 0; k < t.dim(); ++k)
       if (k != d && t.size(k) != reference->size(k))
-        throw Error(fmt::format("cat: sizes of tensors must match except in dimension {}: expected size "
-                                "{} but got size {} for tensor number {} in the list (shapes {} and {})",
-                                d, reference->size(k), t.size(k), i, shape_str(reference->sizes()),
-                                shape_str(t.sizes())));
+        throw Error(
+            fmt::format("cat: sizes of tensors must match except in dimension {}: expected size "
+                        "{} but got size {} for tensor number {} in the list (shapes {} and {})",
+                        d, reference->size(k), t.size(k), i, shape_str(reference->sizes()), shape_str(t.sizes())));
     out_sizes[d] = checked_add(out_sizes[d], t.size(d), "cat", out_sizes, "the size of the cat dimension");
   }
   Tensor out = kernels::cat(std::vector<TensorBase>(tensors.begin(), tensors.end()), d, out_sizes);
@@ -450,8 +462,10 @@ Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
   for (std::size_t i = 0; i < tensors.size(); ++i) {
     ops::check_defined(tensors[i], "stack", "tensor");
     if (!tensors[i].sizes().equals(tensors[0].sizes()))
-      throw Error(fmt::format("stack: expects each tensor to be equal size, but got {} at entry 0 and "
-                              "{} at entry {}", shape_str(tensors[0].sizes()), shape_str(tensors[i].sizes()), i));
+      throw Error(
+          fmt::format("stack: expects each tensor to be equal size, but got {} at entry 0 and "
+                      "{} at entry {}",
+                      shape_str(tensors[0].sizes()), shape_str(tensors[i].sizes()), i));
   }
   int64_t d = detail::normalize_dim(dim, tensors[0].dim() + 1, "stack");
   std::vector<Tensor> expanded;
@@ -473,8 +487,10 @@ std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t dim) {
   try {
     out.reserve(static_cast<std::size_t>(pieces));
   } catch (const std::exception&) {  // length_error or bad_alloc: 2^40 tensors do not fit in memory
-    throw Error(fmt::format("split: dim {} of size {} in pieces of {} gives {} tensors, more than memory can hold "
-                            "(shape {})", d, size, split_size, pieces, shape_str(x.sizes())));
+    throw Error(
+        fmt::format("split: dim {} of size {} in pieces of {} gives {} tensors, more than memory can hold "
+                    "(shape {})",
+                    d, size, split_size, pieces, shape_str(x.sizes())));
   }
   for (int64_t start = 0; start < size;) {  // start + split_size may overflow: step by what is left
     const int64_t length = std::min(split_size, size - start);
@@ -530,8 +546,10 @@ std::vector<Tensor> unbind(const Tensor& x, int64_t dim) {
 // ---------------------------------------------------------------- pad <-> narrow
 // before[d] and after[d] are the amounts added before and after dim d; the rule needs only before.
 namespace {
-const OpDef kPad{.name = "pad", .formula = "grad_self = grad.narrow(d, before[d], self.size(d)) for each dim d",
-                 .scalars = {"value"}, .int_lists = {"before"},
+const OpDef kPad{.name = "pad",
+                 .formula = "grad_self = grad.narrow(d, before[d], self.size(d)) for each dim d",
+                 .scalars = {"value"},
+                 .int_lists = {"before"},
                  .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
                    IntArrayRef sizes = ctx.input_sizes(0);
                    IntArrayRef before = ctx.ints("before");
@@ -557,8 +575,8 @@ Tensor constant_pad_nd(const Tensor& x, IntArrayRef pad_spec, double value) {
     throw Error(fmt::format("pad: padding length must be even (pairs of left/right), got {}", shape_str(pad_spec)));
   int64_t pairs = static_cast<int64_t>(pad_spec.size() / 2);
   if (pairs > x.dim())
-    throw Error(fmt::format("pad: padding {} covers {} dims but the input has only {} (shape {})",
-                            shape_str(pad_spec), pairs, x.dim(), shape_str(x.sizes())));
+    throw Error(fmt::format("pad: padding {} covers {} dims but the input has only {} (shape {})", shape_str(pad_spec),
+                            pairs, x.dim(), shape_str(x.sizes())));
   DimVector before(static_cast<std::size_t>(x.dim()), 0), after(static_cast<std::size_t>(x.dim()), 0);
   for (int64_t i = 0; i < pairs; ++i) {
     int64_t d = x.dim() - 1 - i;
@@ -570,19 +588,20 @@ Tensor constant_pad_nd(const Tensor& x, IntArrayRef pad_spec, double value) {
   return pad_dims(x, before, after, value);
 }
 Tensor pad(const Tensor& x, IntArrayRef pad_spec, std::string_view mode, std::optional<double> value) {
-  if (mode != "constant")
-    throw Error(fmt::format("pad: mode \"{}\" is not supported (only \"constant\")", mode));
+  if (mode != "constant") throw Error(fmt::format("pad: mode \"{}\" is not supported (only \"constant\")", mode));
   return constant_pad_nd(x, pad_spec, value.value_or(0.0));
 }
 
 // ---------------------------------------------------------------- gather <-> scatter_add
 namespace {
-const OpDef kGather{.name = "gather", .formula = "grad_self = zeros(self.sizes).scatter_add(dim, index, grad)",
-                    .saved = {"index"}, .int_lists = {"dim"},
-                    .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
-                      return {scatter_add(zeros(ctx.input_sizes(0), grad.dtype()), ctx.int_arg("dim"),
-                                          ctx.saved("index"), grad)};
-                    }};
+const OpDef kGather{
+    .name = "gather",
+    .formula = "grad_self = zeros(self.sizes).scatter_add(dim, index, grad)",
+    .saved = {"index"},
+    .int_lists = {"dim"},
+    .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+      return {scatter_add(zeros(ctx.input_sizes(0), grad.dtype()), ctx.int_arg("dim"), ctx.saved("index"), grad)};
+    }};
 }  // namespace
 
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
@@ -590,16 +609,20 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   check_index_tensor(index, "gather");
   int64_t d = detail::normalize_dim(dim, x.dim(), "gather");
   if (index.dim() != x.dim() && !(x.dim() <= 1 && index.dim() <= 1))
-    throw Error(fmt::format("gather: index tensor must have the same number of dimensions as input "
-                            "(index {} vs input {})", shape_str(index.sizes()), shape_str(x.sizes())));
+    throw Error(
+        fmt::format("gather: index tensor must have the same number of dimensions as input "
+                    "(index {} vs input {})",
+                    shape_str(index.sizes()), shape_str(x.sizes())));
   if (index.dim() != x.dim()) {
     // a 0-d input or index is read as 1-d of one element (libtorch), the result has the index's shape
     return gather(x.reshape({-1}), 0, index.reshape({-1})).reshape(index.sizes());
   }
   for (int64_t k = 0; k < index.dim(); ++k)
     if (k != d && index.size(k) > x.size(k))
-      throw Error(fmt::format("gather: size of index {} exceeds input {} at dim {} (only dim {} may be "
-                              "larger)", shape_str(index.sizes()), shape_str(x.sizes()), k, d));
+      throw Error(
+          fmt::format("gather: size of index {} exceeds input {} at dim {} (only dim {} may be "
+                      "larger)",
+                      shape_str(index.sizes()), shape_str(x.sizes()), k, d));
   Tensor out = kernels::gather(x, d, index);
   if (autograd::needs_grad({&x})) record(kGather, {&x}, out).save("index", index).int_arg("dim", d);
   return out;
@@ -607,8 +630,10 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
 
 // The index input (Int64) gets no gradient.
 namespace {
-const OpDef kScatterAdd{.name = "scatter_add", .formula = "grad_self = grad;  grad_src = grad.gather(dim, index)",
-                        .saved = {"index"}, .int_lists = {"dim"},
+const OpDef kScatterAdd{.name = "scatter_add",
+                        .formula = "grad_self = grad;  grad_src = grad.gather(dim, index)",
+                        .saved = {"index"},
+                        .int_lists = {"dim"},
                         .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
                           Tensor grad_src;
                           if (ctx.needs_input_grad(2)) grad_src = gather(grad, ctx.int_arg("dim"), ctx.saved("index"));
@@ -627,8 +652,10 @@ Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tens
     return scatter_add(x.reshape({-1}), 0, index.reshape({-1}), src.reshape({-1})).reshape(x.sizes());
   }
   if (index.dim() != x.dim() || src.dim() != x.dim())
-    throw Error(fmt::format("scatter_add: index {}, src {} and self {} must have the same number of "
-                            "dimensions", shape_str(index.sizes()), shape_str(src.sizes()), shape_str(x.sizes())));
+    throw Error(
+        fmt::format("scatter_add: index {}, src {} and self {} must have the same number of "
+                    "dimensions",
+                    shape_str(index.sizes()), shape_str(src.sizes()), shape_str(x.sizes())));
   for (int64_t k = 0; k < index.dim(); ++k)
     if (index.size(k) > src.size(k) || (k != d && index.size(k) > x.size(k)))
       throw Error(fmt::format("scatter_add: index {} is larger than src {} or self {} at dim {}",
@@ -651,8 +678,8 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
     const int64_t* p = flat.data_ptr<int64_t>();
     for (int64_t i = 0; i < flat.numel(); ++i)
       if (p[i] < -size || p[i] >= size)
-        throw Error(fmt::format("index_select: index {} is out of range for dim {} of size {} (shape {})",
-                                p[i], d, size, shape_str(x.sizes())));
+        throw Error(fmt::format("index_select: index {} is out of range for dim {} of size {} (shape {})", p[i], d,
+                                size, shape_str(x.sizes())));
   }
   if (x.dim() == 0) return gather(x, 0, index.reshape({}));
   int64_t n = index.numel();
@@ -666,14 +693,16 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   // same gather node, so the gradient is unchanged.
   Tensor out = detail::make_tensor(out_shape, x.dtype());
   const int64_t rows = x.size(0);
-  const std::size_t row_bytes = static_cast<std::size_t>(x.numel() / std::max<int64_t>(rows, 1)) * element_size(x.dtype());
+  const std::size_t row_bytes =
+      static_cast<std::size_t>(x.numel() / std::max<int64_t>(rows, 1)) * element_size(x.dtype());
   Tensor flat = index.reshape({-1}).contiguous();
   const int64_t* p = flat.data_ptr<int64_t>();
   const char* src = x.unsafe_impl()->data_bytes();
   char* dst = out.unsafe_impl()->data_bytes();
   for (int64_t i = 0; i < n; ++i) {
     const int64_t r = p[i] < 0 ? p[i] + rows : p[i];
-    std::memcpy(dst + static_cast<std::size_t>(i) * row_bytes, src + static_cast<std::size_t>(r) * row_bytes, row_bytes);
+    std::memcpy(dst + static_cast<std::size_t>(i) * row_bytes, src + static_cast<std::size_t>(r) * row_bytes,
+                row_bytes);
   }
   if (autograd::needs_grad({&x})) record(kGather, {&x}, out).save("index", expanded).int_arg("dim", 0);
   return out;
@@ -686,7 +715,8 @@ Tensor one_hot(const Tensor& labels, int64_t num_classes) {
   const int64_t* p = flat.data_ptr<int64_t>();
   int64_t max_label = -1;
   for (int64_t i = 0; i < n; ++i) {
-    if (p[i] < 0) throw Error(fmt::format("one_hot: class values must be non-negative, got {} at position {}", p[i], i));
+    if (p[i] < 0)
+      throw Error(fmt::format("one_hot: class values must be non-negative, got {} at position {}", p[i], i));
     max_label = std::max(max_label, p[i]);
   }
   if (num_classes == -1) {
@@ -705,7 +735,8 @@ Tensor one_hot(const Tensor& labels, int64_t num_classes) {
 
 // ---------------------------------------------------------------- clone
 namespace {
-const OpDef kClone{.name = "clone", .formula = "grad_self = grad",
+const OpDef kClone{.name = "clone",
+                   .formula = "grad_self = grad",
                    .vjp = [](const VjpContext&, const Tensor& grad) -> variable_list { return {grad}; }};
 }  // namespace
 
@@ -719,7 +750,8 @@ Tensor clone(const Tensor& x) {
 
 namespace ops {
 void add_shape_ops(std::vector<const autograd::OpDef*>& out) {
-  for (const OpDef* def : {&kView, &kPermute, &kExpand, &kNarrow, &kSlice, &kPad, &kCat, &kGather, &kScatterAdd, &kClone})
+  for (const OpDef* def :
+       {&kView, &kPermute, &kExpand, &kNarrow, &kSlice, &kPad, &kCat, &kGather, &kScatterAdd, &kClone})
     out.push_back(def);
 }
 }  // namespace ops

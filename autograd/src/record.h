@@ -19,7 +19,7 @@ namespace tg::autograd {
 // accumulated gradient, its gradient accumulator node and hooks, and retain_grad's flag.
 struct AutogradMeta : AutogradMetaInterface {
   Tensor grad;
-  std::weak_ptr<Node> grad_accumulator;  // leaves only
+  std::weak_ptr<Node> grad_accumulator;                                          // leaves only
   std::vector<std::pair<unsigned, std::function<Tensor(const Tensor&)>>> hooks;  // leaves only
   bool retains_grad = false;
 };

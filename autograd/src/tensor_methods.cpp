@@ -21,10 +21,10 @@ using kernels::Unary;
 // ---------------------------------------------------------------- dtype conversion: to
 // Recorded only for a floating-point target (an integer result cannot require grad).
 namespace {
-const OpDef kTo{.name = "to", .formula = "grad_self = grad.to(self.dtype)",
-                .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
-                  return {grad.to(ctx.input(0).dtype)};
-                }};
+const OpDef kTo{
+    .name = "to",
+    .formula = "grad_self = grad.to(self.dtype)",
+    .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list { return {grad.to(ctx.input(0).dtype)}; }};
 }  // namespace
 
 Tensor Tensor::to(ScalarType target) const {
@@ -59,8 +59,8 @@ namespace {
 // node that saves its input keeps the value from before the write, as libtorch's in-place ops
 // do), the result is copied into self, and self takes the new node as its grad_fn.
 template <typename Kernel, typename OutOfPlace>
-Tensor& inplace(const Tensor& self_in, const char* name, std::initializer_list<const Tensor*> others,
-                Kernel kernel, OutOfPlace out_of_place) {
+Tensor& inplace(const Tensor& self_in, const char* name, std::initializer_list<const Tensor*> others, Kernel kernel,
+                OutOfPlace out_of_place) {
   Tensor& self = const_cast<Tensor&>(self_in);  // a handle: in-place ops are const, as libtorch's
   ops::check_defined(self, name);
   bool others_need_grad = false;
@@ -71,16 +71,19 @@ Tensor& inplace(const Tensor& self_in, const char* name, std::initializer_list<c
   bool recording = is_grad_enabled() && (self.requires_grad() || others_need_grad);
   if (recording) {
     if (self.is_leaf() && self.requires_grad())
-      throw Error(fmt::format("{}: a leaf tensor that requires grad (shape {}) is being used in an "
-                              "in-place operation; wrap the update in tg::NoGradGuard", name,
-                              shape_str(self.sizes())));
+      throw Error(
+          fmt::format("{}: a leaf tensor that requires grad (shape {}) is being used in an "
+                      "in-place operation; wrap the update in tg::NoGradGuard",
+                      name, shape_str(self.sizes())));
     if (self.unsafe_impl()->is_view)
-      throw Error(fmt::format("{}: in-place modification of a view (shape {}) while recording "
-                              "gradients is not supported; clone() it first", name, shape_str(self.sizes())));
+      throw Error(
+          fmt::format("{}: in-place modification of a view (shape {}) while recording "
+                      "gradients is not supported; clone() it first",
+                      name, shape_str(self.sizes())));
     Tensor result = out_of_place(tg::clone(self));
     if (!result.sizes().equals(self.sizes()))
-      throw Error(fmt::format("{}: the result of shape {} cannot be written into a tensor of shape {}",
-                              name, shape_str(result.sizes()), shape_str(self.sizes())));
+      throw Error(fmt::format("{}: the result of shape {} cannot be written into a tensor of shape {}", name,
+                              shape_str(result.sizes()), shape_str(self.sizes())));
     kernels::copy(self, result);
     detail::bump_version(self);
     TensorImpl* impl = self.unsafe_impl();
@@ -104,8 +107,8 @@ void check_inplace_broadcast(const Tensor& self, const Tensor& other, const char
 
 void check_inplace_dtype(const Tensor& self, ScalarType result, const char* name) {
   if (kernels::promote(self.dtype(), result) != self.dtype() && self.dtype() != result)
-    throw Error(fmt::format("{}: result type {} can't be cast to the desired output type {}", name,
-                            dtype_name(result), dtype_name(self.dtype())));
+    throw Error(fmt::format("{}: result type {} can't be cast to the desired output type {}", name, dtype_name(result),
+                            dtype_name(self.dtype())));
 }
 
 }  // namespace
@@ -113,101 +116,117 @@ void check_inplace_dtype(const Tensor& self, ScalarType result, const char* name
 Tensor& Tensor::add_(const Tensor& other, double alpha) const {
   check_inplace_broadcast(*this, other, "add_");
   check_inplace_dtype(*this, other.dtype(), "add_");
-  return inplace(*this, "add_", {&other},
-                 [&] { kernels::binary_inplace(*this, other, alpha == 1 ? Binary::Add : Binary::AddScaled, alpha); },
-                 [&](const Tensor& current) { return tg::add(current, other, alpha); });
+  return inplace(
+      *this, "add_", {&other},
+      [&] { kernels::binary_inplace(*this, other, alpha == 1 ? Binary::Add : Binary::AddScaled, alpha); },
+      [&](const Tensor& current) { return tg::add(current, other, alpha); });
 }
 Tensor& Tensor::add_(double other, double alpha) const {
-  return inplace(*this, "add_", {}, [&] { kernels::unary_inplace(*this, Unary::AddScalar, other * alpha); },
-                 [&](const Tensor& current) { return tg::add(current, other, alpha); });
+  return inplace(
+      *this, "add_", {}, [&] { kernels::unary_inplace(*this, Unary::AddScalar, other * alpha); },
+      [&](const Tensor& current) { return tg::add(current, other, alpha); });
 }
 Tensor& Tensor::sub_(const Tensor& other, double alpha) const { return add_(other, -alpha); }
 Tensor& Tensor::sub_(double other, double alpha) const { return add_(-other, alpha); }
 Tensor& Tensor::mul_(const Tensor& other) const {
   check_inplace_broadcast(*this, other, "mul_");
   check_inplace_dtype(*this, other.dtype(), "mul_");
-  return inplace(*this, "mul_", {&other}, [&] { kernels::binary_inplace(*this, other, Binary::Mul); },
-                 [&](const Tensor& current) { return tg::mul(current, other); });
+  return inplace(
+      *this, "mul_", {&other}, [&] { kernels::binary_inplace(*this, other, Binary::Mul); },
+      [&](const Tensor& current) { return tg::mul(current, other); });
 }
 Tensor& Tensor::mul_(double other) const {
-  return inplace(*this, "mul_", {}, [&] { kernels::unary_inplace(*this, Unary::MulScalar, other); },
-                 [&](const Tensor& current) { return tg::mul(current, other); });
+  return inplace(
+      *this, "mul_", {}, [&] { kernels::unary_inplace(*this, Unary::MulScalar, other); },
+      [&](const Tensor& current) { return tg::mul(current, other); });
 }
 Tensor& Tensor::div_(const Tensor& other) const {
   check_inplace_broadcast(*this, other, "div_");
   if (!is_floating_point())
-    throw Error(fmt::format("div_: result type Float can't be cast to the desired output type {}", dtype_name(dtype())));
-  return inplace(*this, "div_", {&other}, [&] { kernels::binary_inplace(*this, other, Binary::Div); },
-                 [&](const Tensor& current) { return tg::div(current, other); });
+    throw Error(
+        fmt::format("div_: result type Float can't be cast to the desired output type {}", dtype_name(dtype())));
+  return inplace(
+      *this, "div_", {&other}, [&] { kernels::binary_inplace(*this, other, Binary::Div); },
+      [&](const Tensor& current) { return tg::div(current, other); });
 }
 Tensor& Tensor::div_(double other) const {
   if (!is_floating_point())
-    throw Error(fmt::format("div_: result type Float can't be cast to the desired output type {}", dtype_name(dtype())));
-  return inplace(*this, "div_", {}, [&] { kernels::binary_inplace(*this, scalar_tensor(other, dtype()), Binary::Div); },
-                 [&](const Tensor& current) { return tg::div(current, other); });
+    throw Error(
+        fmt::format("div_: result type Float can't be cast to the desired output type {}", dtype_name(dtype())));
+  return inplace(
+      *this, "div_", {}, [&] { kernels::binary_inplace(*this, scalar_tensor(other, dtype()), Binary::Div); },
+      [&](const Tensor& current) { return tg::div(current, other); });
 }
 Tensor& Tensor::clamp_(std::optional<double> min, std::optional<double> max) const {
   if (!min && !max) throw Error("clamp_: at least one of min and max must be given");
   double lo = min.value_or(-std::numeric_limits<double>::infinity());
   double hi = max.value_or(std::numeric_limits<double>::infinity());
-  return inplace(*this, "clamp_", {}, [&] { kernels::unary_inplace(*this, Unary::Clamp, lo, hi); },
-                 [&](const Tensor& current) { return tg::clamp(current, min, max); });
+  return inplace(
+      *this, "clamp_", {}, [&] { kernels::unary_inplace(*this, Unary::Clamp, lo, hi); },
+      [&](const Tensor& current) { return tg::clamp(current, min, max); });
 }
 Tensor& Tensor::relu_() const {
-  return inplace(*this, "relu_", {}, [&] { kernels::unary_inplace(*this, Unary::Relu); },
-                 [&](const Tensor& current) { return tg::relu(current); });
+  return inplace(
+      *this, "relu_", {}, [&] { kernels::unary_inplace(*this, Unary::Relu); },
+      [&](const Tensor& current) { return tg::relu(current); });
 }
 Tensor& Tensor::exp_() const {
   ops::check_floating(*this, "exp_");
-  return inplace(*this, "exp_", {}, [&] { kernels::unary_inplace(*this, Unary::Exp); },
-                 [&](const Tensor& current) { return tg::exp(current); });
+  return inplace(
+      *this, "exp_", {}, [&] { kernels::unary_inplace(*this, Unary::Exp); },
+      [&](const Tensor& current) { return tg::exp(current); });
 }
 Tensor& Tensor::neg_() const {
-  return inplace(*this, "neg_", {}, [&] { kernels::unary_inplace(*this, Unary::Neg); },
-                 [&](const Tensor& current) { return tg::neg(current); });
+  return inplace(
+      *this, "neg_", {}, [&] { kernels::unary_inplace(*this, Unary::Neg); },
+      [&](const Tensor& current) { return tg::neg(current); });
 }
 Tensor& Tensor::sqrt_() const {
   ops::check_floating(*this, "sqrt_");
-  return inplace(*this, "sqrt_", {}, [&] { kernels::unary_inplace(*this, Unary::Sqrt); },
-                 [&](const Tensor& current) { return tg::sqrt(current); });
+  return inplace(
+      *this, "sqrt_", {}, [&] { kernels::unary_inplace(*this, Unary::Sqrt); },
+      [&](const Tensor& current) { return tg::sqrt(current); });
 }
 Tensor& Tensor::pow_(double exponent) const {
   ops::check_floating(*this, "pow_");
-  return inplace(*this, "pow_", {}, [&] { kernels::unary_inplace(*this, Unary::PowScalar, exponent); },
-                 [&](const Tensor& current) { return tg::pow(current, exponent); });
+  return inplace(
+      *this, "pow_", {}, [&] { kernels::unary_inplace(*this, Unary::PowScalar, exponent); },
+      [&](const Tensor& current) { return tg::pow(current, exponent); });
 }
 Tensor& Tensor::addcmul_(const Tensor& a, const Tensor& b, double value) const {
   Tensor product = tg::mul(a, b);
   check_inplace_broadcast(*this, product, "addcmul_");
-  return inplace(*this, "addcmul_", {&a, &b},
-                 [&] { kernels::binary_inplace(*this, product, Binary::AddScaled, value); },
-                 [&](const Tensor& current) { return tg::add(current, product, value); });
+  return inplace(
+      *this, "addcmul_", {&a, &b}, [&] { kernels::binary_inplace(*this, product, Binary::AddScaled, value); },
+      [&](const Tensor& current) { return tg::add(current, product, value); });
 }
 Tensor& Tensor::addcdiv_(const Tensor& a, const Tensor& b, double value) const {
   Tensor quotient = tg::div(a, b);
   check_inplace_broadcast(*this, quotient, "addcdiv_");
-  return inplace(*this, "addcdiv_", {&a, &b},
-                 [&] { kernels::binary_inplace(*this, quotient, Binary::AddScaled, value); },
-                 [&](const Tensor& current) { return tg::add(current, quotient, value); });
+  return inplace(
+      *this, "addcdiv_", {&a, &b}, [&] { kernels::binary_inplace(*this, quotient, Binary::AddScaled, value); },
+      [&](const Tensor& current) { return tg::add(current, quotient, value); });
 }
 Tensor& Tensor::lerp_(const Tensor& end, double weight) const {
   Tensor step_towards = tg::sub(end, *this);
   check_inplace_broadcast(*this, step_towards, "lerp_");
-  return inplace(*this, "lerp_", {&end},
-                 [&] { kernels::binary_inplace(*this, step_towards, Binary::AddScaled, weight); },
-                 [&](const Tensor& current) { return tg::add(current, step_towards, weight); });
+  return inplace(
+      *this, "lerp_", {&end}, [&] { kernels::binary_inplace(*this, step_towards, Binary::AddScaled, weight); },
+      [&](const Tensor& current) { return tg::add(current, step_towards, weight); });
 }
 
 Tensor& Tensor::copy_(const Tensor& src) const {
   ops::check_defined(*this, "copy_");
   ops::check_defined(src, "copy_", "source");
   check_inplace_broadcast(*this, src, "copy_");
-  return inplace(*this, "copy_", {&src}, [&] { kernels::copy(*this, src); },
-                 [&](const Tensor&) { return tg::clone(src.to(dtype()).expand(sizes())); });
+  return inplace(
+      *this, "copy_", {&src}, [&] { kernels::copy(*this, src); },
+      [&](const Tensor&) { return tg::clone(src.to(dtype()).expand(sizes())); });
 }
 Tensor& Tensor::fill_(double value) const {
-  return inplace(*this, "fill_", {}, [&] { kernels::fill(*this, value); },
-                 [&](const Tensor& current) { return tg::add(tg::mul(current, 0.0), value); });
+  return inplace(
+      *this, "fill_", {}, [&] { kernels::fill(*this, value); },
+      [&](const Tensor& current) { return tg::add(tg::mul(current, 0.0), value); });
 }
 Tensor& Tensor::zero_() const { return fill_(0); }
 
@@ -272,8 +291,8 @@ void check_bool_operands(const Tensor& a, const Tensor& b, const char* op) {
   ops::check_defined(a, op);
   ops::check_defined(b, op);
   if (a.dtype() != kBool || b.dtype() != kBool)
-    throw Error(fmt::format("{}: only Bool tensors are supported here, got {} and {}", op,
-                            dtype_name(a.dtype()), dtype_name(b.dtype())));
+    throw Error(fmt::format("{}: only Bool tensors are supported here, got {} and {}", op, dtype_name(a.dtype()),
+                            dtype_name(b.dtype())));
 }
 }  // namespace
 Tensor operator~(const Tensor& a) {
@@ -310,11 +329,15 @@ bool Tensor::requires_grad() const {
 Tensor& Tensor::requires_grad_(bool flag) const {
   TensorImpl& impl = impl_of(*this, "requires_grad_");
   if (impl.grad_fn && !flag)
-    throw Error(fmt::format("requires_grad_: you can only change requires_grad of leaf tensors; "
-                            "this one is the output of '{}' (use detach())", impl.grad_fn->name()));
+    throw Error(
+        fmt::format("requires_grad_: you can only change requires_grad of leaf tensors; "
+                    "this one is the output of '{}' (use detach())",
+                    impl.grad_fn->name()));
   if (flag && !tg::is_floating_point(impl.dtype))
-    throw Error(fmt::format("requires_grad_: only floating-point tensors can require gradients, "
-                            "got a {} tensor of shape {}", dtype_name(impl.dtype), shape_str(impl.sizes)));
+    throw Error(
+        fmt::format("requires_grad_: only floating-point tensors can require gradients, "
+                    "got a {} tensor of shape {}",
+                    dtype_name(impl.dtype), shape_str(impl.sizes)));
   impl.requires_grad = flag;
   return const_cast<Tensor&>(*this);
 }
@@ -349,8 +372,10 @@ bool Tensor::retains_grad() const {
 unsigned Tensor::register_hook_fn(std::function<Tensor(const Tensor&)> hook) const {
   TensorImpl& impl = impl_of(*this, "register_hook");
   if (!requires_grad())
-    throw Error("register_hook: cannot register a hook on a tensor that doesn't require gradient "
-                "(shape " + shape_str(impl.sizes) + ")");
+    throw Error(
+        "register_hook: cannot register a hook on a tensor that doesn't require gradient "
+        "(shape " +
+        shape_str(impl.sizes) + ")");
   if (impl.grad_fn) return impl.grad_fn->add_pre_hook(std::move(hook), impl.output_nr);
   static std::atomic<unsigned> leaf_handles{1u << 30};
   unsigned handle = leaf_handles++;
@@ -388,7 +413,8 @@ void Tensor::set_data(const Tensor& new_data) const {
                             dtype_name(new_data.dtype())));
   const TensorImpl& src = *new_data.unsafe_impl();
   const bool dtype_changed = impl.dtype != src.dtype;
-  const bool sizes_changed = !(IntArrayRef(impl.sizes.data(), impl.sizes.size()) == IntArrayRef(src.sizes.data(), src.sizes.size()));
+  const bool sizes_changed =
+      !(IntArrayRef(impl.sizes.data(), impl.sizes.size()) == IntArrayRef(src.sizes.data(), src.sizes.size()));
   impl.storage = src.storage;
   impl.sizes = src.sizes;
   impl.strides = src.strides;
@@ -397,8 +423,10 @@ void Tensor::set_data(const Tensor& new_data) const {
   impl.dtype = src.dtype;
   impl.contiguous = src.contiguous;
   if (autograd::AutogradMeta* meta = autograd::autograd_meta(impl)) {
-    if (sizes_changed) meta->grad = Tensor();
-    else if (dtype_changed && meta->grad.defined()) meta->grad = meta->grad.detach().to(impl.dtype);
+    if (sizes_changed)
+      meta->grad = Tensor();
+    else if (dtype_changed && meta->grad.defined())
+      meta->grad = meta->grad.detach().to(impl.dtype);
   }
 }
 
@@ -425,7 +453,10 @@ Tensor Tensor::index(const std::vector<indexing::TensorIndex>& indices) const {
         out = tg::slice(out, d, i.slice().start, i.slice().stop, i.slice().step.value_or(1));
         ++d;
         break;
-      case Kind::None: out = out.unsqueeze(d); ++d; break;
+      case Kind::None:
+        out = out.unsqueeze(d);
+        ++d;
+        break;
       case Kind::Ellipsis: d += dim() - consumed; break;
     }
   }
@@ -436,17 +467,19 @@ Tensor Tensor::index(std::initializer_list<indexing::TensorIndex> indices) const
 }
 
 void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, bool create_graph) const {
-  autograd::backward({*this}, gradient.defined() ? std::vector<Tensor>{gradient} : std::vector<Tensor>{},
-                     retain_graph, create_graph);
+  autograd::backward({*this}, gradient.defined() ? std::vector<Tensor>{gradient} : std::vector<Tensor>{}, retain_graph,
+                     create_graph);
 }
 
 // ---------------------------------------------------------------- random fills
 Tensor& Tensor::normal_(double mean, double std) const {
   if (!defined() || !is_floating_point()) throw Error("normal_: expected a defined floating-point tensor");
   if (is_grad_enabled() && requires_grad() && is_leaf())
-    throw Error("normal_: a leaf tensor that requires grad is being used in an in-place operation; wrap it in tg::NoGradGuard");
+    throw Error(
+        "normal_: a leaf tensor that requires grad is being used in an in-place operation; wrap it in tg::NoGradGuard");
   Tensor values = randn(sizes(), dtype());
-  kernels::copy(*this, kernels::unary(kernels::unary(values, kernels::Unary::MulScalar, std), kernels::Unary::AddScalar, mean));
+  kernels::copy(
+      *this, kernels::unary(kernels::unary(values, kernels::Unary::MulScalar, std), kernels::Unary::AddScalar, mean));
   detail::bump_version(*this);
   return const_cast<Tensor&>(*this);
 }
@@ -454,9 +487,12 @@ Tensor& Tensor::normal_(double mean, double std) const {
 Tensor& Tensor::uniform_(double from, double to) const {
   if (!defined() || !is_floating_point()) throw Error("uniform_: expected a defined floating-point tensor");
   if (is_grad_enabled() && requires_grad() && is_leaf())
-    throw Error("uniform_: a leaf tensor that requires grad is being used in an in-place operation; wrap it in tg::NoGradGuard");
+    throw Error(
+        "uniform_: a leaf tensor that requires grad is being used in an in-place operation; wrap it in "
+        "tg::NoGradGuard");
   Tensor values = rand(sizes(), dtype());
-  kernels::copy(*this, kernels::unary(kernels::unary(values, kernels::Unary::MulScalar, to - from), kernels::Unary::AddScalar, from));
+  kernels::copy(*this, kernels::unary(kernels::unary(values, kernels::Unary::MulScalar, to - from),
+                                      kernels::Unary::AddScalar, from));
   detail::bump_version(*this);
   return const_cast<Tensor&>(*this);
 }

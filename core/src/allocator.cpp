@@ -50,8 +50,8 @@ struct Cache {
   // Frees cached blocks until cached_bytes + incoming fits the limit (largest classes first).
   void trim(int64_t incoming) {
     while (stats.cached_bytes + incoming > stats.cache_limit && !free_blocks.empty()) {
-      auto largest = std::max_element(free_blocks.begin(), free_blocks.end(),
-                                      [](auto& a, auto& b) { return a.first < b.first; });
+      auto largest =
+          std::max_element(free_blocks.begin(), free_blocks.end(), [](auto& a, auto& b) { return a.first < b.first; });
       for (void* block : largest->second) {
         std::free(block);
         stats.cached_bytes -= static_cast<int64_t>(largest->first);

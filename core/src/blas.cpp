@@ -19,8 +19,10 @@ struct BlasOperand {
 };
 
 BlasOperand classify(int64_t rows, int64_t cols, int64_t rs, int64_t cs) {
-  if (cs == 1 && (rs >= std::max<int64_t>(cols, 1) || rows == 1)) return {false, std::max<int64_t>(rs, std::max<int64_t>(cols, 1)), true};
-  if (rs == 1 && (cs >= std::max<int64_t>(rows, 1) || cols == 1)) return {true, std::max<int64_t>(cs, std::max<int64_t>(rows, 1)), true};
+  if (cs == 1 && (rs >= std::max<int64_t>(cols, 1) || rows == 1))
+    return {false, std::max<int64_t>(rs, std::max<int64_t>(cols, 1)), true};
+  if (rs == 1 && (cs >= std::max<int64_t>(rows, 1) || cols == 1))
+    return {true, std::max<int64_t>(cs, std::max<int64_t>(rows, 1)), true};
   return {};
 }
 
@@ -31,17 +33,15 @@ TensorBase dense(const TensorBase& t) {
 }
 
 template <typename T>
-void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b,
-          int64_t ldb, T* c, int64_t ldc) {
+void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b, int64_t ldb, T* c,
+          int64_t ldc) {
   auto flag = [](bool t) { return t ? CblasTrans : CblasNoTrans; };
   if constexpr (std::is_same_v<T, float>) {
-    cblas_sgemm(CblasRowMajor, flag(ta), flag(tb), static_cast<int>(m), static_cast<int>(n),
-                static_cast<int>(k), 1.0f, a, static_cast<int>(lda), b, static_cast<int>(ldb), 0.0f,
-                c, static_cast<int>(ldc));
+    cblas_sgemm(CblasRowMajor, flag(ta), flag(tb), static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0f,
+                a, static_cast<int>(lda), b, static_cast<int>(ldb), 0.0f, c, static_cast<int>(ldc));
   } else {
-    cblas_dgemm(CblasRowMajor, flag(ta), flag(tb), static_cast<int>(m), static_cast<int>(n),
-                static_cast<int>(k), 1.0, a, static_cast<int>(lda), b, static_cast<int>(ldb), 0.0,
-                c, static_cast<int>(ldc));
+    cblas_dgemm(CblasRowMajor, flag(ta), flag(tb), static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0,
+                a, static_cast<int>(lda), b, static_cast<int>(ldb), 0.0, c, static_cast<int>(ldc));
   }
 }
 

@@ -6,12 +6,12 @@
 #include <xsimd/xsimd.hpp>
 
 #include <cmath>
-#include <string_view>
 #include <limits>
+#include <string_view>
 
+#include "strided.h"
 #include "tapegrad/internal/dispatch.h"
 #include "tapegrad/internal/kernels.h"
-#include "strided.h"
 
 namespace tg::kernels {
 
@@ -37,8 +37,8 @@ DimVector broadcast_shape(IntArrayRef a, IntArrayRef b, const char* op) {
     int64_t da = i < ndim - a.size() ? 1 : a[i - (ndim - a.size())];
     int64_t db = i < ndim - b.size() ? 1 : b[i - (ndim - b.size())];
     if (da != db && da != 1 && db != 1)
-      detail::fail(fmt::format("{}: shapes {} and {} cannot be broadcast together (dim {}: {} vs {})",
-                               op, shape_str(a), shape_str(b), i, da, db));
+      detail::fail(fmt::format("{}: shapes {} and {} cannot be broadcast together (dim {}: {} vs {})", op, shape_str(a),
+                               shape_str(b), i, da, db));
     out[i] = da == 1 ? db : da;
   }
   (void)checked_numel(out, op);  // [2^40, 1] + [1, 2^40]: a broadcast can overflow
@@ -46,8 +46,7 @@ DimVector broadcast_shape(IntArrayRef a, IntArrayRef b, const char* op) {
 }
 
 #define TG_KERNEL_IS_BOOL(name, result, expr) \
-  case name:                                   \
-    return std::string_view(#result) == "Bool";
+  case name: return std::string_view(#result) == "Bool";
 bool is_comparison(Binary op) {
   using enum Binary;
   switch (op) { TG_BINARY_KERNELS(TG_KERNEL_IS_BOOL) }
@@ -118,9 +117,12 @@ void dispatch_unary_op(Unary op, double a, double b, Fn&& run) {
   if (op == Unary::PowScalar && a == 2) op = Unary::Square;
   if (op == Unary::PowScalar && a == 0.5) op = Unary::Sqrt;
   if (op == Unary::PowScalar && a == 1) return run([](T x) { return static_cast<Out>(x); });
-#define TG_UNARY_CASE(name, result, expr)                                    \
-  case Unary::name:                                                          \
-    run([ta, tb, a](T x) { (void)ta, (void)tb, (void)a; return static_cast<Out>(expr); }); \
+#define TG_UNARY_CASE(name, result, expr) \
+  case Unary::name:                       \
+    run([ta, tb, a](T x) {                \
+      (void)ta, (void)tb, (void)a;        \
+      return static_cast<Out>(expr);      \
+    });                                   \
     break;
   switch (op) { TG_UNARY_KERNELS(TG_UNARY_CASE) }
 #undef TG_UNARY_CASE
@@ -143,19 +145,40 @@ template <typename T>
 bool try_simd_unary(Unary op, const T* src, T* dst, int64_t n) {
   using Batch = xsimd::batch<T>;
   switch (op) {
-    case Unary::Exp: simd_map(src, dst, n, [](Batch v) { return xsimd::exp(v); }, [](T v) { return std::exp(v); }); return true;
-    case Unary::Log: simd_map(src, dst, n, [](Batch v) { return xsimd::log(v); }, [](T v) { return std::log(v); }); return true;
-    case Unary::Log1p: simd_map(src, dst, n, [](Batch v) { return xsimd::log1p(v); }, [](T v) { return std::log1p(v); }); return true;
-    case Unary::Tanh: simd_map(src, dst, n, [](Batch v) { return xsimd::tanh(v); }, [](T v) { return std::tanh(v); }); return true;
-    case Unary::Sin: simd_map(src, dst, n, [](Batch v) { return xsimd::sin(v); }, [](T v) { return std::sin(v); }); return true;
-    case Unary::Cos: simd_map(src, dst, n, [](Batch v) { return xsimd::cos(v); }, [](T v) { return std::cos(v); }); return true;
-    case Unary::Erf: simd_map(src, dst, n, [](Batch v) { return xsimd::erf(v); }, [](T v) { return std::erf(v); }); return true;
-    case Unary::Sigmoid:
-      simd_map(src, dst, n, [](Batch v) { return Batch(T(1)) / (Batch(T(1)) + xsimd::exp(-v)); },
-               [](T v) { return sigmoid_value(v); });
+    case Unary::Exp:
+      simd_map(
+          src, dst, n, [](Batch v) { return xsimd::exp(v); }, [](T v) { return std::exp(v); });
       return true;
-    default:
-      return false;
+    case Unary::Log:
+      simd_map(
+          src, dst, n, [](Batch v) { return xsimd::log(v); }, [](T v) { return std::log(v); });
+      return true;
+    case Unary::Log1p:
+      simd_map(
+          src, dst, n, [](Batch v) { return xsimd::log1p(v); }, [](T v) { return std::log1p(v); });
+      return true;
+    case Unary::Tanh:
+      simd_map(
+          src, dst, n, [](Batch v) { return xsimd::tanh(v); }, [](T v) { return std::tanh(v); });
+      return true;
+    case Unary::Sin:
+      simd_map(
+          src, dst, n, [](Batch v) { return xsimd::sin(v); }, [](T v) { return std::sin(v); });
+      return true;
+    case Unary::Cos:
+      simd_map(
+          src, dst, n, [](Batch v) { return xsimd::cos(v); }, [](T v) { return std::cos(v); });
+      return true;
+    case Unary::Erf:
+      simd_map(
+          src, dst, n, [](Batch v) { return xsimd::erf(v); }, [](T v) { return std::erf(v); });
+      return true;
+    case Unary::Sigmoid:
+      simd_map(
+          src, dst, n, [](Batch v) { return Batch(T(1)) / (Batch(T(1)) + xsimd::exp(-v)); },
+          [](T v) { return sigmoid_value(v); });
+      return true;
+    default: return false;
   }
 }
 
@@ -177,9 +200,8 @@ TensorBase unary(const TensorBase& x, Unary op, double a, double b) {
     using T = scalar_t;
     if constexpr (std::is_same_v<T, bool>) {
       // bool tensors: computed through int64 semantics, the result is Bool either way
-      dispatch_unary_op<int64_t, bool>(op, a, b, [&](auto f) {
-        unary_loop<bool, bool>(in, o, [f](bool v) { return f(static_cast<int64_t>(v)); });
-      });
+      dispatch_unary_op<int64_t, bool>(
+          op, a, b, [&](auto f) { unary_loop<bool, bool>(in, o, [f](bool v) { return f(static_cast<int64_t>(v)); }); });
     } else if (to_bool) {
       dispatch_unary_op<T, bool>(op, a, b, [&](auto f) { unary_loop<T, bool>(in, o, f); });
     } else {
@@ -203,9 +225,12 @@ T nan_or(T x, T y, T value) {
 template <typename T, typename Out, typename Fn>
 void dispatch_binary_op(Binary op, double alpha, Fn&& run) {
   const T talpha = saturate<T>(alpha);
-#define TG_BINARY_CASE(name, result, expr)                                                \
-  case Binary::name:                                                                      \
-    run([talpha](T x, T y) { (void)talpha; return static_cast<Out>(expr); });            \
+#define TG_BINARY_CASE(name, result, expr) \
+  case Binary::name:                       \
+    run([talpha](T x, T y) {               \
+      (void)talpha;                        \
+      return static_cast<Out>(expr);       \
+    });                                    \
     break;
   switch (op) { TG_BINARY_KERNELS(TG_BINARY_CASE) }
 #undef TG_BINARY_CASE
@@ -278,13 +303,12 @@ TensorBase contiguous(const TensorBase& x) {
   return out;
 }
 
-
 TensorBase binary(const TensorBase& a_in, const TensorBase& b_in, Binary op, double alpha) {
   ScalarType common = promote(a_in.dtype(), b_in.dtype());
   TensorBase a = converted(a_in, common);
   TensorBase b = converted(b_in, common);
-  DimVector out_sizes = a.sizes().equals(b.sizes()) ? DimVector(a.sizes())
-                                                     : broadcast_shape(a.sizes(), b.sizes(), "binary");
+  DimVector out_sizes =
+      a.sizes().equals(b.sizes()) ? DimVector(a.sizes()) : broadcast_shape(a.sizes(), b.sizes(), "binary");
   bool to_bool = is_comparison(op);
   TensorBase out = detail::make_tensor(out_sizes, to_bool ? kBool : common);
   const TensorImpl& ia = *a.unsafe_impl();
@@ -294,9 +318,8 @@ TensorBase binary(const TensorBase& a_in, const TensorBase& b_in, Binary op, dou
     using T = scalar_t;
     if constexpr (std::is_same_v<T, bool>) {
       dispatch_binary_op<int64_t, bool>(op, alpha, [&](auto f) {
-        binary_loop<bool, bool>(ia, ib, io, [f](bool x, bool y) {
-          return f(static_cast<int64_t>(x), static_cast<int64_t>(y));
-        });
+        binary_loop<bool, bool>(ia, ib, io,
+                                [f](bool x, bool y) { return f(static_cast<int64_t>(x), static_cast<int64_t>(y)); });
       });
     } else if (to_bool) {
       dispatch_binary_op<T, bool>(op, alpha, [&](auto f) { binary_loop<T, bool>(ia, ib, io, f); });
@@ -378,8 +401,10 @@ void fill(const TensorBase& dst, double value) {
     const scalar_t v = saturate<scalar_t>(value);
     layout.parallel_rows([&](const std::array<int64_t, 1>& off, int64_t len, const std::array<int64_t, 1>& st) {
       scalar_t* o = pd + off[0];
-      if (st[0] == 1) std::fill_n(o, len, v);
-      else for (int64_t i = 0; i < len; ++i) o[i * st[0]] = v;
+      if (st[0] == 1)
+        std::fill_n(o, len, v);
+      else
+        for (int64_t i = 0; i < len; ++i) o[i * st[0]] = v;
     });
   });
 }

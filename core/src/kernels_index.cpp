@@ -16,8 +16,7 @@ TensorBase cat(const std::vector<TensorBase>& tensors, int64_t dim, IntArrayRef 
     if (t.numel() == 0 && t.dim() == 1 && out.dim() != 1) continue;  // libtorch skips legacy empty
     int64_t length = t.size(dim);
     DimVector strides(out.strides());
-    TensorBase slot = detail::make_view(out, t.sizes(), strides,
-                                    out.storage_offset() + offset * out.stride(dim));
+    TensorBase slot = detail::make_view(out, t.sizes(), strides, out.storage_offset() + offset * out.stride(dim));
     copy(slot, t);
     offset += length;
   }
@@ -58,8 +57,7 @@ void for_each_indexed(const char* op, const TensorImpl& indexed, int64_t dim, co
     }
     int64_t target = pi[idx_off];
     if (target < -limit || target >= limit)
-      detail::fail(fmt::format("{}: index {} is out of bounds for dim {} with size {}", op, target,
-                               dim, limit));
+      detail::fail(fmt::format("{}: index {} is out of bounds for dim {} with size {}", op, target, dim, limit));
     if (target < 0) target += limit;
     if (ndim > 0) indexed_off += target * indexed.strides[dim];
     f(indexed_off, other_off);
@@ -78,8 +76,7 @@ TensorBase gather(const TensorBase& x, int64_t dim, const TensorBase& index) {
   TG_DISPATCH_ALL(ix.dtype, "gather", [&] {
     const scalar_t* px = ix.data<scalar_t>();
     scalar_t* po = io.data<scalar_t>();
-    for_each_indexed("gather", ix, dim, *index.unsafe_impl(), io,
-                     [&](int64_t src, int64_t dst) { po[dst] = px[src]; });
+    for_each_indexed("gather", ix, dim, *index.unsafe_impl(), io, [&](int64_t src, int64_t dst) { po[dst] = px[src]; });
   });
   return out;
 }

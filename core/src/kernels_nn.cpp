@@ -124,8 +124,8 @@ std::pair<TensorBase, TensorBase> max_pool2d(const TensorBase& x, const Window2d
             int64_t best = y0 * W + x0;
             T best_val = -std::numeric_limits<T>::infinity();
             // step without computing iy + dh past y1 (a huge dilation would overflow)
-            for (int64_t iy = y0; iy < y1; iy = y1 - iy > w.dh ? iy + w.dh : y1)
-              for (int64_t ix = x0; ix < x1; ix = x1 - ix > w.dw ? ix + w.dw : x1) {
+            for (int64_t iy = y0; iy<y1; iy = y1 - iy> w.dh ? iy + w.dh : y1)
+              for (int64_t ix = x0; ix<x1; ix = x1 - ix> w.dw ? ix + w.dw : x1) {
                 const T v = src[iy * W + ix];
                 const bool take = (v > best_val) | (v != v);
                 best_val = take ? v : best_val;

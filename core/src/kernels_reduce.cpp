@@ -31,8 +31,10 @@ struct Combine {
 
 template <typename T>
 inline bool is_nan(T v) {
-  if constexpr (std::is_floating_point_v<T>) return std::isnan(v);
-  else return false;
+  if constexpr (std::is_floating_point_v<T>)
+    return std::isnan(v);
+  else
+    return false;
 }
 
 // One reduced dim of a contiguous tensor viewed as [outer, r, inner] -> [outer, inner].
@@ -42,13 +44,13 @@ void reduce_dim(const T* in, T* out, int64_t outer, int64_t r, int64_t inner, Re
     if (inner == 1) {
       detail::parallel_for(0, outer, std::max<int64_t>(1, detail::kGrainSize / std::max<int64_t>(r, 1)),
                            [&](int64_t begin, int64_t end) {
-        for (int64_t o = begin; o < end; ++o) {
-          const T* row = in + o * r;
-          T acc = r > 0 ? row[0] : Combine<T>{op}.identity();
-          for (int64_t k = 1; k < r; ++k) acc = combine(acc, row[k]);
-          out[o] = acc;
-        }
-      });
+                             for (int64_t o = begin; o < end; ++o) {
+                               const T* row = in + o * r;
+                               T acc = r > 0 ? row[0] : Combine<T>{op}.identity();
+                               for (int64_t k = 1; k < r; ++k) acc = combine(acc, row[k]);
+                               out[o] = acc;
+                             }
+                           });
       return;
     }
     // Inner contiguous: accumulate whole rows, vectorised over the inner index.
@@ -78,12 +80,8 @@ void reduce_dim(const T* in, T* out, int64_t outer, int64_t r, int64_t inner, Re
   switch (op) {
     case Reduce::Sum: run_rows([](T a, T b) { return a + b; }); break;
     case Reduce::Prod: run_rows([](T a, T b) { return a * b; }); break;
-    case Reduce::Max:
-      run_rows([](T a, T b) { return (is_nan(a) || a >= b) && !is_nan(b) ? a : b; });
-      break;
-    case Reduce::Min:
-      run_rows([](T a, T b) { return (is_nan(a) || a <= b) && !is_nan(b) ? a : b; });
-      break;
+    case Reduce::Max: run_rows([](T a, T b) { return (is_nan(a) || a >= b) && !is_nan(b) ? a : b; }); break;
+    case Reduce::Min: run_rows([](T a, T b) { return (is_nan(a) || a <= b) && !is_nan(b) ? a : b; }); break;
   }
 }
 
@@ -134,12 +132,10 @@ const char* reduce_name(Reduce op) {
 }  // namespace
 
 TensorBase reduce(const TensorBase& x_in, IntArrayRef dims_in, bool keepdim, Reduce op,
-              std::optional<ScalarType> out_dtype) {
+                  std::optional<ScalarType> out_dtype) {
   const char* name = reduce_name(op);
   ScalarType dtype = out_dtype.value_or(x_in.dtype());
-  if (!out_dtype && (op == Reduce::Sum || op == Reduce::Prod) &&
-      (dtype == kBool || dtype == kInt64))
-    dtype = kInt64;
+  if (!out_dtype && (op == Reduce::Sum || op == Reduce::Prod) && (dtype == kBool || dtype == kInt64)) dtype = kInt64;
   if (dtype == kBool) dtype = kInt64;
   TensorBase x = x_in;
   if (x.dtype() != dtype || !x.is_contiguous()) {
@@ -156,8 +152,8 @@ TensorBase reduce(const TensorBase& x_in, IntArrayRef dims_in, bool keepdim, Red
   }
   std::sort(dims.begin(), dims.end());
   if ((op == Reduce::Max || op == Reduce::Min) && x.numel() == 0)
-    detail::fail(fmt::format("{}: cannot reduce an empty tensor of shape {} (no identity)", name,
-                             shape_str(x.sizes())));
+    detail::fail(
+        fmt::format("{}: cannot reduce an empty tensor of shape {} (no identity)", name, shape_str(x.sizes())));
   DimVector out_sizes;  // keepdim form
   for (int64_t d = 0; d < ndim; ++d)
     out_sizes.push_back(std::binary_search(dims.begin(), dims.end(), d) ? 1 : x.size(d));
@@ -166,8 +162,7 @@ TensorBase reduce(const TensorBase& x_in, IntArrayRef dims_in, bool keepdim, Red
   if (static_cast<int64_t>(dims.size()) == ndim) {
     result = detail::make_tensor(out_sizes, dtype);
     TG_DISPATCH_NUMERIC(dtype, name, [&] {
-      *result.unsafe_impl()->data<scalar_t>() =
-          reduce_all(x.unsafe_impl()->data<scalar_t>(), x.numel(), op);
+      *result.unsafe_impl()->data<scalar_t>() = reduce_all(x.unsafe_impl()->data<scalar_t>(), x.numel(), op);
     });
   } else {
     TensorBase current = x;
@@ -181,8 +176,7 @@ TensorBase reduce(const TensorBase& x_in, IntArrayRef dims_in, bool keepdim, Red
       current_sizes[d] = 1;
       TensorBase next = detail::make_tensor(current_sizes, dtype);
       TG_DISPATCH_NUMERIC(dtype, name, [&] {
-        reduce_dim(current.unsafe_impl()->data<scalar_t>(), next.unsafe_impl()->data<scalar_t>(),
-                   outer, r, inner, op);
+        reduce_dim(current.unsafe_impl()->data<scalar_t>(), next.unsafe_impl()->data<scalar_t>(), outer, r, inner, op);
       });
       current = next;
     }
@@ -212,8 +206,10 @@ TensorBase arg_reduce(const TensorBase& x_in, std::optional<int64_t> dim, bool k
     for (int64_t i = 0; i < d; ++i) outer *= x.size(i);
     for (int64_t i = d + 1; i < ndim; ++i) inner *= x.size(i);
     for (int64_t i = 0; i < ndim; ++i)
-      if (i != d) out_sizes.push_back(x.size(i));
-      else if (keepdim) out_sizes.push_back(1);
+      if (i != d)
+        out_sizes.push_back(x.size(i));
+      else if (keepdim)
+        out_sizes.push_back(1);
   } else if (keepdim) {
     out_sizes = DimVector(static_cast<std::size_t>(ndim), 1);
   }

@@ -34,8 +34,8 @@ int initial_threads() {
 }
 
 void apply_threads(int n) {
-  thread_limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
-                                                      static_cast<std::size_t>(n));
+  thread_limit =
+      std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(n));
   openblas_set_num_threads(n);
   num_threads = n;
 }
@@ -62,8 +62,7 @@ namespace detail {
 
 int current_num_threads() { return ensure_initialised(); }
 
-void parallel_for_impl(int64_t begin, int64_t end, int64_t grain,
-                       const std::function<void(int64_t, int64_t)>& fn) {
+void parallel_for_impl(int64_t begin, int64_t end, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
   tbb::parallel_for(tbb::blocked_range<int64_t>(begin, end, static_cast<std::size_t>(grain)),
                     [&](const tbb::blocked_range<int64_t>& r) { fn(r.begin(), r.end()); });
 }

@@ -19,8 +19,8 @@ void fail(const std::string& message) { throw Error(message); }
 int64_t normalize_dim(int64_t dim, int64_t ndim, const char* op) {
   int64_t range = std::max<int64_t>(ndim, 1);  // a 0-d tensor accepts dim 0 / -1, as libtorch
   if (dim < -range || dim >= range)
-    fail(fmt::format("{}: dim {} is out of range for a tensor of {} dims (expected in [{}, {}])",
-                     op, dim, ndim, -range, range - 1));
+    fail(fmt::format("{}: dim {} is out of range for a tensor of {} dims (expected in [{}, {}])", op, dim, ndim, -range,
+                     range - 1));
   return dim < 0 ? dim + range : dim;
 }
 
@@ -45,7 +45,8 @@ TensorBase make_view(const TensorBase& base, IntArrayRef sizes, IntArrayRef stri
   const TensorImpl& b = *base.unsafe_impl();
   const int64_t numel = checked_numel(sizes, op);
   // an empty view may sit anywhere (narrow(x, 0, size, 0)), but its byte offset must be a number
-  if (offset < 0) fail(fmt::format("{}: a view of shape {} has a negative storage offset {}", op, shape_str(sizes), offset));
+  if (offset < 0)
+    fail(fmt::format("{}: a view of shape {} has a negative storage offset {}", op, shape_str(sizes), offset));
   (void)checked_mul(offset, static_cast<int64_t>(element_size(b.dtype)), op, sizes, "the view's byte offset");
   if (numel > 0) {
     int64_t low = offset, high = offset;
@@ -55,9 +56,10 @@ TensorBase make_view(const TensorBase& base, IntArrayRef sizes, IntArrayRef stri
     }
     const int64_t capacity = static_cast<int64_t>(b.storage->nbytes / element_size(b.dtype));
     if (low < 0 || high >= capacity)
-      fail(fmt::format("{}: a view of shape {}, strides {} and offset {} reaches elements {} to {}, outside its "
-                       "storage of {} elements", op, shape_str(sizes), shape_str(strides), offset, low, high,
-                       capacity));
+      fail(
+          fmt::format("{}: a view of shape {}, strides {} and offset {} reaches elements {} to {}, outside its "
+                      "storage of {} elements",
+                      op, shape_str(sizes), shape_str(strides), offset, low, high, capacity));
   }
   auto impl = std::allocate_shared<TensorImpl>(detail::PoolAllocator<TensorImpl>());
   impl->storage = b.storage;
@@ -145,14 +147,12 @@ IntArrayRef TensorBase::sizes() const { return TG_IMPL("sizes").sizes; }
 IntArrayRef TensorBase::strides() const { return TG_IMPL("strides").strides; }
 int64_t TensorBase::size(int64_t dim) const {
   const TensorImpl& impl = TG_IMPL("size");
-  if (impl.sizes.empty())
-    throw Error(fmt::format("size: dim {} is out of range for a 0-d tensor", dim));
+  if (impl.sizes.empty()) throw Error(fmt::format("size: dim {} is out of range for a 0-d tensor", dim));
   return impl.sizes[detail::normalize_dim(dim, dim_count(impl), "size")];
 }
 int64_t TensorBase::stride(int64_t dim) const {
   const TensorImpl& impl = TG_IMPL("stride");
-  if (impl.sizes.empty())
-    throw Error(fmt::format("stride: dim {} is out of range for a 0-d tensor", dim));
+  if (impl.sizes.empty()) throw Error(fmt::format("stride: dim {} is out of range for a 0-d tensor", dim));
   return impl.strides[detail::normalize_dim(dim, dim_count(impl), "stride")];
 }
 int64_t TensorBase::dim() const { return static_cast<int64_t>(TG_IMPL("dim").sizes.size()); }
@@ -178,13 +178,21 @@ int64_t TensorBase::_version() const { return TG_IMPL("_version").storage->versi
 template <typename T>
 struct DtypeOf;
 template <>
-struct DtypeOf<float> { static constexpr ScalarType value = kFloat32; };
+struct DtypeOf<float> {
+  static constexpr ScalarType value = kFloat32;
+};
 template <>
-struct DtypeOf<double> { static constexpr ScalarType value = kFloat64; };
+struct DtypeOf<double> {
+  static constexpr ScalarType value = kFloat64;
+};
 template <>
-struct DtypeOf<int64_t> { static constexpr ScalarType value = kInt64; };
+struct DtypeOf<int64_t> {
+  static constexpr ScalarType value = kInt64;
+};
 template <>
-struct DtypeOf<bool> { static constexpr ScalarType value = kBool; };
+struct DtypeOf<bool> {
+  static constexpr ScalarType value = kBool;
+};
 
 template <typename T>
 T* TensorBase::data_ptr() const {
@@ -202,8 +210,10 @@ template bool* TensorBase::data_ptr<bool>() const;
 double TensorBase::item_double() const {
   const TensorImpl& impl = TG_IMPL("item");
   if (impl.numel != 1)
-    throw Error(fmt::format("item: a Tensor with {} elements cannot be converted to a scalar "
-                            "(shape {})", impl.numel, shape_str(impl.sizes)));
+    throw Error(
+        fmt::format("item: a Tensor with {} elements cannot be converted to a scalar "
+                    "(shape {})",
+                    impl.numel, shape_str(impl.sizes)));
   double value = 0;
   TG_DISPATCH_ALL(impl.dtype, "item", [&] { value = static_cast<double>(*impl.data<scalar_t>()); });
   return value;
@@ -213,8 +223,10 @@ template <typename T>
 T TensorBase::item() const {
   const TensorImpl& impl = TG_IMPL("item");
   if (impl.numel != 1)
-    throw Error(fmt::format("item: a Tensor with {} elements cannot be converted to a scalar "
-                            "(shape {})", impl.numel, shape_str(impl.sizes)));
+    throw Error(
+        fmt::format("item: a Tensor with {} elements cannot be converted to a scalar "
+                    "(shape {})",
+                    impl.numel, shape_str(impl.sizes)));
   if (impl.dtype == kInt64) return static_cast<T>(*impl.data<int64_t>());
   return static_cast<T>(item_double());
 }

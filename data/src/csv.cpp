@@ -29,7 +29,8 @@ std::vector<std::string_view> split(std::string_view line, char delimiter) {
   std::size_t start = 0;
   while (true) {
     const std::size_t end = line.find(delimiter, start);
-    cells.push_back(unquote(trim(line.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start))));
+    cells.push_back(
+        unquote(trim(line.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start))));
     if (end == std::string_view::npos) break;
     start = end + 1;
   }

@@ -57,8 +57,10 @@ struct DataLoader::Impl {
     }
     if (options.seed()) return samplers::seeded_permutation(examples(), *options.seed(), static_cast<uint64_t>(epoch));
     if (epoch != current_epoch)
-      throw Error(fmt::format("DataLoader::epoch_order: without a seed only the current epoch's order ({}) is "
-                              "known, asked for epoch {}", current_epoch, epoch));
+      throw Error(
+          fmt::format("DataLoader::epoch_order: without a seed only the current epoch's order ({}) is "
+                      "known, asked for epoch {}",
+                      current_epoch, epoch));
     return order;
   }
 
@@ -86,8 +88,9 @@ struct DataLoader::Impl {
     current_epoch = next_epoch++;
     order.clear();
     if (options.shuffle())
-      order = options.seed() ? samplers::seeded_permutation(examples(), *options.seed(), static_cast<uint64_t>(current_epoch))
-                             : samplers::global_permutation(examples());
+      order = options.seed()
+                  ? samplers::seeded_permutation(examples(), *options.seed(), static_cast<uint64_t>(current_epoch))
+                  : samplers::global_permutation(examples());
     next_batch = 0;
     if (options.prefetch() > 0) {
       prefetcher = std::make_unique<detail::Prefetcher>(

@@ -16,9 +16,12 @@ EarlyStopping::EarlyStopping(int64_t patience, double min_delta, Mode mode)
 bool EarlyStopping::step(double metric) {
   bool better = false;
   if (!std::isnan(metric)) {
-    if (best_epoch_ < 0) better = true;
-    else if (mode_ == Mode::kMin) better = metric < best_ - min_delta_;
-    else better = metric > best_ + min_delta_;
+    if (best_epoch_ < 0)
+      better = true;
+    else if (mode_ == Mode::kMin)
+      better = metric < best_ - min_delta_;
+    else
+      better = metric > best_ + min_delta_;
   }
   improved_ = better;
   if (better) {

@@ -25,9 +25,9 @@ class FileReader {
   std::size_t read(std::size_t n, std::vector<uint8_t>& out);
 
   bool gzip() const { return gzip_; }
-  uint64_t file_size() const { return file_size_; }     // bytes on disk (0 unless size_known())
-  bool size_known() const { return size_known_; }       // a regular file, not a pipe
-  uint64_t position() const { return position_; }       // content bytes delivered so far
+  uint64_t file_size() const { return file_size_; }  // bytes on disk (0 unless size_known())
+  bool size_known() const { return size_known_; }    // a regular file, not a pipe
+  uint64_t position() const { return position_; }    // content bytes delivered so far
   const std::string& path() const { return path_; }
   // The most content a file of this size can hold: its size when plain; for gzip, deflate's
   // maximum ratio (1032:1) times the compressed size. A header claiming more is lying.

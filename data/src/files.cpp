@@ -76,14 +76,14 @@ std::size_t FileReader::read(std::size_t n, std::vector<uint8_t>& out) {
 std::size_t FileReader::read_plain(uint8_t* out, std::size_t n) {
   const std::size_t got = std::fread(out, 1, n, file_);
   if (got < n && std::ferror(file_))
-    throw Error(fmt::format("{}: error reading '{}' after {} bytes: {}", who_, path_, position_ + got,
-                            std::strerror(errno)));
+    throw Error(
+        fmt::format("{}: error reading '{}' after {} bytes: {}", who_, path_, position_ + got, std::strerror(errno)));
   return got;
 }
 
 void FileReader::fail_gzip(const std::string& what) {
-  throw Error(fmt::format("{}: '{}': {} at compressed byte offset {} (after {} decompressed bytes)", who_, path_,
-                          what, consumed_ - zs_.avail_in, position_));
+  throw Error(fmt::format("{}: '{}': {} at compressed byte offset {} (after {} decompressed bytes)", who_, path_, what,
+                          consumed_ - zs_.avail_in, position_));
 }
 
 std::size_t FileReader::inflate_into(uint8_t* out, std::size_t n) {
@@ -100,7 +100,8 @@ std::size_t FileReader::inflate_into(uint8_t* out, std::size_t n) {
   };
   std::size_t produced = 0;
   while (produced < n && !stream_ended_) {
-    if (zs_.avail_in == 0 && !refill()) fail_gzip("truncated gzip data: the file ends before the end of the compressed stream");
+    if (zs_.avail_in == 0 && !refill())
+      fail_gzip("truncated gzip data: the file ends before the end of the compressed stream");
     const std::size_t room = std::min<std::size_t>(n - produced, UINT_MAX / 2);
     zs_.next_out = out + produced;
     zs_.avail_out = static_cast<uInt>(room);
@@ -133,12 +134,14 @@ std::vector<uint8_t> read_file_bytes(const std::string& path, const char* who, s
   FileReader reader(path, who);
   std::vector<uint8_t> bytes;
   if (!reader.gzip() && reader.size_known() && reader.file_size() > limit)
-    throw Error(fmt::format("{}: '{}' has {} bytes, more than the limit of {} bytes", who, path,
-                            reader.file_size(), limit));
+    throw Error(
+        fmt::format("{}: '{}' has {} bytes, more than the limit of {} bytes", who, path, reader.file_size(), limit));
   reader.read(limit == SIZE_MAX ? limit : limit + 1, bytes);
   if (bytes.size() > limit)
-    throw Error(fmt::format("{}: '{}': the decompressed data is larger than the limit of {} bytes (the gzip "
-                            "file has {} bytes)", who, path, limit, reader.file_size()));
+    throw Error(
+        fmt::format("{}: '{}': the decompressed data is larger than the limit of {} bytes (the gzip "
+                    "file has {} bytes)",
+                    who, path, limit, reader.file_size()));
   return bytes;
 }
 

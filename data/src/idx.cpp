@@ -28,9 +28,11 @@ uint32_t big_endian_u32(const uint8_t* p) {
 
 std::size_t element_bytes(uint8_t type) {
   switch (type) {
-    case 0x08: case 0x09: return 1;
+    case 0x08:
+    case 0x09: return 1;
     case 0x0B: return 2;
-    case 0x0C: case 0x0D: return 4;
+    case 0x0C:
+    case 0x0D: return 4;
     case 0x0E: return 8;
     default: return 0;
   }
@@ -46,16 +48,17 @@ IdxFile read_idx_file(const std::string& path, const char* who, std::optional<ui
   std::vector<uint8_t> head;
   reader.read(4, head);
   if (head.size() < 4)
-    throw Error(fmt::format("{}: '{}': truncated header: the file has {} bytes, an IDX header needs at least 4",
-                            who, path, head.size()));
+    throw Error(fmt::format("{}: '{}': truncated header: the file has {} bytes, an IDX header needs at least 4", who,
+                            path, head.size()));
   const uint32_t magic = big_endian_u32(head.data());
   if (expected_magic && magic != *expected_magic)
-    throw Error(fmt::format("{}: '{}': wrong magic number at byte 0: expected 0x{:08X} ({}), got 0x{:08X} ({})",
-                            who, path, *expected_magic, *expected_magic, magic, magic));
+    throw Error(fmt::format("{}: '{}': wrong magic number at byte 0: expected 0x{:08X} ({}), got 0x{:08X} ({})", who,
+                            path, *expected_magic, *expected_magic, magic, magic));
   if (head[0] != 0 || head[1] != 0 || element_bytes(head[2]) == 0)
-    throw Error(fmt::format("{}: '{}': bad magic number 0x{:08X} at byte 0: an IDX file starts with two zero "
-                            "bytes, a type code (0x08, 0x09, 0x0B-0x0E) and the number of dims",
-                            who, path, magic));
+    throw Error(
+        fmt::format("{}: '{}': bad magic number 0x{:08X} at byte 0: an IDX file starts with two zero "
+                    "bytes, a type code (0x08, 0x09, 0x0B-0x0E) and the number of dims",
+                    who, path, magic));
   IdxFile idx;
   idx.type = head[2];
   const std::size_t ndims = head[3];
@@ -69,34 +72,40 @@ IdxFile read_idx_file(const std::string& path, const char* who, std::optional<ui
   try {
     // 8 bytes per element: the widest dtype the tensor may be read as
     (void)checked_contiguous_bytes(idx.dims, 8, who);
-    data_bytes = checked_mul(checked_numel(idx.dims, who), static_cast<int64_t>(element_bytes(idx.type)), who,
-                             idx.dims, "the size in bytes");
+    data_bytes = checked_mul(checked_numel(idx.dims, who), static_cast<int64_t>(element_bytes(idx.type)), who, idx.dims,
+                             "the size in bytes");
   } catch (const Error& e) {
-    throw Error(fmt::format("{}: '{}': the dims at byte offset 4 describe no tensor that can exist ({})", who, path,
-                            e.what()));
+    throw Error(
+        fmt::format("{}: '{}': the dims at byte offset 4 describe no tensor that can exist ({})", who, path, e.what()));
   }
   const auto claimed = static_cast<uint64_t>(data_bytes);
-  if (!reader.gzip() && reader.size_known() && reader.file_size() != header + claimed) {  // a plain file's size is known
+  if (!reader.gzip() && reader.size_known() &&
+      reader.file_size() != header + claimed) {  // a plain file's size is known
     if (reader.file_size() < header + claimed)
-      throw Error(fmt::format("{}: '{}': truncated data: the header declares dims {} ({} bytes from byte offset {}) "
-                              "but the file ends at byte offset {}",
-                              who, path, shape_str(idx.dims), claimed, header, reader.file_size()));
+      throw Error(
+          fmt::format("{}: '{}': truncated data: the header declares dims {} ({} bytes from byte offset {}) "
+                      "but the file ends at byte offset {}",
+                      who, path, shape_str(idx.dims), claimed, header, reader.file_size()));
     throw Error(fmt::format("{}: '{}': {} unexpected bytes after the data, from byte offset {}", who, path,
                             reader.file_size() - header - claimed, header + claimed));
   }
   if (reader.gzip() && claimed > reader.max_content_size())
-    throw Error(fmt::format("{}: '{}': truncated data: the header declares dims {} ({} bytes from byte offset {}) "
-                            "but a gzip file of {} bytes cannot hold that many (deflate expands at most 1032:1)",
-                            who, path, shape_str(idx.dims), claimed, header, reader.file_size()));
+    throw Error(
+        fmt::format("{}: '{}': truncated data: the header declares dims {} ({} bytes from byte offset {}) "
+                    "but a gzip file of {} bytes cannot hold that many (deflate expands at most 1032:1)",
+                    who, path, shape_str(idx.dims), claimed, header, reader.file_size()));
   reader.read(static_cast<std::size_t>(claimed), idx.data);  // grows with what arrives, not by `claimed`
   if (idx.data.size() < claimed)
-    throw Error(fmt::format("{}: '{}': truncated data: the header declares dims {} ({} bytes from byte offset {}) "
-                            "but the file ends at byte offset {}",
-                            who, path, shape_str(idx.dims), claimed, header, header + idx.data.size()));
+    throw Error(
+        fmt::format("{}: '{}': truncated data: the header declares dims {} ({} bytes from byte offset {}) "
+                    "but the file ends at byte offset {}",
+                    who, path, shape_str(idx.dims), claimed, header, header + idx.data.size()));
   std::vector<uint8_t> extra;
   if (reader.read(1, extra) > 0)  // gzip: a bomb behind a small header stops here
-    throw Error(fmt::format("{}: '{}': unexpected bytes after the data, from byte offset {} (the dims {} declare "
-                            "{} bytes)", who, path, header + claimed, shape_str(idx.dims), claimed));
+    throw Error(
+        fmt::format("{}: '{}': unexpected bytes after the data, from byte offset {} (the dims {} declare "
+                    "{} bytes)",
+                    who, path, header + claimed, shape_str(idx.dims), claimed));
   return idx;
 }
 
@@ -105,8 +114,10 @@ template <typename Out, typename Raw>
 Out convert(Raw value, std::size_t index, const std::string& path, std::size_t element_size) {
   if constexpr (std::is_floating_point_v<Raw> && std::is_same_v<Out, int64_t>) {
     if (!(value >= -0x1p63 && value < 0x1p63))
-      throw Error(fmt::format("read_idx: '{}': element {} (at data byte offset {}) is {}, which cannot be read as "
-                              "Int64", path, index, index * element_size, value));
+      throw Error(
+          fmt::format("read_idx: '{}': element {} (at data byte offset {}) is {}, which cannot be read as "
+                      "Int64",
+                      path, index, index * element_size, value));
   }
   return static_cast<Out>(value);
 }
@@ -126,7 +137,9 @@ template <typename Out>
 void decode_any(const IdxFile& idx, std::size_t n, Out* out, const std::string& path) {
   const uint8_t* p = idx.data.data();
   switch (idx.type) {
-    case 0x08: for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<Out>(p[i]); break;
+    case 0x08:
+      for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<Out>(p[i]);
+      break;
     case 0x09: decode<int8_t>(p, n, out, path); break;
     case 0x0B: decode<int16_t>(p, n, out, path); break;
     case 0x0C: decode<int32_t>(p, n, out, path); break;

@@ -40,8 +40,8 @@ TrainTestSplit train_test_split(const Tensor& X, const Tensor& y, double test_si
   const auto n_test = static_cast<int64_t>(std::ceil(test_size * static_cast<double>(n)));
   const int64_t n_train = n - n_test;
   if (n_train == 0)
-    throw Error(fmt::format("train_test_split: with n_samples={} and test_size={} the training set would be empty",
-                            n, test_size));
+    throw Error(fmt::format("train_test_split: with n_samples={} and test_size={} the training set would be empty", n,
+                            test_size));
   const std::vector<int64_t> indices = order(n, shuffle, seed);
   // sklearn: unshuffled, the first n_train rows train; shuffled, the permutation's first n_test test.
   const int64_t* test_begin = shuffle ? indices.data() : indices.data() + n_train;
@@ -67,13 +67,14 @@ std::vector<KFold::Split> KFold::split(int64_t n_samples) const {
   for (int64_t fold = 0; fold < n_splits_; ++fold) {
     const int64_t size = n_samples / n_splits_ + (fold < n_samples % n_splits_ ? 1 : 0);
     std::vector<bool> in_test(static_cast<std::size_t>(n_samples), false);
-    for (int64_t i = start; i < start + size; ++i) in_test[static_cast<std::size_t>(indices[static_cast<std::size_t>(i)])] = true;
+    for (int64_t i = start; i < start + size; ++i)
+      in_test[static_cast<std::size_t>(indices[static_cast<std::size_t>(i)])] = true;
     std::vector<int64_t> train;
     train.reserve(static_cast<std::size_t>(n_samples - size));
     for (int64_t i = 0; i < n_samples; ++i)
       if (!in_test[static_cast<std::size_t>(i)]) train.push_back(i);
-    splits.push_back({index_tensor(train.data(), static_cast<int64_t>(train.size())),
-                      index_tensor(indices.data() + start, size)});
+    splits.push_back(
+        {index_tensor(train.data(), static_cast<int64_t>(train.size())), index_tensor(indices.data() + start, size)});
     start += size;
   }
   return splits;

@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <map>
@@ -32,13 +32,13 @@ struct Prefetcher::State {
   std::optional<std::chrono::milliseconds> timeout;
 
   mutable std::mutex mutex;
-  std::condition_variable room;   // workers wait here for space under `depth`
-  std::condition_variable ready;  // the consumer waits here for a result
+  std::condition_variable room;           // workers wait here for space under `depth`
+  std::condition_variable ready;          // the consumer waits here for a result
   std::map<std::size_t, Result> results;  // claimed and not yet taken, by job number
-  std::size_t claimed = 0;   // jobs handed to workers
-  std::size_t taken = 0;     // results handed to the consumer
-  std::size_t finished = 0;  // results published
-  bool exhausted = false;    // the source has no more jobs
+  std::size_t claimed = 0;                // jobs handed to workers
+  std::size_t taken = 0;                  // results handed to the consumer
+  std::size_t finished = 0;               // results published
+  bool exhausted = false;                 // the source has no more jobs
   bool stopping = false;
   std::vector<std::thread> threads;
 
@@ -106,7 +106,8 @@ Prefetcher::Prefetcher(JobSource source, std::size_t workers, std::size_t depth,
   state_->ordered = ordered;
   if (timeout_ms) state_->timeout = std::chrono::milliseconds(*timeout_ms);
   try {
-    for (std::size_t w = 0; w < workers; ++w) state_->threads.emplace_back([state = state_.get(), w] { state->work(w); });
+    for (std::size_t w = 0; w < workers; ++w)
+      state_->threads.emplace_back([state = state_.get(), w] { state->work(w); });
   } catch (...) {
     {
       std::lock_guard<std::mutex> lock(state_->mutex);
@@ -144,7 +145,8 @@ std::shared_ptr<void> Prefetcher::next() {
     }
     if (s.exhausted && s.results.empty()) return nullptr;
     if (s.timeout) {
-      if (!s.ready.wait_for(lock, *s.timeout, [&] { return s.pick() != s.results.end() || (s.exhausted && s.results.empty()); }))
+      if (!s.ready.wait_for(lock, *s.timeout,
+                            [&] { return s.pick() != s.results.end() || (s.exhausted && s.results.empty()); }))
         throw Error(fmt::format("DataLoader: timed out after {} ms waiting for batch {}", s.timeout->count(), s.taken));
     } else {
       s.ready.wait(lock);

@@ -19,13 +19,12 @@ uint64_t mix(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-std::optional<std::vector<std::size_t>> take(const std::vector<int64_t>* order, std::size_t size,
-                                             std::size_t& index, std::size_t batch_size) {
+std::optional<std::vector<std::size_t>> take(const std::vector<int64_t>* order, std::size_t size, std::size_t& index,
+                                             std::size_t batch_size) {
   if (index >= size) return std::nullopt;
   const std::size_t count = std::min(batch_size, size - index);
   std::vector<std::size_t> batch(count);
-  for (std::size_t i = 0; i < count; ++i)
-    batch[i] = order ? static_cast<std::size_t>((*order)[index + i]) : index + i;
+  for (std::size_t i = 0; i < count; ++i) batch[i] = order ? static_cast<std::size_t>((*order)[index + i]) : index + i;
   index += count;
   return batch;
 }

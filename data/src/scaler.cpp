@@ -25,8 +25,8 @@ void StandardScaler::check_input(const Tensor& X, const char* where) const {
   }
   if (!is_fitted()) throw Error(fmt::format("StandardScaler::{}: called before fit", where));
   if (X.size(1) != n_features_in())
-    throw Error(fmt::format("StandardScaler::{}: X has {} features but the scaler was fitted on {}", where,
-                            X.size(1), n_features_in()));
+    throw Error(fmt::format("StandardScaler::{}: X has {} features but the scaler was fitted on {}", where, X.size(1),
+                            n_features_in()));
 }
 
 StandardScaler& StandardScaler::fit(const Tensor& X) {

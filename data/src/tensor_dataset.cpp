@@ -9,7 +9,8 @@ namespace {
 
 Tensor check_rows(Tensor tensor, const char* what) {
   if (!tensor.defined()) throw Error(fmt::format("TensorDataset: the {} tensor is undefined", what));
-  if (tensor.dim() == 0) throw Error(fmt::format("TensorDataset: the {} tensor must have a dim 0 of examples, got a 0-d tensor", what));
+  if (tensor.dim() == 0)
+    throw Error(fmt::format("TensorDataset: the {} tensor must have a dim 0 of examples, got a 0-d tensor", what));
   return tensor;
 }
 

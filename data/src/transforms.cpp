@@ -19,8 +19,8 @@ Example<> Stack<Example<>>::apply_batch(std::vector<Example<>> examples) {
     targets.push_back(std::move(example.target));
   }
   if (defined_targets != 0 && defined_targets != examples.size())
-    throw Error(fmt::format("Stack: {} of the {} examples have a target and the rest none", defined_targets,
-                            examples.size()));
+    throw Error(
+        fmt::format("Stack: {} of the {} examples have a target and the rest none", defined_targets, examples.size()));
   return {tg::stack(data), defined_targets ? tg::stack(targets) : Tensor()};
 }
 
@@ -41,13 +41,10 @@ std::pair<Tensor, Tensor> normalize_parameters(const std::vector<double>& mean, 
   for (std::size_t c = 0; c < stddev.size(); ++c)
     if (stddev[c] == 0) throw Error(fmt::format("Normalize: stddev of channel {} is 0", c));
   const auto channels = static_cast<int64_t>(mean.size());
-  return {tensor_from_values(mean, {channels, 1, 1}, kFloat32),
-          tensor_from_values(stddev, {channels, 1, 1}, kFloat32)};
+  return {tensor_from_values(mean, {channels, 1, 1}, kFloat32), tensor_from_values(stddev, {channels, 1, 1}, kFloat32)};
 }
 
-Tensor normalize(const Tensor& input, const Tensor& mean, const Tensor& stddev) {
-  return input.sub(mean).div(stddev);
-}
+Tensor normalize(const Tensor& input, const Tensor& mean, const Tensor& stddev) { return input.sub(mean).div(stddev); }
 
 }  // namespace detail
 }  // namespace tg::data::transforms

@@ -38,12 +38,20 @@ template <typename Model>
 int train_fashion_mnist(Model model, const std::string& program, int argc, char** argv, int default_epochs,
                         double default_lr_decay = 1.0) {
   Args args(argc, argv,
-            {{"epochs", std::to_string(default_epochs)}, {"data", "/usr/share/datasets/fashion-mnist"},
-             {"batch-size", "128"}, {"lr", "1e-3"}, {"lr-decay", std::to_string(default_lr_decay)}, {"limit", "0"}, {"seed", "0"}, {"min-accuracy", "0"},
+            {{"epochs", std::to_string(default_epochs)},
+             {"data", "/usr/share/datasets/fashion-mnist"},
+             {"batch-size", "128"},
+             {"lr", "1e-3"},
+             {"lr-decay", std::to_string(default_lr_decay)},
+             {"limit", "0"},
+             {"seed", "0"},
+             {"min-accuracy", "0"},
              {"out", program}},
-            "usage: " + program + " [--epochs N] [--data DIR] [--batch-size B] [--lr LR] [--lr-decay G (ExponentialLR: lr *= G after each epoch)] [--limit N (first N training "
-            "images)] [--seed S] [--min-accuracy A (exit 1 below it)] [--out PREFIX (PREFIX.safetensors, "
-            "PREFIX_curves.svg)]");
+            "usage: " + program +
+                " [--epochs N] [--data DIR] [--batch-size B] [--lr LR] [--lr-decay G (ExponentialLR: lr *= G after "
+                "each epoch)] [--limit N (first N training "
+                "images)] [--seed S] [--min-accuracy A (exit 1 below it)] [--out PREFIX (PREFIX.safetensors, "
+                "PREFIX_curves.svg)]");
   const int epochs = static_cast<int>(args.integer("epochs"));
   const auto seed = static_cast<uint64_t>(args.integer("seed"));
   tg::manual_seed(seed);

@@ -12,7 +12,10 @@ namespace examples {
 class ProgressBar {
  public:
   ProgressBar(int epoch, int epochs, std::size_t batches)
-      : epoch_(epoch), epochs_(epochs), batches_(batches), live_(isatty(fileno(stdout)) != 0),
+      : epoch_(epoch),
+        epochs_(epochs),
+        batches_(batches),
+        live_(isatty(fileno(stdout)) != 0),
         start_(std::chrono::steady_clock::now()) {}
 
   // Called after each batch with the running mean loss.
@@ -36,9 +39,7 @@ class ProgressBar {
     std::printf("\r%90s\r", "");
     std::fflush(stdout);
   }
-  double seconds() const {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  }
+  double seconds() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
 
  private:
   int epoch_, epochs_;

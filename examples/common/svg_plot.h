@@ -56,8 +56,10 @@ inline bool write_svg(const std::string& path, const std::string& title, const s
           << "</text>\n";
     }
     for (std::size_t i = 0; i < n; i += std::max<std::size_t>(1, n / 10))
-      out << "<text x=\"" << X(i) << "\" y=\"" << y0 + panel_h + 16 << "\" text-anchor=\"middle\">" << i + 1 << "</text>\n";
-    out << "<text x=\"" << x0 + panel_w / 2 << "\" y=\"" << y0 + panel_h + 34 << "\" text-anchor=\"middle\">epoch</text>\n";
+      out << "<text x=\"" << X(i) << "\" y=\"" << y0 + panel_h + 16 << "\" text-anchor=\"middle\">" << i + 1
+          << "</text>\n";
+    out << "<text x=\"" << x0 + panel_w / 2 << "\" y=\"" << y0 + panel_h + 34
+        << "\" text-anchor=\"middle\">epoch</text>\n";
     for (std::size_t k = 0; k < panel.series.size(); ++k) {
       const Series& s = panel.series[k];
       out << "<polyline fill=\"none\" stroke-width=\"2\" stroke=\"" << s.color << "\" points=\"";

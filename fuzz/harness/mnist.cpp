@@ -38,8 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   write(dir / (prefix + "-images-idx3-ubyte" + (mode & 2 ? ".gz" : "")), mode & 2 ? tg_fuzz::gzip(images) : images);
   write(dir / (prefix + "-labels-idx1-ubyte" + (mode & 4 ? ".gz" : "")), mode & 4 ? tg_fuzz::gzip(labels) : labels);
   try {
-    tg::data::datasets::MNIST mnist(dir.string(), train ? tg::data::datasets::MNIST::Mode::kTrain
-                                                        : tg::data::datasets::MNIST::Mode::kTest);
+    tg::data::datasets::MNIST mnist(
+        dir.string(), train ? tg::data::datasets::MNIST::Mode::kTrain : tg::data::datasets::MNIST::Mode::kTest);
     const std::size_t n = *mnist.size();
     if (n > 0) {
       tg_fuzz::touch(mnist.get(0).data);

@@ -5,10 +5,10 @@
 #include "../fuzz_util.h"
 
 namespace {
-const std::vector<std::string> kDtypes = {"F32", "F64", "I64", "BOOL", "F16", "BF16", "I8",
-                                          "I16", "I32", "U8", "U16", "U32", "U64", "F8", ""};
-const std::vector<uint64_t> kSizes = {0, 1, 2, 3, 4, 7, 1ull << 31, (1ull << 32) - 1, 1ull << 32, 1ull << 62,
-                                      (1ull << 63) - 1, 1ull << 63, ~0ull};
+const std::vector<std::string> kDtypes = {"F32", "F64", "I64", "BOOL", "F16", "BF16", "I8", "I16",
+                                          "I32", "U8",  "U16", "U32",  "U64", "F8",   ""};
+const std::vector<uint64_t> kSizes = {
+    0, 1, 2, 3, 4, 7, 1ull << 31, (1ull << 32) - 1, 1ull << 32, 1ull << 62, (1ull << 63) - 1, 1ull << 63, ~0ull};
 const std::vector<int64_t> kOffsetDelta = {0, 0, 0, 1, -1, 8, 1ll << 40, -(1ll << 40)};
 }  // namespace
 
@@ -29,12 +29,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
       shape += (d ? "," : "") + std::to_string(s);
     }
     shape += "]";
-    const uint64_t width = dtype == "F64" || dtype == "I64" || dtype == "U64" ? 8
-                           : dtype == "F32" || dtype == "I32" || dtype == "U32" ? 4
-                           : dtype == "F16" || dtype == "BF16" || dtype == "I16" || dtype == "U16" ? 2 : 1;
+    const uint64_t width = dtype == "F64" || dtype == "I64" || dtype == "U64"                      ? 8
+                           : dtype == "F32" || dtype == "I32" || dtype == "U32"                    ? 4
+                           : dtype == "F16" || dtype == "BF16" || dtype == "I16" || dtype == "U16" ? 2
+                                                                                                   : 1;
     const uint64_t end = offset + numel * width + static_cast<uint64_t>(bytes.pick(kOffsetDelta));
     header += (e ? "," : "") + std::string("\"t") + std::to_string(bytes.u8() % 3) + "\":{\"dtype\":\"" + dtype +
-              "\",\"shape\":" + shape + ",\"data_offsets\":[" + std::to_string(offset) + "," + std::to_string(end) + "]}";
+              "\",\"shape\":" + shape + ",\"data_offsets\":[" + std::to_string(offset) + "," + std::to_string(end) +
+              "]}";
     offset = end;
   }
   header += "}";
@@ -44,8 +46,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   file_bytes += header;
   // the data: as long as the header says (when that is small), or what the fuzzer has left
   const std::string rest = bytes.rest();
-  if (offset <= (1u << 16) && !(rest.size() > 0 && (rest[0] & 1))) file_bytes += std::string(offset, '\x01');
-  else file_bytes += rest;
+  if (offset <= (1u << 16) && !(rest.size() > 0 && (rest[0] & 1)))
+    file_bytes += std::string(offset, '\x01');
+  else
+    file_bytes += rest;
   tg_fuzz::MemFile file(file_bytes);
   try {
     const tg::safetensors::File loaded = tg::safetensors::load(file.path());

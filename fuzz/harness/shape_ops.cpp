@@ -7,8 +7,8 @@
 namespace {
 constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
-const std::vector<int64_t> kSizes = {0, 1, 1, 2, 2, 3, 3, 4, 5, -1, -2, 1ll << 31, (1ll << 32) - 1, 1ll << 32,
-                                     1ll << 40, 1ll << 62, kMax, kMin};
+const std::vector<int64_t> kSizes = {
+    0, 1, 1, 2, 2, 3, 3, 4, 5, -1, -2, 1ll << 31, (1ll << 32) - 1, 1ll << 32, 1ll << 40, 1ll << 62, kMax, kMin};
 const std::vector<int64_t> kParams = {0, 1, 1, 2, 3, -1, -3, 1ll << 31, 1ll << 62, kMax, kMax / 2 + 1, kMin};
 
 std::vector<int64_t> sizes(tg_fuzz::Bytes& bytes, std::size_t max_dims, const std::vector<int64_t>& from) {

@@ -32,7 +32,8 @@ std::shared_ptr<Module> ModuleDictImpl::pop(const std::string& key) {
 
 const std::shared_ptr<Module>& ModuleDictImpl::operator[](const std::string& key) const {
   const std::shared_ptr<Module>* m = modules_.find(key);
-  if (!m) throw Error(fmt::format("ModuleDict: no module named \"{}\" (keys: {})", key, fmt::join(modules_.keys(), ", ")));
+  if (!m)
+    throw Error(fmt::format("ModuleDict: no module named \"{}\" (keys: {})", key, fmt::join(modules_.keys(), ", ")));
   return *m;
 }
 

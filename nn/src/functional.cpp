@@ -58,8 +58,8 @@ void check_same_shape(const char* op, const Tensor& input, const Tensor& target)
     throw Error(fmt::format("{}: input {} and target {} must have the same shape", op, shape_str(input.sizes()),
                             shape_str(target.sizes())));
   if (!input.is_floating_point() || !target.is_floating_point())
-    throw Error(fmt::format("{}: input and target must be floating point, got {} and {}", op,
-                            dtype_name(input.dtype()), dtype_name(target.dtype())));
+    throw Error(fmt::format("{}: input and target must be floating point, got {} and {}", op, dtype_name(input.dtype()),
+                            dtype_name(target.dtype())));
 }
 
 // Checks class-index targets against [N, C, d...] input; returns the per-element class weight
@@ -82,7 +82,8 @@ ClassTargets class_targets(const char* op, const Tensor& input, const Tensor& ta
     throw Error(fmt::format("{}: target {} does not match input {} (expected target shape {})", op,
                             shape_str(target.sizes()), shape_str(input.sizes()), shape_str(expected)));
   if (weight.defined() && (weight.dim() != 1 || weight.size(0) != C))
-    throw Error(fmt::format("{}: weight {} must be 1-D with one entry per class ({})", op, shape_str(weight.sizes()), C));
+    throw Error(
+        fmt::format("{}: weight {} must be 1-D with one entry per class ({})", op, shape_str(weight.sizes()), C));
   Tensor t = target.contiguous();
   const int64_t* p = t.data_ptr<int64_t>();
   for (int64_t i = 0; i < t.numel(); ++i)
@@ -91,8 +92,9 @@ ClassTargets class_targets(const char* op, const Tensor& input, const Tensor& ta
   ClassTargets out;
   out.ignored = t == static_cast<double>(ignore_index);
   out.safe = where(out.ignored, 0.0, t.to(kFloat64)).to(kInt64);
-  Tensor w = weight.defined() ? weight.detach().to(input.dtype()).index_select(0, out.safe.reshape({-1})).view(t.sizes())
-                              : ones(t.sizes(), input.dtype());
+  Tensor w = weight.defined()
+                 ? weight.detach().to(input.dtype()).index_select(0, out.safe.reshape({-1})).view(t.sizes())
+                 : ones(t.sizes(), input.dtype());
   out.weights = where(out.ignored, 0.0, w);
   return out;
 }
@@ -139,7 +141,8 @@ Tensor conv1d(const Tensor& input, const Tensor& weight, const Conv1dFuncOptions
   bool same_odd = false;
   std::vector<int64_t> pad_spec;
   const int64_t k = weight.defined() && weight.dim() == 3 ? weight.size(2) : 1;
-  std::vector<int64_t> padding = resolve_padding<1>(o.padding(), {k}, o.dilation(), o.stride(), "conv1d", same_odd, pad_spec);
+  std::vector<int64_t> padding =
+      resolve_padding<1>(o.padding(), {k}, o.dilation(), o.stride(), "conv1d", same_odd, pad_spec);
   Tensor x = same_odd ? tg::pad(input, pad_spec) : input;
   return tg::conv1d(x, weight, o.bias(), o.stride(), padding, o.dilation(), o.groups());
 }
@@ -149,7 +152,8 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Conv2dFuncOptions
   std::vector<int64_t> pad_spec;
   std::vector<int64_t> kernel{1, 1};
   if (weight.defined() && weight.dim() == 4) kernel = {weight.size(2), weight.size(3)};
-  std::vector<int64_t> padding = resolve_padding<2>(o.padding(), kernel, o.dilation(), o.stride(), "conv2d", same_odd, pad_spec);
+  std::vector<int64_t> padding =
+      resolve_padding<2>(o.padding(), kernel, o.dilation(), o.stride(), "conv2d", same_odd, pad_spec);
   Tensor x = same_odd ? tg::pad(input, pad_spec) : input;
   return tg::conv2d(x, weight, o.bias(), o.stride(), padding, o.dilation(), o.groups());
 }
@@ -231,12 +235,16 @@ Tensor relu(const Tensor& input, const ReLUFuncOptions& o) { return o.inplace() 
 Tensor leaky_relu(const Tensor& input, const LeakyReLUFuncOptions& o) {
   return into_input_if(o.inplace(), input, tg::leaky_relu(input, o.negative_slope()));
 }
-Tensor elu(const Tensor& input, const ELUFuncOptions& o) { return into_input_if(o.inplace(), input, tg::elu(input, o.alpha())); }
+Tensor elu(const Tensor& input, const ELUFuncOptions& o) {
+  return into_input_if(o.inplace(), input, tg::elu(input, o.alpha()));
+}
 Tensor gelu(const Tensor& input, const GELUFuncOptions& o) { return tg::gelu(input, o.approximate()); }
 Tensor hardtanh(const Tensor& input, const HardtanhFuncOptions& o) {
   return into_input_if(o.inplace(), input, tg::hardtanh(input, o.min_val(), o.max_val()));
 }
-Tensor softplus(const Tensor& input, const SoftplusFuncOptions& o) { return tg::softplus(input, o.beta(), o.threshold()); }
+Tensor softplus(const Tensor& input, const SoftplusFuncOptions& o) {
+  return tg::softplus(input, o.beta(), o.threshold());
+}
 Tensor softmax(const Tensor& input, const SoftmaxFuncOptions& o) { return tg::softmax(input, o.dim()); }
 Tensor log_softmax(const Tensor& input, const LogSoftmaxFuncOptions& o) { return tg::log_softmax(input, o.dim()); }
 Tensor sigmoid(const Tensor& input) { return tg::sigmoid(input); }
@@ -340,8 +348,10 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Bin
     const double* p = c.data_ptr<double>();
     for (int64_t i = 0; i < c.numel(); ++i)
       if (!(p[i] >= 0 && p[i] <= 1))
-        throw Error(fmt::format("binary_cross_entropy: input value {} at position {} is not between 0 and 1 "
-                                "(apply sigmoid first, or use binary_cross_entropy_with_logits)", p[i], i));
+        throw Error(
+            fmt::format("binary_cross_entropy: input value {} at position {} is not between 0 and 1 "
+                        "(apply sigmoid first, or use binary_cross_entropy_with_logits)",
+                        p[i], i));
   }
   // PyTorch clamps each log term at -100 so that 0 * log(0) stays finite
   Tensor loss = -(target * input.log().clamp_min(-100) + (1 - target) * (1 - input).log().clamp_min(-100));

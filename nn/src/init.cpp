@@ -26,8 +26,10 @@ double calculate_gain(Nonlinearity nonlinearity, double param) {
 
 std::tuple<int64_t, int64_t> _calculate_fan_in_and_fan_out(const Tensor& tensor) {
   if (!tensor.defined() || tensor.dim() < 2)
-    throw Error(fmt::format("init: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions "
-                            "(shape {})", tensor.defined() ? shape_str(tensor.sizes()) : "undefined"));
+    throw Error(
+        fmt::format("init: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions "
+                    "(shape {})",
+                    tensor.defined() ? shape_str(tensor.sizes()) : "undefined"));
   int64_t receptive = 1;
   for (int64_t d = 2; d < tensor.dim(); ++d) receptive *= tensor.size(d);
   return {tensor.size(1) * receptive, tensor.size(0) * receptive};
@@ -64,7 +66,8 @@ Tensor zeros_(const Tensor& tensor) { return constant_(tensor, 0); }
 Tensor ones_(const Tensor& tensor) { return constant_(tensor, 1); }
 Tensor eye_(const Tensor& tensor) {
   check(tensor, "eye_");
-  if (tensor.dim() != 2) throw Error(fmt::format("eye_: only 2-D tensors are supported, got shape {}", shape_str(tensor.sizes())));
+  if (tensor.dim() != 2)
+    throw Error(fmt::format("eye_: only 2-D tensors are supported, got shape {}", shape_str(tensor.sizes())));
   NoGradGuard guard;
   return tensor.copy_(eye(tensor.size(0), tensor.size(1), tensor.dtype()));
 }

@@ -49,7 +49,8 @@ std::string Module::describe() const {
 void Module::fail(const std::string& message) const { throw Error(describe() + ": " + message); }
 
 // ---------------------------------------------------------------- traversal
-void Module::collect(const std::string& prefix, bool params, bool recurse, OrderedDict<std::string, Tensor>& out) const {
+void Module::collect(const std::string& prefix, bool params, bool recurse,
+                     OrderedDict<std::string, Tensor>& out) const {
   for (const auto& item : params ? parameters_ : buffers_)
     if (item.value().defined()) out.insert(prefix + item.key(), item.value());
   if (!recurse) return;
@@ -133,7 +134,8 @@ void Module::check_name(const std::string& name, const char* what) const {
   if (name.find('.') != std::string::npos)
     throw Error(fmt::format("{}: {} name \"{}\" must not contain a dot", describe(), what, name));
   if (parameters_.contains(name) || buffers_.contains(name) || children_.contains(name))
-    throw Error(fmt::format("{}: a parameter, buffer or submodule named \"{}\" is already registered", describe(), name));
+    throw Error(
+        fmt::format("{}: a parameter, buffer or submodule named \"{}\" is already registered", describe(), name));
 }
 
 Tensor& Module::register_parameter(std::string name, Tensor tensor, bool requires_grad) {
@@ -204,7 +206,8 @@ void Module::load_state_dict(const OrderedDict<std::string, Tensor>& state, bool
     } else if (!(src->sizes() == dst.sizes())) {
       mismatched.push_back(fmt::format("{}: shape {} in the state dict, {} in the module", item.key(),
                                        shape_str(src->sizes()), shape_str(dst.sizes())));
-    } else if (src->is_floating_point() != dst.is_floating_point() || (src->dtype() == kBool) != (dst.dtype() == kBool)) {
+    } else if (src->is_floating_point() != dst.is_floating_point() ||
+               (src->dtype() == kBool) != (dst.dtype() == kBool)) {
       mismatched.push_back(fmt::format("{}: dtype {} in the state dict, {} in the module", item.key(),
                                        dtype_name(src->dtype()), dtype_name(dst.dtype())));
     }

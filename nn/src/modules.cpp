@@ -39,8 +39,10 @@ LinearImpl::LinearImpl(const LinearOptions& options_) : BuiltinModule("Linear"),
     throw Error(fmt::format("Linear: in_features and out_features must be non-negative, got {} and {}",
                             options.in_features(), options.out_features()));
   weight = register_parameter("weight", empty({options.out_features(), options.in_features()}));
-  if (options.bias()) bias = register_parameter("bias", empty({options.out_features()}));
-  else register_parameter("bias", Tensor(), false);
+  if (options.bias())
+    bias = register_parameter("bias", empty({options.out_features()}));
+  else
+    register_parameter("bias", Tensor(), false);
   reset_parameters();
 }
 void LinearImpl::reset_parameters() { reset_weight_and_bias(weight, bias); }
@@ -66,9 +68,12 @@ void LinearImpl::pretty_print(std::ostream& s) const {
 
 // ---------------------------------------------------------------- Bilinear
 BilinearImpl::BilinearImpl(const BilinearOptions& options_) : BuiltinModule("Bilinear"), options(options_) {
-  weight = register_parameter("weight", empty({options.out_features(), options.in1_features(), options.in2_features()}));
-  if (options.bias()) bias = register_parameter("bias", empty({options.out_features()}));
-  else register_parameter("bias", Tensor(), false);
+  weight =
+      register_parameter("weight", empty({options.out_features(), options.in1_features(), options.in2_features()}));
+  if (options.bias())
+    bias = register_parameter("bias", empty({options.out_features()}));
+  else
+    register_parameter("bias", Tensor(), false);
   reset_parameters();
 }
 void BilinearImpl::reset_parameters() {
@@ -105,8 +110,10 @@ ConvNdImpl<D>::ConvNdImpl(const ConvOptions<D>& options_)
   std::vector<int64_t> shape{out, in / g};
   for (std::size_t i = 0; i < D; ++i) shape.push_back(options.kernel_size()[i]);
   weight = register_parameter("weight", tg::empty(shape));
-  if (options.bias()) bias = register_parameter("bias", empty({out}));
-  else register_parameter("bias", Tensor(), false);
+  if (options.bias())
+    bias = register_parameter("bias", empty({out}));
+  else
+    register_parameter("bias", Tensor(), false);
   reset_parameters();
 }
 template <std::size_t D>
@@ -130,15 +137,24 @@ Tensor ConvNdImpl<D>::forward(const Tensor& input) {
       fail(fmt::format("input has {} channels (shape {}), expected {}", channels, shape_str(x.sizes()),
                        options.in_channels()));
     if (x.dtype() != weight.dtype())
-      fail(fmt::format("input dtype {} differs from the weight's {}", dtype_name(x.dtype()), dtype_name(weight.dtype())));
+      fail(fmt::format("input dtype {} differs from the weight's {}", dtype_name(x.dtype()),
+                       dtype_name(weight.dtype())));
     if constexpr (D == 1) {
-      return functional::conv1d(x, weight, functional::Conv1dFuncOptions().bias(bias).stride(options.stride())
-                                               .padding(options.padding()).dilation(options.dilation())
-                                               .groups(options.groups()));
+      return functional::conv1d(x, weight,
+                                functional::Conv1dFuncOptions()
+                                    .bias(bias)
+                                    .stride(options.stride())
+                                    .padding(options.padding())
+                                    .dilation(options.dilation())
+                                    .groups(options.groups()));
     } else {
-      return functional::conv2d(x, weight, functional::Conv2dFuncOptions().bias(bias).stride(options.stride())
-                                               .padding(options.padding()).dilation(options.dilation())
-                                               .groups(options.groups()));
+      return functional::conv2d(x, weight,
+                                functional::Conv2dFuncOptions()
+                                    .bias(bias)
+                                    .stride(options.stride())
+                                    .padding(options.padding())
+                                    .dilation(options.dilation())
+                                    .groups(options.groups()));
     }
   });
 }
@@ -165,11 +181,15 @@ ConvTranspose2dImpl::ConvTranspose2dImpl(const ConvTranspose2dOptions& options_)
     : BuiltinModule("ConvTranspose2d"), options(options_) {
   const int64_t in = options.in_channels(), out = options.out_channels(), g = options.groups();
   if (in <= 0 || out <= 0 || g <= 0 || in % g != 0 || out % g != 0)
-    throw Error(fmt::format("ConvTranspose2d: in_channels {} and out_channels {} must be positive and divisible by "
-                            "groups {}", in, out, g));
+    throw Error(
+        fmt::format("ConvTranspose2d: in_channels {} and out_channels {} must be positive and divisible by "
+                    "groups {}",
+                    in, out, g));
   weight = register_parameter("weight", empty({in, out / g, options.kernel_size()[0], options.kernel_size()[1]}));
-  if (options.bias()) bias = register_parameter("bias", empty({out}));
-  else register_parameter("bias", Tensor(), false);
+  if (options.bias())
+    bias = register_parameter("bias", empty({out}));
+  else
+    register_parameter("bias", Tensor(), false);
   reset_parameters();
 }
 void ConvTranspose2dImpl::reset_parameters() { reset_weight_and_bias(weight, bias); }
@@ -180,7 +200,8 @@ std::string ConvTranspose2dImpl::short_description() const {
 Tensor ConvTranspose2dImpl::forward(const Tensor& input) {
   return call_with_hooks(input, [&](const Tensor& x) {
     if (!x.defined()) fail("input is an undefined tensor");
-    if (x.dim() != 3 && x.dim() != 4) fail(fmt::format("expected a 3-D or 4-D input, got shape {}", shape_str(x.sizes())));
+    if (x.dim() != 3 && x.dim() != 4)
+      fail(fmt::format("expected a 3-D or 4-D input, got shape {}", shape_str(x.sizes())));
     if (x.size(x.dim() - 3) != options.in_channels())
       fail(fmt::format("input has {} channels (shape {}), expected {}", x.size(x.dim() - 3), shape_str(x.sizes()),
                        options.in_channels()));
@@ -205,9 +226,9 @@ std::tuple<Tensor, Tensor> MaxPool2dImpl::forward_with_indices(const Tensor& inp
   return functional::max_pool2d_with_indices(input, options);
 }
 void MaxPool2dImpl::pretty_print(std::ostream& s) const {
-  s << "tg::nn::MaxPool2d(kernel_size=" << array_str(options.kernel_size()) << ", stride="
-    << array_str(options.stride()) << ", padding=" << array_str(options.padding()) << ", dilation="
-    << array_str(options.dilation()) << ", ceil_mode=" << bool_str(options.ceil_mode()) << ")";
+  s << "tg::nn::MaxPool2d(kernel_size=" << array_str(options.kernel_size())
+    << ", stride=" << array_str(options.stride()) << ", padding=" << array_str(options.padding())
+    << ", dilation=" << array_str(options.dilation()) << ", ceil_mode=" << bool_str(options.ceil_mode()) << ")";
 }
 
 Tensor AvgPool2dImpl::forward(const Tensor& input) {
@@ -218,8 +239,8 @@ Tensor AvgPool2dImpl::forward(const Tensor& input) {
   });
 }
 void AvgPool2dImpl::pretty_print(std::ostream& s) const {
-  s << "tg::nn::AvgPool2d(kernel_size=" << array_str(options.kernel_size()) << ", stride="
-    << array_str(options.stride()) << ", padding=" << array_str(options.padding()) << ")";
+  s << "tg::nn::AvgPool2d(kernel_size=" << array_str(options.kernel_size())
+    << ", stride=" << array_str(options.stride()) << ", padding=" << array_str(options.padding()) << ")";
 }
 
 Tensor AdaptiveAvgPool2dImpl::forward(const Tensor& input) {
@@ -287,16 +308,18 @@ Tensor BatchNormImplBase::forward(const Tensor& input) {
       num_batches_tracked.add_(1);
       if (!options.momentum()) momentum = 1.0 / static_cast<double>(num_batches_tracked.item<int64_t>());
     }
-    return tg::batch_norm(x, weight, bias, is_training() ? running_mean : running_mean,
-                          running_var, use_batch_stats, momentum, options.eps());
+    return tg::batch_norm(x, weight, bias, is_training() ? running_mean : running_mean, running_var, use_batch_stats,
+                          momentum, options.eps());
   });
 }
 void BatchNormImplBase::pretty_print(std::ostream& s) const {
   s << "tg::nn::" << name() << "(" << options.num_features() << ", eps=" << options.eps() << ", momentum=";
-  if (options.momentum()) s << *options.momentum();
-  else s << "None";
-  s << ", affine=" << bool_str(options.affine()) << ", track_running_stats="
-    << bool_str(options.track_running_stats()) << ")";
+  if (options.momentum())
+    s << *options.momentum();
+  else
+    s << "None";
+  s << ", affine=" << bool_str(options.affine()) << ", track_running_stats=" << bool_str(options.track_running_stats())
+    << ")";
 }
 
 // ---------------------------------------------------------------- LayerNorm / GroupNorm
@@ -366,8 +389,8 @@ DropoutImpl::DropoutImpl(const DropoutOptions& options_) : BuiltinModule("Dropou
 }
 Tensor DropoutImpl::forward(const Tensor& input) {
   return call_with_hooks(input, [&](const Tensor& x) {
-    return functional::dropout(x, functional::DropoutFuncOptions().p(options.p()).training(is_training())
-                                      .inplace(options.inplace()));
+    return functional::dropout(
+        x, functional::DropoutFuncOptions().p(options.p()).training(is_training()).inplace(options.inplace()));
   });
 }
 void DropoutImpl::pretty_print(std::ostream& s) const {
@@ -377,8 +400,8 @@ void DropoutImpl::pretty_print(std::ostream& s) const {
 EmbeddingImpl::EmbeddingImpl(const EmbeddingOptions& options_) : BuiltinModule("Embedding"), options(options_) {
   const int64_t n = options.num_embeddings();
   if (n <= 0 || options.embedding_dim() <= 0)
-    throw Error(fmt::format("Embedding: num_embeddings {} and embedding_dim {} must be positive", n,
-                            options.embedding_dim()));
+    throw Error(
+        fmt::format("Embedding: num_embeddings {} and embedding_dim {} must be positive", n, options.embedding_dim()));
   if (options.padding_idx()) {
     int64_t p = *options.padding_idx();
     if (p < -n || p >= n) throw Error(fmt::format("Embedding: padding_idx {} must be within num_embeddings {}", p, n));
@@ -418,7 +441,8 @@ Tensor UnflattenImpl::forward(const Tensor& input) {
   return call_with_hooks(input, [&](const Tensor& x) {
     if (!x.defined() || x.dim() == 0) fail("input must have at least one dimension");
     const int64_t dim = options.dim() < 0 ? options.dim() + x.dim() : options.dim();
-    if (dim < 0 || dim >= x.dim()) fail(fmt::format("dim {} is out of range for input {}", options.dim(), shape_str(x.sizes())));
+    if (dim < 0 || dim >= x.dim())
+      fail(fmt::format("dim {} is out of range for input {}", options.dim(), shape_str(x.sizes())));
     int64_t product = 1;
     for (int64_t s : options.sizes()) product *= s;
     if (product != x.size(dim))
@@ -426,8 +450,10 @@ Tensor UnflattenImpl::forward(const Tensor& input) {
                        dim, shape_str(x.sizes())));
     std::vector<int64_t> shape;
     for (int64_t d = 0; d < x.dim(); ++d) {
-      if (d == dim) shape.insert(shape.end(), options.sizes().begin(), options.sizes().end());
-      else shape.push_back(x.size(d));
+      if (d == dim)
+        shape.insert(shape.end(), options.sizes().begin(), options.sizes().end());
+      else
+        shape.push_back(x.size(d));
     }
     return x.reshape(shape);
   });
@@ -447,7 +473,9 @@ Tensor FunctionalImpl::forward(const Tensor& input) {
 Tensor ReLUImpl::forward(const Tensor& input) {
   return call_with_hooks(input, [&](const Tensor& x) { return functional::relu(x, options); });
 }
-void ReLUImpl::pretty_print(std::ostream& s) const { s << "tg::nn::ReLU(" << (options.inplace() ? "inplace=true" : "") << ")"; }
+void ReLUImpl::pretty_print(std::ostream& s) const {
+  s << "tg::nn::ReLU(" << (options.inplace() ? "inplace=true" : "") << ")";
+}
 Tensor LeakyReLUImpl::forward(const Tensor& input) {
   return call_with_hooks(input, [&](const Tensor& x) { return functional::leaky_relu(x, options); });
 }
@@ -494,8 +522,12 @@ Tensor LogSoftmaxImpl::forward(const Tensor& input) {
 void LogSoftmaxImpl::pretty_print(std::ostream& s) const { s << "tg::nn::LogSoftmax(dim=" << options.dim() << ")"; }
 
 // ---------------------------------------------------------------- losses
-Tensor MSELossImpl::forward(const Tensor& input, const Tensor& target) { return functional::mse_loss(input, target, options); }
-Tensor L1LossImpl::forward(const Tensor& input, const Tensor& target) { return functional::l1_loss(input, target, options); }
+Tensor MSELossImpl::forward(const Tensor& input, const Tensor& target) {
+  return functional::mse_loss(input, target, options);
+}
+Tensor L1LossImpl::forward(const Tensor& input, const Tensor& target) {
+  return functional::l1_loss(input, target, options);
+}
 Tensor SmoothL1LossImpl::forward(const Tensor& input, const Tensor& target) {
   return functional::smooth_l1_loss(input, target, options);
 }
@@ -505,13 +537,17 @@ Tensor HuberLossImpl::forward(const Tensor& input, const Tensor& target) {
 Tensor CrossEntropyLossImpl::forward(const Tensor& input, const Tensor& target) {
   return functional::cross_entropy(input, target, options);
 }
-Tensor NLLLossImpl::forward(const Tensor& input, const Tensor& target) { return functional::nll_loss(input, target, options); }
+Tensor NLLLossImpl::forward(const Tensor& input, const Tensor& target) {
+  return functional::nll_loss(input, target, options);
+}
 Tensor BCELossImpl::forward(const Tensor& input, const Tensor& target) {
   return functional::binary_cross_entropy(input, target, options);
 }
 Tensor BCEWithLogitsLossImpl::forward(const Tensor& input, const Tensor& target) {
   return functional::binary_cross_entropy_with_logits(input, target, options);
 }
-Tensor KLDivLossImpl::forward(const Tensor& input, const Tensor& target) { return functional::kl_div(input, target, options); }
+Tensor KLDivLossImpl::forward(const Tensor& input, const Tensor& target) {
+  return functional::kl_div(input, target, options);
+}
 
 }  // namespace tg::nn

@@ -7,16 +7,25 @@
 namespace tg::optim {
 
 std::vector<std::pair<std::string, double>> AdagradOptions::named_values() const {
-  return {{"lr", lr_}, {"lr_decay", lr_decay_}, {"weight_decay", weight_decay_},
-          {"initial_accumulator_value", initial_accumulator_value_}, {"eps", eps_}};
+  return {{"lr", lr_},
+          {"lr_decay", lr_decay_},
+          {"weight_decay", weight_decay_},
+          {"initial_accumulator_value", initial_accumulator_value_},
+          {"eps", eps_}};
 }
 void AdagradOptions::set_named_value(const std::string& name, double value) {
-  if (name == "lr") lr_ = value;
-  else if (name == "lr_decay") lr_decay_ = value;
-  else if (name == "weight_decay") weight_decay_ = value;
-  else if (name == "initial_accumulator_value") initial_accumulator_value_ = value;
-  else if (name == "eps") eps_ = value;
-  else detail::unknown_option("AdagradOptions", name);
+  if (name == "lr")
+    lr_ = value;
+  else if (name == "lr_decay")
+    lr_decay_ = value;
+  else if (name == "weight_decay")
+    weight_decay_ = value;
+  else if (name == "initial_accumulator_value")
+    initial_accumulator_value_ = value;
+  else if (name == "eps")
+    eps_ = value;
+  else
+    detail::unknown_option("AdagradOptions", name);
 }
 
 std::vector<std::pair<std::string, Tensor>> AdagradParamState::named_tensors() const {
@@ -26,9 +35,12 @@ std::vector<std::pair<std::string, Tensor>> AdagradParamState::named_tensors() c
   return out;
 }
 void AdagradParamState::set_named_tensor(const std::string& name, const Tensor& value) {
-  if (name == "step") step_ = static_cast<int64_t>(value.item_double());
-  else if (name == "sum") sum_ = value;
-  else detail::unknown_state("AdagradParamState", name);
+  if (name == "step")
+    step_ = static_cast<int64_t>(value.item_double());
+  else if (name == "sum")
+    sum_ = value;
+  else
+    detail::unknown_state("AdagradParamState", name);
 }
 
 Adagrad::Adagrad(std::vector<OptimizerParamGroup> param_groups, AdagradOptions defaults)
@@ -59,12 +71,8 @@ void Adagrad::validate_options(const OptimizerOptions& options) const {
   detail::check_option(o.eps() >= 0, "Adagrad", "epsilon value", o.eps());
 }
 
-Optimizer::StateLayout Adagrad::state_layout(const OptimizerOptions&) const {
-  return {{"step", "sum"}, {}, {"step"}};
-}
-std::unique_ptr<OptimizerParamState> Adagrad::make_state() const {
-  return std::make_unique<AdagradParamState>();
-}
+Optimizer::StateLayout Adagrad::state_layout(const OptimizerOptions&) const { return {{"step", "sum"}, {}, {"step"}}; }
+std::unique_ptr<OptimizerParamState> Adagrad::make_state() const { return std::make_unique<AdagradParamState>(); }
 
 Tensor Adagrad::step(LossClosure closure) {
   Tensor loss = evaluate_closure(closure);

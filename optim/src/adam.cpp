@@ -10,17 +10,24 @@
 namespace tg::optim {
 
 std::vector<std::pair<std::string, double>> AdamOptions::named_values() const {
-  return {{"lr", lr_}, {"betas.0", std::get<0>(betas_)}, {"betas.1", std::get<1>(betas_)},
-          {"eps", eps_}, {"weight_decay", weight_decay_}, {"amsgrad", amsgrad_ ? 1.0 : 0.0}};
+  return {{"lr", lr_},   {"betas.0", std::get<0>(betas_)}, {"betas.1", std::get<1>(betas_)},
+          {"eps", eps_}, {"weight_decay", weight_decay_},  {"amsgrad", amsgrad_ ? 1.0 : 0.0}};
 }
 void AdamOptions::set_named_value(const std::string& name, double value) {
-  if (name == "lr") lr_ = value;
-  else if (name == "betas.0") std::get<0>(betas_) = value;
-  else if (name == "betas.1") std::get<1>(betas_) = value;
-  else if (name == "eps") eps_ = value;
-  else if (name == "weight_decay") weight_decay_ = value;
-  else if (name == "amsgrad") amsgrad_ = value != 0;
-  else detail::unknown_option("AdamOptions", name);
+  if (name == "lr")
+    lr_ = value;
+  else if (name == "betas.0")
+    std::get<0>(betas_) = value;
+  else if (name == "betas.1")
+    std::get<1>(betas_) = value;
+  else if (name == "eps")
+    eps_ = value;
+  else if (name == "weight_decay")
+    weight_decay_ = value;
+  else if (name == "amsgrad")
+    amsgrad_ = value != 0;
+  else
+    detail::unknown_option("AdamOptions", name);
 }
 
 std::vector<std::pair<std::string, Tensor>> AdamParamState::named_tensors() const {
@@ -32,17 +39,22 @@ std::vector<std::pair<std::string, Tensor>> AdamParamState::named_tensors() cons
   return out;
 }
 void AdamParamState::set_named_tensor(const std::string& name, const Tensor& value) {
-  if (name == "step") step_ = static_cast<int64_t>(value.item_double());
-  else if (name == "exp_avg") exp_avg_ = value;
-  else if (name == "exp_avg_sq") exp_avg_sq_ = value;
-  else if (name == "max_exp_avg_sq") max_exp_avg_sq_ = value;
-  else detail::unknown_state("AdamParamState", name);
+  if (name == "step")
+    step_ = static_cast<int64_t>(value.item_double());
+  else if (name == "exp_avg")
+    exp_avg_ = value;
+  else if (name == "exp_avg_sq")
+    exp_avg_sq_ = value;
+  else if (name == "max_exp_avg_sq")
+    max_exp_avg_sq_ = value;
+  else
+    detail::unknown_state("AdamParamState", name);
 }
 
 namespace detail {
 
-void adam_update(const Tensor& param, const Tensor& grad, AdamParamState& state, double lr,
-                 double beta1, double beta2, double eps, bool amsgrad) {
+void adam_update(const Tensor& param, const Tensor& grad, AdamParamState& state, double lr, double beta1, double beta2,
+                 double eps, bool amsgrad) {
   if (!state.exp_avg().defined()) state.exp_avg(zeros_like(param));
   if (!state.exp_avg_sq().defined()) state.exp_avg_sq(zeros_like(param));
   if (amsgrad && !state.max_exp_avg_sq().defined()) state.max_exp_avg_sq(zeros_like(param));

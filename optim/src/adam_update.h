@@ -11,8 +11,8 @@ namespace tg::optim::detail {
 // Creates the state's buffers if missing, then: step += 1, the moment estimates, and
 // param -= lr / (1 - beta1^t) * exp_avg / (sqrt(v) / sqrt(1 - beta2^t) + eps), v = exp_avg_sq or
 // its running maximum (amsgrad).
-void adam_update(const Tensor& param, const Tensor& grad, AdamParamState& state, double lr,
-                 double beta1, double beta2, double eps, bool amsgrad);
+void adam_update(const Tensor& param, const Tensor& grad, AdamParamState& state, double lr, double beta1, double beta2,
+                 double eps, bool amsgrad);
 
 // The option checks of Adam and AdamW (PyTorch's messages, naming the optimizer).
 template <typename Options>

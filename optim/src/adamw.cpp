@@ -9,17 +9,24 @@
 namespace tg::optim {
 
 std::vector<std::pair<std::string, double>> AdamWOptions::named_values() const {
-  return {{"lr", lr_}, {"betas.0", std::get<0>(betas_)}, {"betas.1", std::get<1>(betas_)},
-          {"eps", eps_}, {"weight_decay", weight_decay_}, {"amsgrad", amsgrad_ ? 1.0 : 0.0}};
+  return {{"lr", lr_},   {"betas.0", std::get<0>(betas_)}, {"betas.1", std::get<1>(betas_)},
+          {"eps", eps_}, {"weight_decay", weight_decay_},  {"amsgrad", amsgrad_ ? 1.0 : 0.0}};
 }
 void AdamWOptions::set_named_value(const std::string& name, double value) {
-  if (name == "lr") lr_ = value;
-  else if (name == "betas.0") std::get<0>(betas_) = value;
-  else if (name == "betas.1") std::get<1>(betas_) = value;
-  else if (name == "eps") eps_ = value;
-  else if (name == "weight_decay") weight_decay_ = value;
-  else if (name == "amsgrad") amsgrad_ = value != 0;
-  else detail::unknown_option("AdamWOptions", name);
+  if (name == "lr")
+    lr_ = value;
+  else if (name == "betas.0")
+    std::get<0>(betas_) = value;
+  else if (name == "betas.1")
+    std::get<1>(betas_) = value;
+  else if (name == "eps")
+    eps_ = value;
+  else if (name == "weight_decay")
+    weight_decay_ = value;
+  else if (name == "amsgrad")
+    amsgrad_ = value != 0;
+  else
+    detail::unknown_option("AdamWOptions", name);
 }
 
 AdamW::AdamW(std::vector<OptimizerParamGroup> param_groups, AdamWOptions defaults)

@@ -25,8 +25,8 @@ void LRScheduler::step() {
   std::vector<double> lrs = get_lrs();
   auto& groups = optimizer_.param_groups();
   if (lrs.size() != groups.size())
-    throw Error(fmt::format("LRScheduler: get_lrs() returned {} learning rates for {} parameter groups",
-                            lrs.size(), groups.size()));
+    throw Error(fmt::format("LRScheduler: get_lrs() returned {} learning rates for {} parameter groups", lrs.size(),
+                            groups.size()));
   for (std::size_t g = 0; g < groups.size(); ++g) groups[g].options().set_lr(lrs[g]);
   last_lr_ = std::move(lrs);
   ++step_count_;
@@ -98,19 +98,18 @@ std::vector<double> CosineAnnealingLR::get_lrs() {
     return lrs;
   }
   for (double& lr : lrs)
-    lr = (1 + std::cos(pi * epoch / T_max)) / (1 + std::cos(pi * (epoch - 1) / T_max)) * (lr - eta_min_) +
-         eta_min_;
+    lr = (1 + std::cos(pi * epoch / T_max)) / (1 + std::cos(pi * (epoch - 1) / T_max)) * (lr - eta_min_) + eta_min_;
   return lrs;
 }
 
 LinearLR::LinearLR(Optimizer& optimizer, double start_factor, double end_factor, unsigned total_iters)
     : LRScheduler(optimizer), start_factor_(start_factor), end_factor_(end_factor), total_iters_(total_iters) {
   if (!(start_factor >= 0 && start_factor <= 1))
-    throw Error(fmt::format("LinearLR: starting multiplicative factor expected to be between 0 and 1, got {}",
-                            start_factor));
+    throw Error(
+        fmt::format("LinearLR: starting multiplicative factor expected to be between 0 and 1, got {}", start_factor));
   if (!(end_factor >= 0 && end_factor <= 1))
-    throw Error(fmt::format("LinearLR: ending multiplicative factor expected to be between 0 and 1, got {}",
-                            end_factor));
+    throw Error(
+        fmt::format("LinearLR: ending multiplicative factor expected to be between 0 and 1, got {}", end_factor));
   initial_step();
 }
 

@@ -16,8 +16,7 @@ inline void check_option(bool ok, const std::string& optimizer, const char* what
 }
 
 template <typename Options>
-const Options& options_as(const OptimizerOptions& options, const std::string& optimizer,
-                          const char* options_name) {
+const Options& options_as(const OptimizerOptions& options, const std::string& optimizer, const char* options_name) {
   const auto* typed = dynamic_cast<const Options*>(&options);
   if (!typed) throw Error(fmt::format("{}: parameter group options must be {}", optimizer, options_name));
   return *typed;

@@ -13,9 +13,7 @@
 
 namespace tg::optim {
 
-std::unique_ptr<OptimizerOptions> OptimizerOptions::clone() const {
-  return std::make_unique<OptimizerOptions>(*this);
-}
+std::unique_ptr<OptimizerOptions> OptimizerOptions::clone() const { return std::make_unique<OptimizerOptions>(*this); }
 double OptimizerOptions::get_lr() const {
   throw Error("OptimizerOptions: get_lr() is not implemented by this options class; override it");
 }
@@ -46,8 +44,7 @@ const OptimizerOptions& OptimizerParamGroup::options() const {
 
 Optimizer::Optimizer(std::unique_ptr<OptimizerOptions> defaults) : defaults_(std::move(defaults)) {}
 
-Optimizer::Optimizer(std::vector<OptimizerParamGroup> param_groups,
-                     std::unique_ptr<OptimizerOptions> defaults)
+Optimizer::Optimizer(std::vector<OptimizerParamGroup> param_groups, std::unique_ptr<OptimizerOptions> defaults)
     : defaults_(std::move(defaults)) {
   for (const auto& group : param_groups) add_param_group(group);
 }
@@ -70,8 +67,10 @@ void Optimizer::add_param_group(const OptimizerParamGroup& param_group) {
       throw Error(fmt::format("{}: can only optimize floating-point tensors, got {} of shape {}", name,
                               dtype_name(p.dtype()), shape_str(p.sizes())));
     if (!seen.insert(p.unsafe_impl()).second)
-      throw Error(fmt::format("{}: some parameters appear in more than one parameter group "
-                              "(a tensor of shape {})", name, shape_str(p.sizes())));
+      throw Error(
+          fmt::format("{}: some parameters appear in more than one parameter group "
+                      "(a tensor of shape {})",
+                      name, shape_str(p.sizes())));
   }
   std::unique_ptr<OptimizerOptions> options =
       param_group.has_options() ? param_group.options().clone() : defaults_->clone();
@@ -213,8 +212,7 @@ void Optimizer::load_state_dict(const OrderedDict<std::string, Tensor>& state_di
     std::string rest;
     if (!item.value().defined()) {
       problems.push_back(fmt::format("{} is an undefined tensor", key));
-    } else if (split_key(key, "param_groups.", index, rest) &&
-               index < static_cast<int64_t>(param_groups_.size())) {
+    } else if (split_key(key, "param_groups.", index, rest) && index < static_cast<int64_t>(param_groups_.size())) {
       group_entries[index][rest] = item.value();
     } else if (split_key(key, "state.", index, rest) && index < static_cast<int64_t>(params.size())) {
       state_entries[index][rest] = item.value();
@@ -235,13 +233,12 @@ void Optimizer::load_state_dict(const OrderedDict<std::string, Tensor>& state_di
     } else {
       const Tensor& indices = it->second;
       bool matches = indices.dim() == 1 && indices.numel() == group_size && indices.dtype() == kInt64;
-      for (int64_t k = 0; matches && k < group_size; ++k)
-        matches = indices[k].item<int64_t>() == first_index + k;
+      for (int64_t k = 0; matches && k < group_size; ++k) matches = indices[k].item<int64_t>() == first_index + k;
       if (!matches)
-        problems.push_back(fmt::format(
-            "{}params does not match this optimizer's group of {} parameters (indices {}..{}); "
-            "the saved optimizer had its parameters grouped differently", prefix, group_size,
-            first_index, first_index + group_size - 1));
+        problems.push_back(
+            fmt::format("{}params does not match this optimizer's group of {} parameters (indices {}..{}); "
+                        "the saved optimizer had its parameters grouped differently",
+                        prefix, group_size, first_index, first_index + group_size - 1));
       entries.erase(it);
     }
     first_index += group_size;
@@ -254,9 +251,8 @@ void Optimizer::load_state_dict(const OrderedDict<std::string, Tensor>& state_di
         continue;
       }
       if (it->second.numel() != 1 || !it->second.is_floating_point()) {
-        problems.push_back(fmt::format("{}{} must be a one-element floating-point tensor, got {} of shape {}",
-                                       prefix, option, dtype_name(it->second.dtype()),
-                                       shape_str(it->second.sizes())));
+        problems.push_back(fmt::format("{}{} must be a one-element floating-point tensor, got {} of shape {}", prefix,
+                                       option, dtype_name(it->second.dtype()), shape_str(it->second.sizes())));
       } else {
         options->set_named_value(option, it->second.item_double());
       }
@@ -282,15 +278,16 @@ void Optimizer::load_state_dict(const OrderedDict<std::string, Tensor>& state_di
       } else if (contains(layout.counters, entry)) {
         double v = value.numel() == 1 ? value.item_double() : -1;
         if (value.numel() != 1 || !(v >= 0) || v != std::floor(v) || v > 9.0e15)
-          problems.push_back(fmt::format("{}{} must be a one-element tensor holding a step count, "
-                                         "got shape {}{}", prefix, entry, shape_str(value.sizes()),
-                                         value.numel() == 1 ? fmt::format(" value {}", v) : ""));
+          problems.push_back(fmt::format(
+              "{}{} must be a one-element tensor holding a step count, "
+              "got shape {}{}",
+              prefix, entry, shape_str(value.sizes()), value.numel() == 1 ? fmt::format(" value {}", v) : ""));
       } else if (!value.sizes().equals(p.sizes())) {
         problems.push_back(fmt::format("{}{} has shape {}, the parameter has shape {}", prefix, entry,
                                        shape_str(value.sizes()), shape_str(p.sizes())));
       } else if (!value.is_floating_point()) {
-        problems.push_back(fmt::format("{}{} must be floating point, got {}", prefix, entry,
-                                       dtype_name(value.dtype())));
+        problems.push_back(
+            fmt::format("{}{} must be floating point, got {}", prefix, entry, dtype_name(value.dtype())));
       }
     }
     for (const auto& required : layout.required)

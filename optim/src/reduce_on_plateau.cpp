@@ -8,10 +8,9 @@
 
 namespace tg::optim {
 
-ReduceLROnPlateauScheduler::ReduceLROnPlateauScheduler(Optimizer& optimizer, SchedulerMode mode,
-                                                       double factor, int patience, double threshold,
-                                                       ThresholdMode threshold_mode, int cooldown,
-                                                       const std::vector<double>& min_lr, double eps,
+ReduceLROnPlateauScheduler::ReduceLROnPlateauScheduler(Optimizer& optimizer, SchedulerMode mode, double factor,
+                                                       int patience, double threshold, ThresholdMode threshold_mode,
+                                                       int cooldown, const std::vector<double>& min_lr, double eps,
                                                        bool verbose)
     : optimizer_(optimizer),
       mode_(mode),
@@ -22,8 +21,7 @@ ReduceLROnPlateauScheduler::ReduceLROnPlateauScheduler(Optimizer& optimizer, Sch
       cooldown_(cooldown),
       eps_(eps),
       verbose_(verbose) {
-  if (!(factor < 1.0))
-    throw Error(fmt::format("ReduceLROnPlateauScheduler: factor should be < 1.0, got {}", factor));
+  if (!(factor < 1.0)) throw Error(fmt::format("ReduceLROnPlateauScheduler: factor should be < 1.0, got {}", factor));
   if (mode != min && mode != max) throw Error("ReduceLROnPlateauScheduler: mode must be min or max");
   if (threshold_mode != rel && threshold_mode != abs)
     throw Error("ReduceLROnPlateauScheduler: threshold_mode must be rel or abs");
@@ -31,8 +29,8 @@ ReduceLROnPlateauScheduler::ReduceLROnPlateauScheduler(Optimizer& optimizer, Sch
   if (min_lr.empty()) {
     min_lrs_.assign(groups, 0.0);
   } else if (min_lr.size() != groups) {
-    throw Error(fmt::format("ReduceLROnPlateauScheduler: expected {} min_lrs (one per parameter group), got {}",
-                            groups, min_lr.size()));
+    throw Error(fmt::format("ReduceLROnPlateauScheduler: expected {} min_lrs (one per parameter group), got {}", groups,
+                            min_lr.size()));
   } else {
     min_lrs_ = min_lr;
   }
@@ -75,8 +73,7 @@ void ReduceLROnPlateauScheduler::reduce_lr() {
     const double new_lr = std::max(old_lr * factor_, g < min_lrs_.size() ? min_lrs_[g] : 0.0);
     if (old_lr - new_lr > eps_) {
       groups[g].options().set_lr(new_lr);
-      if (verbose_)
-        fmt::print("Epoch {:05d}: reducing learning rate of group {} to {:.4e}.\n", last_epoch_, g, new_lr);
+      if (verbose_) fmt::print("Epoch {:05d}: reducing learning rate of group {} to {:.4e}.\n", last_epoch_, g, new_lr);
     }
   }
 }

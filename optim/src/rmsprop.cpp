@@ -7,17 +7,28 @@
 namespace tg::optim {
 
 std::vector<std::pair<std::string, double>> RMSpropOptions::named_values() const {
-  return {{"lr", lr_}, {"alpha", alpha_}, {"eps", eps_}, {"weight_decay", weight_decay_},
-          {"momentum", momentum_}, {"centered", centered_ ? 1.0 : 0.0}};
+  return {{"lr", lr_},
+          {"alpha", alpha_},
+          {"eps", eps_},
+          {"weight_decay", weight_decay_},
+          {"momentum", momentum_},
+          {"centered", centered_ ? 1.0 : 0.0}};
 }
 void RMSpropOptions::set_named_value(const std::string& name, double value) {
-  if (name == "lr") lr_ = value;
-  else if (name == "alpha") alpha_ = value;
-  else if (name == "eps") eps_ = value;
-  else if (name == "weight_decay") weight_decay_ = value;
-  else if (name == "momentum") momentum_ = value;
-  else if (name == "centered") centered_ = value != 0;
-  else detail::unknown_option("RMSpropOptions", name);
+  if (name == "lr")
+    lr_ = value;
+  else if (name == "alpha")
+    alpha_ = value;
+  else if (name == "eps")
+    eps_ = value;
+  else if (name == "weight_decay")
+    weight_decay_ = value;
+  else if (name == "momentum")
+    momentum_ = value;
+  else if (name == "centered")
+    centered_ = value != 0;
+  else
+    detail::unknown_option("RMSpropOptions", name);
 }
 
 std::vector<std::pair<std::string, Tensor>> RMSpropParamState::named_tensors() const {
@@ -29,11 +40,16 @@ std::vector<std::pair<std::string, Tensor>> RMSpropParamState::named_tensors() c
   return out;
 }
 void RMSpropParamState::set_named_tensor(const std::string& name, const Tensor& value) {
-  if (name == "step") step_ = static_cast<int64_t>(value.item_double());
-  else if (name == "square_avg") square_avg_ = value;
-  else if (name == "momentum_buffer") momentum_buffer_ = value;
-  else if (name == "grad_avg") grad_avg_ = value;
-  else detail::unknown_state("RMSpropParamState", name);
+  if (name == "step")
+    step_ = static_cast<int64_t>(value.item_double());
+  else if (name == "square_avg")
+    square_avg_ = value;
+  else if (name == "momentum_buffer")
+    momentum_buffer_ = value;
+  else if (name == "grad_avg")
+    grad_avg_ = value;
+  else
+    detail::unknown_state("RMSpropParamState", name);
 }
 
 RMSprop::RMSprop(std::vector<OptimizerParamGroup> param_groups, RMSpropOptions defaults)
@@ -60,9 +76,7 @@ Optimizer::StateLayout RMSprop::state_layout(const OptimizerOptions& options) co
   (o.centered() ? layout.required : layout.optional).push_back("grad_avg");
   return layout;
 }
-std::unique_ptr<OptimizerParamState> RMSprop::make_state() const {
-  return std::make_unique<RMSpropParamState>();
-}
+std::unique_ptr<OptimizerParamState> RMSprop::make_state() const { return std::make_unique<RMSpropParamState>(); }
 
 Tensor RMSprop::step(LossClosure closure) {
   Tensor loss = evaluate_closure(closure);

@@ -21,9 +21,10 @@ void load(optim::Optimizer& optimizer, const std::string& path) {
   auto format = file.metadata.find("format");
   auto type = file.metadata.find("optimizer");
   if (format == file.metadata.end() || format->second != kFormat)
-    throw Error(fmt::format("tg::load: '{}' does not hold an optimizer saved by tg::save (metadata "
-                            "format is '{}', expected '{}')", path,
-                            format == file.metadata.end() ? "" : format->second, kFormat));
+    throw Error(
+        fmt::format("tg::load: '{}' does not hold an optimizer saved by tg::save (metadata "
+                    "format is '{}', expected '{}')",
+                    path, format == file.metadata.end() ? "" : format->second, kFormat));
   if (type == file.metadata.end() || type->second != optimizer.type_name())
     throw Error(fmt::format("tg::load: '{}' holds the state of a {} optimizer, cannot load it into {}", path,
                             type == file.metadata.end() ? "(unknown)" : type->second, optimizer.type_name()));

@@ -8,16 +8,25 @@
 namespace tg::optim {
 
 std::vector<std::pair<std::string, double>> SGDOptions::named_values() const {
-  return {{"lr", lr_}, {"momentum", momentum_}, {"dampening", dampening_},
-          {"weight_decay", weight_decay_}, {"nesterov", nesterov_ ? 1.0 : 0.0}};
+  return {{"lr", lr_},
+          {"momentum", momentum_},
+          {"dampening", dampening_},
+          {"weight_decay", weight_decay_},
+          {"nesterov", nesterov_ ? 1.0 : 0.0}};
 }
 void SGDOptions::set_named_value(const std::string& name, double value) {
-  if (name == "lr") lr_ = value;
-  else if (name == "momentum") momentum_ = value;
-  else if (name == "dampening") dampening_ = value;
-  else if (name == "weight_decay") weight_decay_ = value;
-  else if (name == "nesterov") nesterov_ = value != 0;
-  else detail::unknown_option("SGDOptions", name);
+  if (name == "lr")
+    lr_ = value;
+  else if (name == "momentum")
+    momentum_ = value;
+  else if (name == "dampening")
+    dampening_ = value;
+  else if (name == "weight_decay")
+    weight_decay_ = value;
+  else if (name == "nesterov")
+    nesterov_ = value != 0;
+  else
+    detail::unknown_option("SGDOptions", name);
 }
 
 std::vector<std::pair<std::string, Tensor>> SGDParamState::named_tensors() const {
@@ -25,8 +34,10 @@ std::vector<std::pair<std::string, Tensor>> SGDParamState::named_tensors() const
   return {{"momentum_buffer", momentum_buffer_}};
 }
 void SGDParamState::set_named_tensor(const std::string& name, const Tensor& value) {
-  if (name == "momentum_buffer") momentum_buffer_ = value;
-  else detail::unknown_state("SGDParamState", name);
+  if (name == "momentum_buffer")
+    momentum_buffer_ = value;
+  else
+    detail::unknown_state("SGDParamState", name);
 }
 
 SGD::SGD(std::vector<OptimizerParamGroup> param_groups, SGDOptions defaults)
@@ -43,8 +54,10 @@ void SGD::validate_options(const OptimizerOptions& options) const {
   detail::check_option(o.momentum() >= 0, "SGD", "momentum value", o.momentum());
   detail::check_option(o.weight_decay() >= 0, "SGD", "weight_decay value", o.weight_decay());
   if (o.nesterov() && (o.momentum() <= 0 || o.dampening() != 0))
-    throw Error(fmt::format("SGD: nesterov momentum requires a momentum and zero dampening "
-                            "(got momentum {}, dampening {})", o.momentum(), o.dampening()));
+    throw Error(
+        fmt::format("SGD: nesterov momentum requires a momentum and zero dampening "
+                    "(got momentum {}, dampening {})",
+                    o.momentum(), o.dampening()));
 }
 
 Optimizer::StateLayout SGD::state_layout(const OptimizerOptions& options) const {

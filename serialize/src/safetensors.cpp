@@ -22,8 +22,8 @@
 #include <set>
 #include <vector>
 
-#include "tapegrad/ops.h"
 #include "tapegrad/internal/tensor_impl.h"
+#include "tapegrad/ops.h"
 
 namespace tg::safetensors {
 namespace {
@@ -45,12 +45,10 @@ struct FileDtype {
   ScalarType loads_as;
 };
 constexpr FileDtype kFileDtypes[] = {
-    {"F32", 4, Kind::Float, kFloat32}, {"F64", 8, Kind::Float, kFloat64},
-    {"I64", 8, Kind::Int, kInt64},     {"BOOL", 1, Kind::Bool, kBool},
-    {"F16", 2, Kind::Half, kFloat32},  {"BF16", 2, Kind::BFloat, kFloat32},
-    {"I8", 1, Kind::Int, kInt64},      {"I16", 2, Kind::Int, kInt64},
-    {"I32", 4, Kind::Int, kInt64},     {"U8", 1, Kind::UInt, kInt64},
-    {"U16", 2, Kind::UInt, kInt64},    {"U32", 4, Kind::UInt, kInt64},
+    {"F32", 4, Kind::Float, kFloat32}, {"F64", 8, Kind::Float, kFloat64}, {"I64", 8, Kind::Int, kInt64},
+    {"BOOL", 1, Kind::Bool, kBool},    {"F16", 2, Kind::Half, kFloat32},  {"BF16", 2, Kind::BFloat, kFloat32},
+    {"I8", 1, Kind::Int, kInt64},      {"I16", 2, Kind::Int, kInt64},     {"I32", 4, Kind::Int, kInt64},
+    {"U8", 1, Kind::UInt, kInt64},     {"U16", 2, Kind::UInt, kInt64},    {"U32", 4, Kind::UInt, kInt64},
     {"U64", 8, Kind::UInt, kInt64},
 };
 
@@ -140,15 +138,15 @@ class Loader {
     if (!S_ISREG(info.st_mode)) fail("not a regular file");
     const uint64_t file_size = static_cast<uint64_t>(info.st_size);
 
-    if (file_size < 8)
-      fail(fmt::format("file has {} bytes, too short for the 8-byte header length", file_size));
+    if (file_size < 8) fail(fmt::format("file has {} bytes, too short for the 8-byte header length", file_size));
     unsigned char length_bytes[8];
     read_exact(0, length_bytes, 8);
     const uint64_t header_size = read_u64_le(length_bytes);
     if (header_size > file_size - 8)
-      fail(fmt::format("header length {} is larger than the {} bytes after it (truncated or not "
-                       "a safetensors file)",
-                       header_size, file_size - 8));
+      fail(
+          fmt::format("header length {} is larger than the {} bytes after it (truncated or not "
+                      "a safetensors file)",
+                      header_size, file_size - 8));
     if (header_size > kMaxHeaderBytes)
       fail(fmt::format("header length {} exceeds the limit of {} bytes", header_size, kMaxHeaderBytes));
     std::string header(static_cast<std::size_t>(header_size), '\0');
@@ -274,8 +272,8 @@ class Loader {
     const uint64_t numel = entry.numel;
 
     auto offsets = value.find("data_offsets");
-    if (offsets == value.end() || !offsets->is_array() || offsets->size() != 2 ||
-        !(*offsets)[0].is_number_unsigned() || !(*offsets)[1].is_number_unsigned())
+    if (offsets == value.end() || !offsets->is_array() || offsets->size() != 2 || !(*offsets)[0].is_number_unsigned() ||
+        !(*offsets)[1].is_number_unsigned())
       fail(name, "missing 'data_offsets' or not two non-negative integers [begin, end]");
     entry.begin = (*offsets)[0].get<uint64_t>();
     entry.end = (*offsets)[1].get<uint64_t>();
@@ -289,9 +287,8 @@ class Loader {
                              "(truncated file?)",
                              entry.begin, entry.end, data_size_));
     if (entry.end - entry.begin != nbytes)
-      fail(name, fmt::format("data_offsets [{}, {}] hold {} bytes but dtype {} and shape {} need {}",
-                             entry.begin, entry.end, entry.end - entry.begin, entry.dtype->name,
-                             shape->dump(), nbytes));
+      fail(name, fmt::format("data_offsets [{}, {}] hold {} bytes but dtype {} and shape {} need {}", entry.begin,
+                             entry.end, entry.end - entry.begin, entry.dtype->name, shape->dump(), nbytes));
     return entry;
   }
 
@@ -304,8 +301,8 @@ class Loader {
     const Entry* previous = nullptr;
     for (const Entry& entry : entries_) {
       if (entry.begin < expected)
-        fail(entry.name, fmt::format("data_offsets [{}, {}] overlap those of '{}' [{}, {}]", entry.begin,
-                                     entry.end, previous->name, previous->begin, previous->end));
+        fail(entry.name, fmt::format("data_offsets [{}, {}] overlap those of '{}' [{}, {}]", entry.begin, entry.end,
+                                     previous->name, previous->begin, previous->end));
       if (entry.begin > expected)
         fail(entry.name, fmt::format("data_offsets [{}, {}] leave a hole: bytes [{}, {}) of the data "
                                      "buffer belong to no tensor",
@@ -314,9 +311,10 @@ class Loader {
       previous = &entry;
     }
     if (expected != data_size_)
-      fail(fmt::format("the data buffer has {} bytes but the tensors cover only {} (trailing bytes "
-                       "belong to no tensor)",
-                       data_size_, expected));
+      fail(
+          fmt::format("the data buffer has {} bytes but the tensors cover only {} (trailing bytes "
+                      "belong to no tensor)",
+                      data_size_, expected));
   }
 
   File read_tensors() const {
@@ -330,8 +328,8 @@ class Loader {
       const std::size_t count = static_cast<std::size_t>(entry.numel);
       const FileDtype& dtype = *entry.dtype;
       if (nbytes > 0) {
-        const bool native = dtype.kind == Kind::Float || dtype.kind == Kind::Bool ||
-                            (dtype.kind == Kind::Int && dtype.bytes == 8);
+        const bool native =
+            dtype.kind == Kind::Float || dtype.kind == Kind::Bool || (dtype.kind == Kind::Int && dtype.bytes == 8);
         char* raw = native ? tensor.unsafe_impl()->data_bytes() : (staging.resize(nbytes), staging.data());
         read_exact(data_start_ + entry.begin, raw, nbytes);
         to_or_from_little_endian(raw, count, dtype.bytes);
@@ -419,8 +417,7 @@ class Loader {
   throw Error(fmt::format("safetensors::save: '{}': {}", path, what));
 }
 
-void write_all(int fd, const char* data, std::size_t bytes, const std::string& path,
-               const std::string& temp) {
+void write_all(int fd, const char* data, std::size_t bytes, const std::string& path, const std::string& temp) {
   while (bytes > 0) {
     const ssize_t done = ::write(fd, data, bytes);
     if (done < 0 && errno == EINTR) continue;

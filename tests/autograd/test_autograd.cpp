@@ -5,8 +5,8 @@
 #include <cmath>
 #include <thread>
 
-#include "tapegrad/tapegrad.h"
 #include "../error_of.h"
+#include "tapegrad/tapegrad.h"
 
 namespace {
 
@@ -18,7 +18,6 @@ tg::Tensor f64(std::initializer_list<double> values) {
 }
 
 double at(const tg::Tensor& t, int64_t i) { return t.reshape({-1})[i].item<double>(); }
-
 
 TEST(Autograd, ChainRuleOnAPolynomial) {
   tg::Tensor x = f64({2.0}).requires_grad_();
@@ -401,8 +400,14 @@ struct PowCase {
   double dx, dxx;  // d/d base and d^2/d base^2 of base^exponent
 };
 const PowCase kPowCases[] = {
-    {0, 0, 0, 0},          {0, 1, 1, 0},          {0, 2, 0, 2},         {0, 3, 0, 0},
-    {0, 0.5, INFINITY, -INFINITY}, {0, -1, -INFINITY, INFINITY}, {-2, 2, -4, 2}, {-2, 3, 12, -12},
+    {0, 0, 0, 0},
+    {0, 1, 1, 0},
+    {0, 2, 0, 2},
+    {0, 3, 0, 0},
+    {0, 0.5, INFINITY, -INFINITY},
+    {0, -1, -INFINITY, INFINITY},
+    {-2, 2, -4, 2},
+    {-2, 3, 12, -12},
     {-1.5, 0, 0, 0},
 };
 
@@ -419,8 +424,10 @@ std::pair<double, double> first_and_second(const std::function<tg::Tensor(const 
 }
 
 void expect_same(double got, double want, const std::string& what) {
-  if (std::isinf(want)) EXPECT_EQ(got, want) << what;
-  else EXPECT_NEAR(got, want, 1e-12) << what;
+  if (std::isinf(want))
+    EXPECT_EQ(got, want) << what;
+  else
+    EXPECT_NEAR(got, want, 1e-12) << what;
 }
 }  // namespace
 
@@ -493,8 +500,8 @@ TEST(GatherGradients, ZeroDimIndexAndZeroDimInput) {
   pair.sum().backward();
   EXPECT_EQ(x0.grad().item<double>(), 2.0);
 
-  tg::Tensor scattered = tg::zeros({5}, tg::kFloat64).scatter_add(0, tg::scalar_tensor(2, tg::kInt64),
-                                                                   tg::scalar_tensor(3.0, tg::kFloat64));
+  tg::Tensor scattered = tg::zeros({5}, tg::kFloat64)
+                             .scatter_add(0, tg::scalar_tensor(2, tg::kInt64), tg::scalar_tensor(3.0, tg::kFloat64));
   EXPECT_EQ(at(scattered, 2), 3.0);
   EXPECT_EQ(scattered.sum().item<double>(), 3.0);
 }

@@ -7,8 +7,8 @@
 #include <cmath>
 #include <string>
 
-#include "tapegrad/tapegrad.h"
 #include "../error_of.h"
+#include "tapegrad/tapegrad.h"
 
 namespace {
 
@@ -299,8 +299,9 @@ TEST(CustomFunction, TrailingUndefinedGradientsAreAccepted) {
 TEST(CustomFunction, NeedsInputGradCountsTensorInputs) {
   Tensor x = f64({1.0}).requires_grad_();
   Tensor y = f64({2.0});
-  EXPECT_NE(error_of([&] { AsksForInputGrad::apply(x, 2.0, y); })
-                .find("AsksForInputGradBackward: needs_input_grad(2) is out of range: forward has 2 tensor inputs"),
+  EXPECT_NE(error_of([&] {
+              AsksForInputGrad::apply(x, 2.0, y);
+            }).find("AsksForInputGradBackward: needs_input_grad(2) is out of range: forward has 2 tensor inputs"),
             std::string::npos);
 }
 
@@ -385,7 +386,7 @@ TEST(CustomFunction, HooksAndRetainGradOnTheSecondOutput) {
   out[1].retain_grad();
   out[0].retain_grad();
   (out[0] + out[1]).sum().backward();
-  EXPECT_DOUBLE_EQ(seen, 20.0);           // the second hook sees the first one's result
+  EXPECT_DOUBLE_EQ(seen, 20.0);  // the second hook sees the first one's result
   expect_values(out[1].grad(), {10.0, 10.0});
   expect_values(out[0].grad(), {1.0, 1.0});
   expect_values(x.grad(), {13.0, 14.0});  // y + 10

@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "tapegrad/tapegrad.h"
 #include "../error_of.h"
+#include "tapegrad/tapegrad.h"
 
 namespace {
 
@@ -14,7 +14,6 @@ using tg_test::error_of;
 
 using ::testing::AllOf;
 using ::testing::HasSubstr;
-
 
 // ---------------------------------------------------------------- shapes in binary ops
 
@@ -28,15 +27,13 @@ TEST(Errors, AddShapeMismatchNamesBothShapes) {
 TEST(Errors, MulShapeMismatchNamesBothShapes) {
   tg::Tensor a = tg::ones({3, 2});
   tg::Tensor b = tg::ones({3, 5});
-  EXPECT_THAT(error_of([&] { (void)(a * b); }),
-              AllOf(HasSubstr("mul"), HasSubstr("[3, 2]"), HasSubstr("[3, 5]")));
+  EXPECT_THAT(error_of([&] { (void)(a * b); }), AllOf(HasSubstr("mul"), HasSubstr("[3, 2]"), HasSubstr("[3, 5]")));
 }
 
 TEST(Errors, InPlaceAddCannotGrowTheDestination) {
   tg::Tensor a = tg::zeros({3});
   tg::Tensor b = tg::zeros({2, 3});
-  EXPECT_THAT(error_of([&] { a.add_(b); }),
-              AllOf(HasSubstr("add_"), HasSubstr("[3]"), HasSubstr("[2, 3]")));
+  EXPECT_THAT(error_of([&] { a.add_(b); }), AllOf(HasSubstr("add_"), HasSubstr("[3]"), HasSubstr("[2, 3]")));
 }
 
 // ---------------------------------------------------------------- matrix products
@@ -51,8 +48,7 @@ TEST(Errors, MatmulShapeMismatchNamesBothShapes) {
 TEST(Errors, MmInnerDimMismatchNamesBothShapes) {
   tg::Tensor a = tg::zeros({2, 3});
   tg::Tensor b = tg::zeros({4, 5});
-  EXPECT_EQ(error_of([&] { (void)a.mm(b); }),
-            "mm: shapes [2, 3] and [4, 5] cannot be multiplied (3 != 4)");
+  EXPECT_EQ(error_of([&] { (void)a.mm(b); }), "mm: shapes [2, 3] and [4, 5] cannot be multiplied (3 != 4)");
 }
 
 TEST(Errors, BmmInnerDimMismatchNamesBothShapes) {
@@ -72,8 +68,7 @@ TEST(Errors, BmmBatchMismatchNamesBothShapes) {
 TEST(Errors, MmRejectsNonMatrixNamingTheShape) {
   tg::Tensor a = tg::zeros({2, 3, 4});
   tg::Tensor b = tg::zeros({4, 5});
-  EXPECT_THAT(error_of([&] { (void)tg::mm(a, b); }),
-              AllOf(HasSubstr("mm"), HasSubstr("2-D"), HasSubstr("[2, 3, 4]")));
+  EXPECT_THAT(error_of([&] { (void)tg::mm(a, b); }), AllOf(HasSubstr("mm"), HasSubstr("2-D"), HasSubstr("[2, 3, 4]")));
 }
 
 TEST(Errors, MatmulOfMixedFloatDtypesNamesBothDtypes) {
@@ -105,8 +100,7 @@ TEST(Errors, TransposeDimOutOfRangeNamesDim) {
 
 TEST(Errors, SqueezeDimOutOfRangeNamesDim) {
   tg::Tensor x = tg::zeros({1, 3});
-  EXPECT_THAT(error_of([&] { (void)x.squeeze(4); }),
-              AllOf(HasSubstr("squeeze"), HasSubstr("dim 4")));
+  EXPECT_THAT(error_of([&] { (void)x.squeeze(4); }), AllOf(HasSubstr("squeeze"), HasSubstr("dim 4")));
 }
 
 TEST(Errors, NarrowDimOutOfRangeNamesDim) {
@@ -117,8 +111,7 @@ TEST(Errors, NarrowDimOutOfRangeNamesDim) {
 
 TEST(Errors, SelectDimOutOfRangeNamesDim) {
   tg::Tensor x = tg::zeros({2, 2});
-  EXPECT_THAT(error_of([&] { (void)x.select(2, 0); }),
-              AllOf(HasSubstr("select"), HasSubstr("dim 2")));
+  EXPECT_THAT(error_of([&] { (void)x.select(2, 0); }), AllOf(HasSubstr("select"), HasSubstr("dim 2")));
 }
 
 TEST(Errors, SizeOfMissingDimNamesDim) {
@@ -158,8 +151,7 @@ TEST(Errors, SelectIndexOutOfRangeNamesIndexAndSize) {
 TEST(Errors, NarrowPastTheEndNamesStartLengthAndSize) {
   tg::Tensor x = tg::zeros({4});
   EXPECT_THAT(error_of([&] { (void)x.narrow(0, 2, 3); }),
-              AllOf(HasSubstr("narrow"), HasSubstr("start (2)"), HasSubstr("length (3)"),
-                    HasSubstr("size (4)")));
+              AllOf(HasSubstr("narrow"), HasSubstr("start (2)"), HasSubstr("length (3)"), HasSubstr("size (4)")));
 }
 
 TEST(Errors, OneHotLabelOutOfRangeNamesLabelAndClassCount) {
@@ -184,15 +176,13 @@ TEST(Errors, ExpOnInt64NamesDtypeAndShape) {
 
 TEST(Errors, LogOnInt64NamesDtype) {
   tg::Tensor x = tg::ones({2, 2}, tg::kInt64);
-  EXPECT_THAT(error_of([&] { (void)tg::log(x); }),
-              AllOf(HasSubstr("log"), HasSubstr("Int64"), HasSubstr("[2, 2]")));
+  EXPECT_THAT(error_of([&] { (void)tg::log(x); }), AllOf(HasSubstr("log"), HasSubstr("Int64"), HasSubstr("[2, 2]")));
 }
 
 TEST(Errors, SigmoidOnInt64NamesDtype) {
   tg::Tensor x = tg::arange(4);
   ASSERT_EQ(x.dtype(), tg::kInt64);
-  EXPECT_THAT(error_of([&] { (void)x.sigmoid(); }),
-              AllOf(HasSubstr("sigmoid"), HasSubstr("Int64"), HasSubstr("[4]")));
+  EXPECT_THAT(error_of([&] { (void)x.sigmoid(); }), AllOf(HasSubstr("sigmoid"), HasSubstr("Int64"), HasSubstr("[4]")));
 }
 
 TEST(Errors, SoftmaxOnInt64NamesDtype) {
@@ -218,7 +208,9 @@ TEST(Errors, BackwardOnNonScalarWithoutGradientNamesTheShape) {
 TEST(Errors, BackwardWithGradientOfWrongShapeNamesBothShapes) {
   tg::Tensor x = tg::ones({2, 3}, tg::requires_grad());
   tg::Tensor y = x * 2;
-  EXPECT_THAT(error_of([&] { y.backward(tg::ones({3, 2})); }),
+  EXPECT_THAT(error_of([&] {
+                y.backward(tg::ones({3, 2}));
+              }),
               AllOf(HasSubstr("backward"), HasSubstr("[3, 2]"), HasSubstr("[2, 3]")));
 }
 
@@ -226,9 +218,8 @@ TEST(Errors, SecondBackwardThroughFreedGraphSuggestsRetainGraph) {
   tg::Tensor x = tg::tensor({1.0, 2.0}, tg::requires_grad());
   tg::Tensor loss = (x * x).sum();
   loss.backward();
-  EXPECT_THAT(error_of([&] { loss.backward(); }),
-              AllOf(HasSubstr("backward"), HasSubstr("second time"), HasSubstr("'mul'"),
-                    HasSubstr("retain_graph=true")));
+  EXPECT_THAT(error_of([&] { loss.backward(); }), AllOf(HasSubstr("backward"), HasSubstr("second time"),
+                                                        HasSubstr("'mul'"), HasSubstr("retain_graph=true")));
 }
 
 TEST(Errors, SecondBackwardSucceedsWithRetainGraph) {
@@ -244,7 +235,9 @@ TEST(Errors, AutogradGradOfInputNotRequiringGradNamesTheInput) {
   tg::Tensor x = tg::ones({2}, tg::requires_grad());
   tg::Tensor constant = tg::ones({2});
   tg::Tensor y = (x * constant).sum();
-  EXPECT_EQ(error_of([&] { (void)tg::autograd::grad({y}, {x, constant}); }),
+  EXPECT_EQ(error_of([&] {
+              (void)tg::autograd::grad({y}, {x, constant});
+            }),
             "autograd::grad: input 1 (shape [2]) does not require grad");
 }
 
@@ -297,14 +290,14 @@ TEST(Errors, InPlaceOpOnLeafIsAllowedUnderNoGradGuard) {
 
 TEST(Errors, ModifyingASavedInputInPlaceIsDetectedAtBackward) {
   tg::Tensor x = tg::tensor({0.5, 1.0, 1.5}, tg::requires_grad());
-  tg::Tensor a = x * 2;  // non-leaf: in-place ops on it are allowed
+  tg::Tensor a = x * 2;    // non-leaf: in-place ops on it are allowed
   tg::Tensor b = a.sin();  // saves a (version 0)
-  a.mul_(3.0);           // a is now at version 1
+  a.mul_(3.0);             // a is now at version 1
   EXPECT_EQ(a._version(), 1);
   std::string message = error_of([&] { b.sum().backward(); });
-  EXPECT_THAT(message, AllOf(HasSubstr("backward"), HasSubstr("'sin'"), HasSubstr("shape [3]"),
-                             HasSubstr("Float32"), HasSubstr("modified by an in-place operation"),
-                             HasSubstr("version 1, expected version 0")));
+  EXPECT_THAT(message,
+              AllOf(HasSubstr("backward"), HasSubstr("'sin'"), HasSubstr("shape [3]"), HasSubstr("Float32"),
+                    HasSubstr("modified by an in-place operation"), HasSubstr("version 1, expected version 0")));
 }
 
 TEST(Errors, ModifyingASavedOutputInPlaceIsDetectedAtBackward) {
@@ -319,22 +312,22 @@ TEST(Errors, InPlaceOnAViewWhileRecordingIsRejected) {
   tg::Tensor x = tg::ones({4}, tg::requires_grad());
   tg::Tensor y = x * 2;
   tg::Tensor part = y.narrow(0, 0, 2);
-  EXPECT_THAT(error_of([&] { part.mul_(2.0); }),
-              AllOf(HasSubstr("mul_"), HasSubstr("view"), HasSubstr("[2]")));
+  EXPECT_THAT(error_of([&] { part.mul_(2.0); }), AllOf(HasSubstr("mul_"), HasSubstr("view"), HasSubstr("[2]")));
 }
 
 // ---------------------------------------------------------------- shape ops
 
 TEST(Errors, ViewOfNonContiguousNamesShapeSizeAndStride) {
   tg::Tensor x = tg::zeros({2, 3}).t();
-  EXPECT_THAT(error_of([&] { (void)x.view({6}); }),
-              AllOf(HasSubstr("view"), HasSubstr("[6]"), HasSubstr("[3, 2]"), HasSubstr("[1, 3]"),
-                    HasSubstr("reshape")));
+  EXPECT_THAT(error_of([&] { (void)x.view({6}); }), AllOf(HasSubstr("view"), HasSubstr("[6]"), HasSubstr("[3, 2]"),
+                                                          HasSubstr("[1, 3]"), HasSubstr("reshape")));
 }
 
 TEST(Errors, ViewWithWrongNumelNamesShapeAndSize) {
   tg::Tensor x = tg::zeros({2, 3});
-  EXPECT_EQ(error_of([&] { (void)x.view({4, 2}); }),
+  EXPECT_EQ(error_of([&] {
+              (void)x.view({4, 2});
+            }),
             "view: shape [4, 2] is invalid for input of size 6 (shape [2, 3])");
 }
 
@@ -346,29 +339,35 @@ TEST(Errors, ReshapeWithWrongNumelNamesShapeAndSize) {
 
 TEST(Errors, ReshapeWithTwoInferredDimsIsRejected) {
   tg::Tensor x = tg::zeros({2, 3});
-  EXPECT_THAT(error_of([&] { (void)x.reshape({-1, -1}); }),
+  EXPECT_THAT(error_of([&] {
+                (void)x.reshape({-1, -1});
+              }),
               AllOf(HasSubstr("reshape"), HasSubstr("only one dimension can be inferred")));
 }
 
 TEST(Errors, ExpandToIncompatibleSizeNamesBothShapes) {
   tg::Tensor x = tg::zeros({2, 3});
-  EXPECT_THAT(error_of([&] { (void)x.expand({4, 3}); }),
-              AllOf(HasSubstr("expand"), HasSubstr("(4)"), HasSubstr("(2)"), HasSubstr("[2, 3]"),
-                    HasSubstr("[4, 3]")));
+  EXPECT_THAT(error_of([&] {
+                (void)x.expand({4, 3});
+              }),
+              AllOf(HasSubstr("expand"), HasSubstr("(4)"), HasSubstr("(2)"), HasSubstr("[2, 3]"), HasSubstr("[4, 3]")));
 }
 
 TEST(Errors, CatWithMismatchedShapesNamesBothShapes) {
   tg::Tensor a = tg::zeros({2, 3});
   tg::Tensor b = tg::zeros({2, 4});
-  EXPECT_THAT(error_of([&] { (void)tg::cat({a, b}, 0); }),
-              AllOf(HasSubstr("cat"), HasSubstr("[2, 3]"), HasSubstr("[2, 4]"),
-                    HasSubstr("tensor number 1")));
+  EXPECT_THAT(error_of([&] {
+                (void)tg::cat({a, b}, 0);
+              }),
+              AllOf(HasSubstr("cat"), HasSubstr("[2, 3]"), HasSubstr("[2, 4]"), HasSubstr("tensor number 1")));
 }
 
 TEST(Errors, CatWithDifferentRanksNamesBothShapes) {
   tg::Tensor a = tg::zeros({2, 3});
   tg::Tensor b = tg::zeros({2, 3, 1});
-  EXPECT_THAT(error_of([&] { (void)tg::cat({a, b}, 0); }),
+  EXPECT_THAT(error_of([&] {
+                (void)tg::cat({a, b}, 0);
+              }),
               AllOf(HasSubstr("cat"), HasSubstr("[2, 3]"), HasSubstr("[2, 3, 1]")));
 }
 
@@ -379,25 +378,27 @@ TEST(Errors, CatOfEmptyListIsRejected) {
 TEST(Errors, StackOfDifferentShapesNamesBothShapesAndEntry) {
   tg::Tensor a = tg::zeros({2});
   tg::Tensor b = tg::zeros({3});
-  EXPECT_EQ(error_of([&] { (void)tg::stack({a, b}); }),
+  EXPECT_EQ(error_of([&] {
+              (void)tg::stack({a, b});
+            }),
             "stack: expects each tensor to be equal size, but got [2] at entry 0 and [3] at entry 1");
 }
 
 TEST(Errors, PermuteWithWrongNumberOfDimsNamesTheShape) {
   tg::Tensor x = tg::zeros({2, 3});
-  EXPECT_THAT(error_of([&] { (void)x.permute({0}); }),
-              AllOf(HasSubstr("permute"), HasSubstr("[2, 3]")));
+  EXPECT_THAT(error_of([&] { (void)x.permute({0}); }), AllOf(HasSubstr("permute"), HasSubstr("[2, 3]")));
 }
 
 TEST(Errors, TOfThreeDimTensorSuggestsTranspose) {
   tg::Tensor x = tg::zeros({2, 3, 4});
-  EXPECT_THAT(error_of([&] { (void)x.t(); }),
-              AllOf(HasSubstr("t:"), HasSubstr("[2, 3, 4]"), HasSubstr("transpose")));
+  EXPECT_THAT(error_of([&] { (void)x.t(); }), AllOf(HasSubstr("t:"), HasSubstr("[2, 3, 4]"), HasSubstr("transpose")));
 }
 
 TEST(Errors, PadWithOddLengthNamesThePadding) {
   tg::Tensor x = tg::zeros({2, 2});
-  EXPECT_EQ(error_of([&] { (void)tg::pad(x, {1, 2, 3}); }),
+  EXPECT_EQ(error_of([&] {
+              (void)tg::pad(x, {1, 2, 3});
+            }),
             "pad: padding length must be even (pairs of left/right), got [1, 2, 3]");
 }
 
@@ -411,8 +412,7 @@ TEST(Errors, ItemOnMultiElementTensorNamesCountAndShape) {
 
 TEST(Errors, DataPtrOfWrongTypeNamesBothDtypes) {
   tg::Tensor x = tg::zeros({2});
-  EXPECT_EQ(error_of([&] { (void)x.data_ptr<double>(); }),
-            "data_ptr: tensor has dtype Float32, requested Float64");
+  EXPECT_EQ(error_of([&] { (void)x.data_ptr<double>(); }), "data_ptr: tensor has dtype Float32, requested Float64");
 }
 
 // ---------------------------------------------------------------- undefined tensors
@@ -438,8 +438,7 @@ TEST(Errors, UnaryOpOnUndefinedTensorNamesTheOp) {
 
 TEST(Errors, BackwardOnUndefinedTensorIsAnError) {
   tg::Tensor undefined;
-  EXPECT_THAT(error_of([&] { undefined.backward(); }),
-              AllOf(HasSubstr("backward"), HasSubstr("undefined")));
+  EXPECT_THAT(error_of([&] { undefined.backward(); }), AllOf(HasSubstr("backward"), HasSubstr("undefined")));
 }
 
 TEST(Errors, LikeFactoryOfUndefinedTensorIsAnError) {
@@ -450,13 +449,14 @@ TEST(Errors, LikeFactoryOfUndefinedTensorIsAnError) {
 // ---------------------------------------------------------------- factories
 
 TEST(Errors, ZerosWithNegativeSizeNamesTheOpAndShape) {
-  EXPECT_THAT(error_of([] { (void)tg::zeros({2, -1}); }),
+  EXPECT_THAT(error_of([] {
+                (void)tg::zeros({2, -1});
+              }),
               AllOf(HasSubstr("zeros"), HasSubstr("-1"), HasSubstr("[2, -1]")));
 }
 
 TEST(Errors, OnesWithNegativeSizeNamesTheOpAndShape) {
-  EXPECT_THAT(error_of([] { (void)tg::ones({-3}); }),
-              AllOf(HasSubstr("ones"), HasSubstr("-3"), HasSubstr("[-3]")));
+  EXPECT_THAT(error_of([] { (void)tg::ones({-3}); }), AllOf(HasSubstr("ones"), HasSubstr("-3"), HasSubstr("[-3]")));
 }
 
 TEST(Errors, RandnWithNegativeSizeNamesTheOp) {
@@ -473,20 +473,16 @@ TEST(Errors, ArangeWithStepOfWrongSignNamesTheBounds) {
 }
 
 TEST(Errors, RandintWithEmptyRangeNamesLowAndHigh) {
-  EXPECT_EQ(error_of([] { (void)tg::randint(5, 5, {3}); }),
-            "randint: expected low < high, got low=5 high=5");
-  EXPECT_THAT(error_of([] { (void)tg::randint(7, 2, {3}); }),
-              AllOf(HasSubstr("low=7"), HasSubstr("high=2")));
+  EXPECT_EQ(error_of([] { (void)tg::randint(5, 5, {3}); }), "randint: expected low < high, got low=5 high=5");
+  EXPECT_THAT(error_of([] { (void)tg::randint(7, 2, {3}); }), AllOf(HasSubstr("low=7"), HasSubstr("high=2")));
 }
 
 TEST(Errors, RandWithIntegerDtypeIsRejected) {
-  EXPECT_THAT(error_of([] { (void)tg::rand({2}, tg::kInt64); }),
-              AllOf(HasSubstr("rand"), HasSubstr("floating-point")));
+  EXPECT_THAT(error_of([] { (void)tg::rand({2}, tg::kInt64); }), AllOf(HasSubstr("rand"), HasSubstr("floating-point")));
 }
 
 TEST(Errors, RaggedNestedListIsRejected) {
-  EXPECT_THAT(error_of([] { (void)tg::tensor({{1.0, 2.0}, {3.0}}); }),
-              AllOf(HasSubstr("tensor"), HasSubstr("ragged")));
+  EXPECT_THAT(error_of([] { (void)tg::tensor({{1.0, 2.0}, {3.0}}); }), AllOf(HasSubstr("tensor"), HasSubstr("ragged")));
 }
 
 TEST(Errors, WhereWithNonBoolConditionNamesTheDtype) {
@@ -498,8 +494,7 @@ TEST(Errors, WhereWithNonBoolConditionNamesTheDtype) {
 }
 
 TEST(Errors, SetNumThreadsRejectsZero) {
-  EXPECT_THAT(error_of([] { tg::set_num_threads(0); }),
-              AllOf(HasSubstr("set_num_threads"), HasSubstr("0")));
+  EXPECT_THAT(error_of([] { tg::set_num_threads(0); }), AllOf(HasSubstr("set_num_threads"), HasSubstr("0")));
 }
 
 // ---------------------------------------------------------------- gradcheck
@@ -508,8 +503,7 @@ TEST(Errors, GradcheckWithFloat32InputAsksForFloat64) {
   tg::Tensor x = tg::ones({3}, tg::TensorOptions().dtype(tg::kFloat32).requires_grad(true));
   auto fn = [](const std::vector<tg::Tensor>& in) { return in[0] * in[0]; };
   EXPECT_THAT(error_of([&] { (void)tg::autograd::gradcheck(fn, {x}); }),
-              AllOf(HasSubstr("gradcheck"), HasSubstr("input 0"), HasSubstr("Float32"),
-                    HasSubstr("Float64")));
+              AllOf(HasSubstr("gradcheck"), HasSubstr("input 0"), HasSubstr("Float32"), HasSubstr("Float64")));
 }
 
 TEST(Errors, GradcheckReportsAWrongGradientWithBothValues) {

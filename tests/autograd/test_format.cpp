@@ -58,8 +58,8 @@ TEST(Format, GradFnNameFollowsTheOp) {
 TEST(Format, LeafRequiringGradShowsIsLeafTrueAndNoGradFn) {
   tg::Tensor a = tg::zeros({3}, tg::requires_grad());
   std::string text = streamed(a);
-  EXPECT_THAT(text, AllOf(HasSubstr("CPUFloatType{3}"), HasSubstr("requires_grad=true"),
-                          HasSubstr("is_leaf=true"), Not(HasSubstr("grad_fn"))));
+  EXPECT_THAT(text, AllOf(HasSubstr("CPUFloatType{3}"), HasSubstr("requires_grad=true"), HasSubstr("is_leaf=true"),
+                          Not(HasSubstr("grad_fn"))));
 }
 
 TEST(Format, PlainTensorShowsRequiresGradFalse) {
@@ -70,8 +70,7 @@ TEST(Format, PlainTensorShowsRequiresGradFalse) {
 TEST(Format, FractionalValuesPrintWithFourDecimals) {
   tg::Tensor t = tg::tensor({{1.5, -2.25}, {0.125, 10.0}});
   std::string values = values_part(streamed(t));
-  EXPECT_THAT(values, AllOf(HasSubstr("1.5000"), HasSubstr("-2.2500"), HasSubstr("0.1250"),
-                            HasSubstr("10.0000")));
+  EXPECT_THAT(values, AllOf(HasSubstr("1.5000"), HasSubstr("-2.2500"), HasSubstr("0.1250"), HasSubstr("10.0000")));
 }
 
 TEST(Format, WholeFloatValuesPrintWithoutDecimals) {
@@ -146,9 +145,7 @@ TEST(Format, TransposedViewPrintsTransposedValues) {
   EXPECT_THAT(streamed(t), StartsWith(" 1 4\n 2 5\n 3 6\n[ CPULongType{3,2}"));
 }
 
-TEST(Format, UndefinedTensorPrintsAPlaceholder) {
-  EXPECT_EQ(streamed(tg::Tensor()), "[ Tensor (undefined) ]");
-}
+TEST(Format, UndefinedTensorPrintsAPlaceholder) { EXPECT_EQ(streamed(tg::Tensor()), "[ Tensor (undefined) ]"); }
 
 TEST(Format, DtypesPrintTheirNames) {
   std::ostringstream out;

@@ -27,14 +27,15 @@ constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 constexpr int64_t k2p40 = int64_t{1} << 40;
 constexpr int64_t k2p62 = int64_t{1} << 62;
 
-
 // A tensor of `sizes` with no memory behind it: a single 1 expanded.
 tg::Tensor huge_view(std::vector<int64_t> sizes) {
   return tg::ones(std::vector<int64_t>(sizes.size(), 1)).expand(sizes);
 }
 
 TEST(CheckedShape, ZerosWhoseElementCountOverflowsIsAnError) {
-  EXPECT_EQ(error_of([] { tg::zeros({k2p40, k2p40}); }),
+  EXPECT_EQ(error_of([] {
+              tg::zeros({k2p40, k2p40});
+            }),
             "zeros: shape [1099511627776, 1099511627776] is too large: the number of elements overflows int64");
 }
 
@@ -42,7 +43,9 @@ TEST(CheckedShape, ZeroSizedShapeWhoseOtherSizesOverflowIsAnError) {
   // 0 elements, but the contiguous stride of dim 0 would be 2^80; in the other order, kernels'
   // partial products (2^40 * 2^40 before the 0) would overflow: every tensor keeps the product of
   // its nonzero sizes within int64
-  EXPECT_EQ(error_of([] { tg::empty({0, k2p40, k2p40}); }),
+  EXPECT_EQ(error_of([] {
+              tg::empty({0, k2p40, k2p40});
+            }),
             "empty: shape [0, 1099511627776, 1099511627776] is too large: the product of its nonzero sizes "
             "overflows int64");
   EXPECT_THAT(error_of([] { tg::empty({k2p40, k2p40, 0}); }), HasSubstr("the product of its nonzero sizes"));
@@ -66,7 +69,8 @@ TEST(CheckedShape, NegativeSizeIsAnError) {
 
 TEST(CheckedShape, FactoriesWithHugeCounts) {
   EXPECT_THAT(error_of([] { tg::arange(0.0, 1e300); }), HasSubstr("arange: 0 -> 1e+300 in steps of 1 has"));
-  EXPECT_THAT(error_of([] { tg::eye(k2p40, k2p40); }), HasSubstr("eye: shape [1099511627776, 1099511627776] is too large"));
+  EXPECT_THAT(error_of([] { tg::eye(k2p40, k2p40); }),
+              HasSubstr("eye: shape [1099511627776, 1099511627776] is too large"));
   EXPECT_THAT(error_of([] { tg::randperm(k2p62); }),
               HasSubstr("randperm: shape [4611686018427387904] is too large: the size in bytes overflows int64"));
   float blob[4] = {};
@@ -85,15 +89,22 @@ TEST(CheckedShape, RandintOverTheWholeInt64RangeStaysInRange) {
 }
 
 TEST(CheckedShape, ReshapeWhoseKnownSizesOverflowIsAnError) {
-  EXPECT_THAT(error_of([] { tg::ones({4}).reshape({k2p40, k2p40, -1}); }),
+  EXPECT_THAT(error_of([] {
+                tg::ones({4}).reshape({k2p40, k2p40, -1});
+              }),
               HasSubstr("reshape: shape [1099511627776, 1099511627776, -1] is too large: the number of elements "
                         "overflows int64"));
-  EXPECT_THAT(error_of([] { tg::ones({0}).view({0, k2p40, k2p40}); }),
-              HasSubstr("view: shape [0, 1099511627776, 1099511627776] is too large: the product of its nonzero sizes"));
+  EXPECT_THAT(
+      error_of([] {
+        tg::ones({0}).view({0, k2p40, k2p40});
+      }),
+      HasSubstr("view: shape [0, 1099511627776, 1099511627776] is too large: the product of its nonzero sizes"));
 }
 
 TEST(CheckedShape, ExpandToAnOverflowingShapeIsAnError) {
-  EXPECT_EQ(error_of([] { tg::ones({1, 1}).expand({k2p40, k2p40}); }),
+  EXPECT_EQ(error_of([] {
+              tg::ones({1, 1}).expand({k2p40, k2p40});
+            }),
             "expand: shape [1099511627776, 1099511627776] is too large: the number of elements overflows int64");
   EXPECT_THAT(error_of([] { tg::ones({1, 1}).expand({-5, 2}); }), HasSubstr("expand: invalid size -5 at dimension 0"));
   // a huge view that fits int64 is fine: nothing is allocated
@@ -109,26 +120,38 @@ TEST(CheckedShape, BroadcastWhoseResultOverflowsIsAnError) {
 
 TEST(CheckedShape, CatWhoseSizesSumPastInt64IsAnError) {
   const tg::Tensor part = huge_view({k2p62});
-  EXPECT_EQ(error_of([&] { tg::cat({part, part}); }),
+  EXPECT_EQ(error_of([&] {
+              tg::cat({part, part});
+            }),
             "cat: shape [4611686018427387904] is too large: the size of the cat dimension overflows int64");
 }
 
 TEST(CheckedShape, ConvAndPoolingWithHugeParametersAreErrors) {
   const tg::Tensor x = tg::ones({1, 1, 3, 3}), w = tg::ones({1, 1, 2, 2});
-  EXPECT_THAT(error_of([&] { tg::conv2d(x, w, {}, 1, {k2p62, k2p62}); }),
+  EXPECT_THAT(error_of([&] {
+                tg::conv2d(x, w, {}, 1, {k2p62, k2p62});
+              }),
               HasSubstr("conv2d: shape [1, 1, 3, 3] is too large: the padded input size overflows int64"));
-  EXPECT_THAT(error_of([&] { tg::conv2d(x, w, {}, 1, 0, {kMax, kMax}); }),
+  EXPECT_THAT(error_of([&] {
+                tg::conv2d(x, w, {}, 1, 0, {kMax, kMax});
+              }),
               HasSubstr("the dilated kernel size overflows int64"));
-  EXPECT_THAT(error_of([&] { tg::max_pool2d(x, {k2p62, k2p62}, 1, {k2p62 / 2, k2p62 / 2}); }),
+  EXPECT_THAT(error_of([&] {
+                tg::max_pool2d(x, {k2p62, k2p62}, 1, {k2p62 / 2, k2p62 / 2});
+              }),
               HasSubstr("max_pool2d: shape [4611686018427387904, 4611686018427387904] is too large"));
-  EXPECT_THAT(error_of([&] { tg::conv_transpose2d(x, w, {}, {k2p62, k2p62}); }),
+  EXPECT_THAT(error_of([&] {
+                tg::conv_transpose2d(x, w, {}, {k2p62, k2p62});
+              }),
               HasSubstr("conv_transpose2d: shape [1, 1, 3, 3] is too large: the output size overflows int64"));
 }
 
 TEST(CheckedShape, Im2colRowCountOverflowIsCaughtBeforeAnythingIsAllocated) {
   // C = 2^40 channels (a view), a 4096 x 4096 kernel: C * kh * kw = 2^64 rows
   const tg::Tensor x = huge_view({1, k2p40, 1, 1});
-  EXPECT_THAT(error_of([&] { tg::im2col(x, {4096, 4096}, 1, {2048, 2048}, 1); }),
+  EXPECT_THAT(error_of([&] {
+                tg::im2col(x, {4096, 4096}, 1, {2048, 2048}, 1);
+              }),
               HasSubstr("im2col: shape [1, 1099511627776, 1, 1] is too large: the number of rows (C * kh * kw) "
                         "overflows int64"));
 }
@@ -136,8 +159,9 @@ TEST(CheckedShape, Im2colRowCountOverflowIsCaughtBeforeAnythingIsAllocated) {
 TEST(CheckedShape, NarrowSliceSplitAndPadWithHugeArguments) {
   const tg::Tensor x = tg::arange(10, tg::kFloat32);
   // start + length would overflow: still the ordinary range error
-  EXPECT_THAT(error_of([&] { tg::narrow(x, 0, 2, kMax); }), HasSubstr("narrow: start (2) + length (9223372036854775807) "
-                                                                      "exceeds dimension size (10)"));
+  EXPECT_THAT(error_of([&] { tg::narrow(x, 0, 2, kMax); }),
+              HasSubstr("narrow: start (2) + length (9223372036854775807) "
+                        "exceeds dimension size (10)"));
   // end - start + step - 1 would overflow: a huge step takes one element
   tg::Tensor one = tg::slice(x, 0, 3, std::nullopt, kMax);
   ASSERT_EQ(one.numel(), 1);
@@ -146,7 +170,9 @@ TEST(CheckedShape, NarrowSliceSplitAndPadWithHugeArguments) {
   std::vector<tg::Tensor> chunks = tg::split(x, kMax);
   ASSERT_EQ(chunks.size(), 1u);
   EXPECT_EQ(chunks[0].numel(), 10);
-  EXPECT_THAT(error_of([&] { tg::split_with_sizes(x, {kMax, kMax}); }),
+  EXPECT_THAT(error_of([&] {
+                tg::split_with_sizes(x, {kMax, kMax});
+              }),
               HasSubstr("split_with_sizes: shape [9223372036854775807, 9223372036854775807] is too large: the sum of "
                         "the sizes overflows int64"));
   EXPECT_THAT(error_of([&] { tg::pad(x, {kMax, kMax}); }), HasSubstr("overflows int64"));
@@ -156,8 +182,8 @@ TEST(CheckedShape, NarrowSliceSplitAndPadWithHugeArguments) {
 
 namespace {
 
-using tg_test::error_of;
 using ::testing::HasSubstr;
+using tg_test::error_of;
 
 // What the fuzzers found (fuzz/crashes/shape_ops/), as tests of their own.
 TEST(CheckedShapeFuzzFindings, ChunkOfAHugeDimIntoManyChunksDoesNotOverflow) {
@@ -169,10 +195,14 @@ TEST(CheckedShapeFuzzFindings, ChunkOfAHugeDimIntoManyChunksDoesNotOverflow) {
 TEST(CheckedShapeFuzzFindings, PoolingPaddingCheckDoesNotOverflow) {
   // 2 * padding > kernel overflowed for padding near INT64_MAX
   const int64_t huge = std::numeric_limits<int64_t>::max();
-  EXPECT_THAT(error_of([&] { tg::avg_pool2d(tg::ones({1, 1, 4, 4}), {3, 3}, {1, 1}, {huge, huge}); }),
+  EXPECT_THAT(error_of([&] {
+                tg::avg_pool2d(tg::ones({1, 1, 4, 4}), {3, 3}, {1, 1}, {huge, huge});
+              }),
               HasSubstr("avg_pool2d: padding [9223372036854775807, 9223372036854775807] should be at most half of "
                         "kernel_size [3, 3]"));
-  EXPECT_THAT(error_of([&] { tg::max_pool2d(tg::ones({1, 1, 4, 4}), {3, 3}, {1, 1}, {huge, huge}); }),
+  EXPECT_THAT(error_of([&] {
+                tg::max_pool2d(tg::ones({1, 1, 4, 4}), {3, 3}, {1, 1}, {huge, huge});
+              }),
               HasSubstr("max_pool2d: padding"));
 }
 
@@ -185,7 +215,9 @@ TEST(CheckedShapeFuzzFindings, SplitIntoMorePiecesThanMemoryHoldsIsAnError) {
 }
 
 TEST(CheckedShapeFuzzFindings, Col2imWithANegativeOutputSizeIsAnError) {
-  EXPECT_THAT(error_of([] { tg::col2im(tg::ones({1, 4, 1}), {-9223372036854775807, 3}, {2, 2}, 1, 0, 1); }),
+  EXPECT_THAT(error_of([] {
+                tg::col2im(tg::ones({1, 4, 1}), {-9223372036854775807, 3}, {2, 2}, 1, 0, 1);
+              }),
               HasSubstr("col2im: the spatial size [-9223372036854775807, 3] must be non-negative"));
 }
 
@@ -194,9 +226,13 @@ TEST(CheckedShapeFuzzFindings, Col2imWithANegativeOutputSizeIsAnError) {
 namespace {
 TEST(CheckedShapeFuzzFindings, ConvWithHugeGroupsIsAnError) {
   const int64_t huge = int64_t{1} << 62;
-  EXPECT_THAT(tg_test::error_of([&] { tg::conv2d(tg::ones({1, 4, 3, 3}), tg::ones({4, 4, 1, 1}), {}, 1, 0, 1, huge); }),
+  EXPECT_THAT(tg_test::error_of([&] {
+                tg::conv2d(tg::ones({1, 4, 3, 3}), tg::ones({4, 4, 1, 1}), {}, 1, 0, 1, huge);
+              }),
               ::testing::HasSubstr("conv2d: shape [4, 4, 1, 1] is too large: in_channels * groups overflows int64"));
-  EXPECT_THAT(tg_test::error_of([] { tg::conv2d(tg::ones({1, 0, 3, 3}), tg::ones({2, 0, 1, 1}), {}, 1, 0, 1, 2); }),
+  EXPECT_THAT(tg_test::error_of([] {
+                tg::conv2d(tg::ones({1, 0, 3, 3}), tg::ones({2, 0, 1, 1}), {}, 1, 0, 1, 2);
+              }),
               ::testing::HasSubstr("cannot be split into 2 groups"));
 }
 }  // namespace

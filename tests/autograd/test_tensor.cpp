@@ -95,9 +95,7 @@ TEST(Tensor, ArangeWithExplicitDtypeUsesIt) {
   EXPECT_EQ(values(t), (V{0, 1, 2}));
 }
 
-TEST(Tensor, ArangeCountsDownWithNegativeStep) {
-  EXPECT_EQ(values(tg::arange(3, 0, -1)), (V{3, 2, 1}));
-}
+TEST(Tensor, ArangeCountsDownWithNegativeStep) { EXPECT_EQ(values(tg::arange(3, 0, -1)), (V{3, 2, 1})); }
 
 TEST(Tensor, LinspaceIncludesBothEnds) {
   tg::Tensor t = tg::linspace(0, 1, 5);

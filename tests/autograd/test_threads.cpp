@@ -101,7 +101,7 @@ std::vector<double> train(Mlp& model, int id, const Tensor& x, const Tensor& y, 
 // A graph that mixes matmul, broadcasting, views, indexing, reductions and a 300-step chain,
 // differentiated into w and b; `constant` is shared read-only by every thread's graph.
 std::vector<Tensor> graph_grads(const Tensor& w, const Tensor& b, const Tensor& constant) {
-  Tensor h = (constant.matmul(w) + b).tanh();                // [8, 5]
+  Tensor h = (constant.matmul(w) + b).tanh();  // [8, 5]
   Tensor v = h.t().reshape({5, 8}).index_select(1, tg::arange(0, 8, 2, tg::TensorOptions().dtype(tg::kInt64)));
   Tensor chain = h.sum(0);
   for (int i = 0; i < 300; ++i) chain = (chain * 0.9 + b).sin();
@@ -211,7 +211,8 @@ TEST(Threads, SeparateModelsTrainedInThreadsMatchSerialTraining) {
   constexpr int kThreads = 4, kSteps = 40;
   tg::manual_seed(11);
   Tensor x = tg::randn({64, 6});
-  Tensor y = (x.sum(1, true) * 0.5).sin() + x.index_select(1, tg::arange(0, 1, 1, tg::TensorOptions().dtype(tg::kInt64))) * 0.3;
+  Tensor y = (x.sum(1, true) * 0.5).sin() +
+             x.index_select(1, tg::arange(0, 1, 1, tg::TensorOptions().dtype(tg::kInt64))) * 0.3;
   // initial weights are drawn here, on this thread: manual_seed and the generator are global
   std::vector<Mlp> threaded, serial;
   for (int i = 0; i < kThreads; ++i) {
@@ -222,7 +223,8 @@ TEST(Threads, SeparateModelsTrainedInThreadsMatchSerialTraining) {
   ASSERT_FALSE(tg::equal(threaded[0]->fc1->weight, threaded[1]->fc1->weight));
 
   std::vector<std::vector<double>> serial_losses;
-  for (int i = 0; i < kThreads; ++i) serial_losses.push_back(train(serial[static_cast<std::size_t>(i)], i, x, y, kSteps));
+  for (int i = 0; i < kThreads; ++i)
+    serial_losses.push_back(train(serial[static_cast<std::size_t>(i)], i, x, y, kSteps));
 
   std::vector<std::vector<double>> threaded_losses(kThreads);
   std::latch start(kThreads);
@@ -239,7 +241,8 @@ TEST(Threads, SeparateModelsTrainedInThreadsMatchSerialTraining) {
     auto a = threaded[static_cast<std::size_t>(i)]->parameters();
     auto b = serial[static_cast<std::size_t>(i)]->parameters();
     ASSERT_EQ(a.size(), b.size());
-    for (std::size_t p = 0; p < a.size(); ++p) EXPECT_TRUE(tg::equal(a[p], b[p])) << "model " << i << " parameter " << p;
+    for (std::size_t p = 0; p < a.size(); ++p)
+      EXPECT_TRUE(tg::equal(a[p], b[p])) << "model " << i << " parameter " << p;
   }
 }
 
@@ -275,10 +278,10 @@ TEST(Threads, GradModeIsPerThread) {
   b.join();
   EXPECT_FALSE(a_during);
   EXPECT_FALSE(a_records);
-  EXPECT_TRUE(b_during);   // A's NoGradGuard did not reach B
+  EXPECT_TRUE(b_during);  // A's NoGradGuard did not reach B
   EXPECT_TRUE(b_records);
   EXPECT_TRUE(a_after);
-  EXPECT_FALSE(b_after);   // A's AutoGradMode(true) did not reach B
+  EXPECT_FALSE(b_after);                    // A's AutoGradMode(true) did not reach B
   EXPECT_TRUE(tg::GradMode::is_enabled());  // nor this thread
 
   // a thread started while this one has grad mode off starts with it on, as in libtorch
@@ -335,7 +338,8 @@ TEST(Threads, LargeKernelsFromManyThreadsMatchSerial) {
     for (int round = 0; round < 2; ++round) {
       std::vector<Tensor> got = compute(t);
       for (std::size_t k = 0; k < got.size(); ++k)
-        if (!tg::equal(got[k], serial[static_cast<std::size_t>(t)][k])) err += " result " + std::to_string(k) + " differs;";
+        if (!tg::equal(got[k], serial[static_cast<std::size_t>(t)][k]))
+          err += " result " + std::to_string(k) + " differs;";
     }
   });
   expect_no_errors(errors);

@@ -358,8 +358,8 @@ TEST(Views, BmmWithTransposedBatchOperand) {
 // ---------------------------------------------------------------- broadcasting
 
 TEST(Views, ColumnPlusRowBroadcastsToAMatrix) {
-  tg::Tensor col = tg::tensor({{0.0}, {1.0}, {2.0}});           // [3, 1]
-  tg::Tensor row = tg::tensor({{0.0, 10.0, 20.0, 30.0}});       // [1, 4]
+  tg::Tensor col = tg::tensor({{0.0}, {1.0}, {2.0}});      // [3, 1]
+  tg::Tensor row = tg::tensor({{0.0, 10.0, 20.0, 30.0}});  // [1, 4]
   tg::Tensor s = col + row;
   EXPECT_EQ(s.sizes().vec(), (Shape{3, 4}));
   EXPECT_EQ(values(s), (V{0, 10, 20, 30, 1, 11, 21, 31, 2, 12, 22, 32}));
@@ -407,9 +407,7 @@ TEST(Views, SumOfEmptyTensorIsZero) {
   EXPECT_EQ(tg::zeros({2, 0}).sum().item<float>(), 0.0f);
 }
 
-TEST(Views, ProdOfEmptyTensorIsOne) {
-  EXPECT_EQ(tg::zeros({0}).prod().item<float>(), 1.0f);
-}
+TEST(Views, ProdOfEmptyTensorIsOne) { EXPECT_EQ(tg::zeros({0}).prod().item<float>(), 1.0f); }
 
 TEST(Views, SumOverAnEmptyDimGivesZerosOfTheOtherDims) {
   tg::Tensor s = tg::ones({2, 0}).sum({1});

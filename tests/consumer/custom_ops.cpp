@@ -54,7 +54,7 @@ int main() try {
   if (!tg::autograd::gradcheck(both, {x}) || !tg::autograd::gradgradcheck(both, {x})) return 1;
   if (!tg::autograd::gradcheck(max_values, {x})) return 1;
   variable_list vi = MaxWithIndex::apply(x);
-  if (vi[1].requires_grad() || vi[1].dtype() != tg::kInt64) return 2;  // the index: no gradient
+  if (vi[1].requires_grad() || vi[1].dtype() != tg::kInt64) return 2;        // the index: no gradient
   if (vi[0].grad_fn()->backward_name() != "MaxWithIndexBackward") return 3;  // on the tape, as libtorch
 
   // 2. Training: y = sum_j max_k (W2 [sin(W1 x); cos(W1 x)])_jk regresses a fixed target.

@@ -21,9 +21,12 @@ namespace kernels = tg::kernels;
 TensorBase make(std::vector<int64_t> sizes, const std::vector<double>& values, tg::ScalarType dtype = tg::kFloat64) {
   TensorBase t = tg::detail::make_tensor(sizes, dtype);
   for (int64_t i = 0; i < t.numel(); ++i) {
-    if (dtype == tg::kFloat64) t.data_ptr<double>()[i] = values[i];
-    else if (dtype == tg::kFloat32) t.data_ptr<float>()[i] = static_cast<float>(values[i]);
-    else t.data_ptr<int64_t>()[i] = static_cast<int64_t>(values[i]);
+    if (dtype == tg::kFloat64)
+      t.data_ptr<double>()[i] = values[i];
+    else if (dtype == tg::kFloat32)
+      t.data_ptr<float>()[i] = static_cast<float>(values[i]);
+    else
+      t.data_ptr<int64_t>()[i] = static_cast<int64_t>(values[i]);
   }
   return t;
 }
@@ -65,7 +68,9 @@ TEST(Core, ViewsShareStorageAndStayInside) {
   EXPECT_TRUE(transposed.is_alias_of(t));
   EXPECT_FALSE(transposed.is_contiguous());
   EXPECT_EQ(values(transposed), (std::vector<double>{1, 4, 2, 5, 3, 6}));
-  EXPECT_NE(error_of([&] { tg::detail::make_view(t, {3, 3}, {3, 1}, 0, "as_strided"); }).find("as_strided"),
+  EXPECT_NE(error_of([&] {
+              tg::detail::make_view(t, {3, 3}, {3, 1}, 0, "as_strided");
+            }).find("as_strided"),
             std::string::npos);
 }
 
@@ -82,8 +87,9 @@ TEST(Core, PointwiseKernelsBroadcastAndPromote) {
   EXPECT_EQ(lt.dtype(), tg::kBool);
   EXPECT_EQ(lt.data_ptr<bool>()[0], true);
   EXPECT_EQ(lt.data_ptr<bool>()[1], false);
-  EXPECT_NE(error_of([] { kernels::broadcast_shape(std::vector<int64_t>{2, 3}, std::vector<int64_t>{4}, "add"); })
-                .find("add"),
+  EXPECT_NE(error_of([] {
+              kernels::broadcast_shape(std::vector<int64_t>{2, 3}, std::vector<int64_t>{4}, "add");
+            }).find("add"),
             std::string::npos);
 }
 

@@ -56,7 +56,8 @@ inline void put_u32_be(std::vector<uint8_t>& out, uint32_t v) {
 }
 
 // An IDX file: magic (0, 0, type, ndims), dims, then `payload` as given (already big-endian).
-inline std::vector<uint8_t> idx_bytes(uint8_t type, const std::vector<uint32_t>& dims, const std::vector<uint8_t>& payload) {
+inline std::vector<uint8_t> idx_bytes(uint8_t type, const std::vector<uint32_t>& dims,
+                                      const std::vector<uint8_t>& payload) {
   std::vector<uint8_t> out = {0, 0, type, static_cast<uint8_t>(dims.size())};
   for (uint32_t d : dims) put_u32_be(out, d);
   out.insert(out.end(), payload.begin(), payload.end());
@@ -84,7 +85,8 @@ inline std::vector<uint8_t> gzip_stored(const std::vector<uint8_t>& data) {
     out.push_back(static_cast<uint8_t>(len >> 8));
     out.push_back(static_cast<uint8_t>(~len & 0xff));
     out.push_back(static_cast<uint8_t>((~len >> 8) & 0xff));
-    out.insert(out.end(), data.begin() + static_cast<std::ptrdiff_t>(pos), data.begin() + static_cast<std::ptrdiff_t>(pos + len));
+    out.insert(out.end(), data.begin() + static_cast<std::ptrdiff_t>(pos),
+               data.begin() + static_cast<std::ptrdiff_t>(pos + len));
     pos += len;
   } while (pos < data.size());
   const uint32_t crc = crc32(data), size = static_cast<uint32_t>(data.size());

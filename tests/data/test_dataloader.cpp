@@ -15,11 +15,11 @@
 
 namespace {
 
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using tg::data::DataLoader;
 using tg::data::DataLoaderOptions;
 using tg::data::Example;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 
 std::vector<int64_t> ints(const tg::Tensor& t) {
   tg::Tensor c = t.to(tg::kInt64).contiguous();
@@ -66,8 +66,13 @@ TEST(DataLoader, SequentialBatchesInOrder) {
 }
 
 TEST(DataLoader, DropLastCounts) {
-  for (auto [n, bs, drop, expected] : std::vector<std::tuple<int64_t, std::size_t, bool, std::size_t>>{
-           {10, 4, true, 2}, {10, 4, false, 3}, {12, 4, true, 3}, {12, 4, false, 3}, {3, 4, true, 0}, {3, 4, false, 1}}) {
+  for (auto [n, bs, drop, expected] :
+       std::vector<std::tuple<int64_t, std::size_t, bool, std::size_t>>{{10, 4, true, 2},
+                                                                        {10, 4, false, 3},
+                                                                        {12, 4, true, 3},
+                                                                        {12, 4, false, 3},
+                                                                        {3, 4, true, 0},
+                                                                        {3, 4, false, 1}}) {
     DataLoader loader(rows(n), DataLoaderOptions().batch_size(bs).drop_last(drop).shuffle(true).seed(1));
     std::vector<int64_t> sizes;
     const auto order = run_epoch(loader, &sizes);
@@ -130,7 +135,8 @@ TEST(DataLoader, PrefetchAndWorkersDoNotChangeTheBatches) {
   const auto expected = run_epoch(reference);
   for (std::size_t prefetch : {1u, 2u, 5u})
     for (std::size_t workers : {0u, 1u, 3u}) {
-      DataLoader loader(rows(50), DataLoaderOptions().batch_size(6).shuffle(true).seed(4).prefetch(prefetch).workers(workers));
+      DataLoader loader(rows(50),
+                        DataLoaderOptions().batch_size(6).shuffle(true).seed(4).prefetch(prefetch).workers(workers));
       EXPECT_EQ(run_epoch(loader), expected) << prefetch << " " << workers;
     }
 }
@@ -143,7 +149,8 @@ TEST(DataLoader, BatchesAreCopiesNotViewsOfTheDataset) {
 }
 
 TEST(DataLoader, TargetlessDatasetGivesUndefinedTargets) {
-  DataLoader loader(tg::data::datasets::TensorDataset(tg::zeros({5, 3})), DataLoaderOptions().batch_size(2).shuffle(true).seed(1));
+  DataLoader loader(tg::data::datasets::TensorDataset(tg::zeros({5, 3})),
+                    DataLoaderOptions().batch_size(2).shuffle(true).seed(1));
   int batches = 0;
   for (auto& batch : loader) {
     EXPECT_FALSE(batch.target.defined());
@@ -174,16 +181,15 @@ TEST(DataLoader, BatchKPlusOneIsBuiltBeforeTheLoopAsksForIt) {
     std::lock_guard<std::mutex> lock(mutex);
     events.push_back(std::move(event));
   };
-  DataLoader loader(rows(40), DataLoaderOptions().batch_size(10).prefetch(1),
-                    [&](Example<> batch) {
-                      std::this_thread::sleep_for(std::chrono::milliseconds(5));  // slow augmentation
-                      {
-                        std::lock_guard<std::mutex> lock(mutex);
-                        builder_threads.insert(std::this_thread::get_id());
-                      }
-                      log("built " + std::to_string(ints(batch.target)[0] - 1000));
-                      return batch;
-                    });
+  DataLoader loader(rows(40), DataLoaderOptions().batch_size(10).prefetch(1), [&](Example<> batch) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // slow augmentation
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      builder_threads.insert(std::this_thread::get_id());
+    }
+    log("built " + std::to_string(ints(batch.target)[0] - 1000));
+    return batch;
+  });
   int64_t k = 0;
   for (auto& batch : loader) {
     EXPECT_EQ(ints(batch.target)[0], 1000 + 10 * k);
@@ -199,7 +205,8 @@ TEST(DataLoader, BatchKPlusOneIsBuiltBeforeTheLoopAsksForIt) {
     ++k;
   }
   EXPECT_EQ(k, 4);
-  EXPECT_THAT(events, ElementsAre("built 0", "built 10", "asked 10", "built 20", "asked 20", "built 30", "asked 30", "asked 40"));
+  EXPECT_THAT(events, ElementsAre("built 0", "built 10", "asked 10", "built 20", "asked 20", "built 30", "asked 30",
+                                  "asked 40"));
   EXPECT_EQ(builder_threads.size(), 1u);
   EXPECT_EQ(builder_threads.count(std::this_thread::get_id()), 0u);  // built off the training thread
 }

@@ -12,19 +12,18 @@
 
 #include <tapegrad/tapegrad.h>
 
-#include "helpers.h"
 #include "../error_of.h"
+#include "helpers.h"
 
 namespace {
 
 using tg_test::error_of;
 
+using ::testing::AllOf;
+using ::testing::HasSubstr;
 using tg_data_test::idx_bytes;
 using tg_data_test::TempDir;
 using tg_data_test::write_bytes;
-using ::testing::AllOf;
-using ::testing::HasSubstr;
-
 
 // Writes a gzip file holding `head` followed by `zeros_mib` MiB of zero bytes, built as repeated
 // gzip members of 64 MiB of zeros (each compresses to about 64 KiB), so a 1 GiB bomb costs the
@@ -77,9 +76,9 @@ TEST(HostileIdx, FiveDimsOf2p31AreAnErrorNotATensorWithoutMemory) {
   // reader returned a [2147483648 x 5] tensor backed by 0 bytes.
   TempDir dir;
   write_bytes(dir.file("wrap"), idx_bytes(0x08, {1u << 31, 1u << 31, 1u << 31, 1u << 31, 1u << 31}, {}));
-  EXPECT_THAT(error_of([&] { tg::data::read_idx(dir.file("wrap")); }),
-              AllOf(HasSubstr("describe no tensor that can exist"),
-                    HasSubstr("the number of elements overflows int64")));
+  EXPECT_THAT(
+      error_of([&] { tg::data::read_idx(dir.file("wrap")); }),
+      AllOf(HasSubstr("describe no tensor that can exist"), HasSubstr("the number of elements overflows int64")));
 }
 
 TEST(HostileIdx, MnistWithOverflowingImageDimsIsAnError) {
@@ -101,8 +100,9 @@ TEST(HostileIdx, GzipBombIsCutOffAfterTheDeclaredDataWithoutInflatingIt) {
   const int64_t before = peak_rss_kib();
   const std::string message = error_of([&] { tg::data::read_idx(dir.file("bomb.gz")); });
   const int64_t growth_kib = peak_rss_kib() - before;
-  EXPECT_THAT(message, HasSubstr("read_idx: '" + dir.file("bomb.gz") +
-                                 "': unexpected bytes after the data, from byte offset 9 (the dims [1] declare 1 bytes)"));
+  EXPECT_THAT(message,
+              HasSubstr("read_idx: '" + dir.file("bomb.gz") +
+                        "': unexpected bytes after the data, from byte offset 9 (the dims [1] declare 1 bytes)"));
   EXPECT_LT(growth_kib, 32 * 1024) << "reading the bomb grew the peak RSS by " << growth_kib << " KiB";
 }
 
@@ -145,7 +145,8 @@ TEST(HostileCsv, GzipBombStopsAtMaxBytes) {
   reset_peak_rss();
   const int64_t before = peak_rss_kib();
   EXPECT_THAT(error_of([&] { tg::data::read_csv(dir.file("bomb.csv.gz"), tg::data::CsvOptions().max_bytes(1 << 20)); }),
-              HasSubstr("read_csv: '" + dir.file("bomb.csv.gz") + "': the decompressed data is larger than the limit "
+              HasSubstr("read_csv: '" + dir.file("bomb.csv.gz") +
+                        "': the decompressed data is larger than the limit "
                         "of 1048576 bytes"));
   EXPECT_LT(peak_rss_kib() - before, 32 * 1024);
 }

@@ -15,10 +15,10 @@
 
 namespace {
 
-using tg::data::Example;
-using tg::data::datasets::Dataset;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using tg::data::Example;
+using tg::data::datasets::Dataset;
 
 // Example i: data [i, 10 i] (kFloat32), target i*i (kInt64).
 struct Squares : Dataset<Squares> {
@@ -56,9 +56,7 @@ TEST(Stack, StacksDataAndTargets) {
   EXPECT_THAT(ints(batch.target), ElementsAre(1, 9));
 }
 
-TEST(Stack, EmptyBatchIsAnError) {
-  EXPECT_THROW(tg::data::transforms::Stack<>().apply_batch({}), tg::Error);
-}
+TEST(Stack, EmptyBatchIsAnError) { EXPECT_THROW(tg::data::transforms::Stack<>().apply_batch({}), tg::Error); }
 
 TEST(MapDataset, MapsThenStacks) {
   auto mapped = Squares(4)
@@ -186,7 +184,8 @@ TEST(MakeDataLoader, DropLastOmitsTheShortBatch) {
 }
 
 TEST(MakeDataLoader, WithoutStackYieldsVectorsOfExamples) {
-  auto loader = tg::data::make_data_loader<tg::data::samplers::SequentialSampler>(Squares(5), tg::data::DataLoaderOptions(2));
+  auto loader =
+      tg::data::make_data_loader<tg::data::samplers::SequentialSampler>(Squares(5), tg::data::DataLoaderOptions(2));
   std::vector<std::size_t> sizes;
   for (std::vector<Example<>>& batch : *loader) {
     sizes.push_back(batch.size());
@@ -247,8 +246,7 @@ TEST(MakeDataLoader, OptionsSeedGivesTheSeededPermutation) {
 TEST(MakeDataLoader, WorkersGiveTheSameBatchesInOrder) {
   for (std::size_t workers : {1u, 2u, 3u}) {
     auto loader = tg::data::make_data_loader<tg::data::samplers::SequentialSampler>(
-        Squares(23).map(tg::data::transforms::Stack<>()),
-        tg::data::DataLoaderOptions().batch_size(3).workers(workers));
+        Squares(23).map(tg::data::transforms::Stack<>()), tg::data::DataLoaderOptions().batch_size(3).workers(workers));
     std::vector<int64_t> order;
     for (int epoch = 0; epoch < 2; ++epoch) {
       order.clear();
@@ -304,7 +302,7 @@ TEST(MakeDataLoader, ExceptionsReachTheLoopWithAndWithoutWorkers) {
 // Records the order in which batches are built, so tests can see prefetching happen.
 struct Recorder {
   std::mutex mutex;
-  std::vector<std::size_t> started;   // first index of each batch, at the start of its get_batch
+  std::vector<std::size_t> started;  // first index of each batch, at the start of its get_batch
   std::vector<std::size_t> finished;
   std::vector<std::size_t> snapshot_started() {
     std::lock_guard<std::mutex> lock(mutex);

@@ -34,7 +34,8 @@ TEST(Iris, ShapesNamesAndClasses) {
   EXPECT_THAT(iris.features.sizes().vec(), ElementsAre(150, 4));
   EXPECT_EQ(iris.features.dtype(), tg::kFloat32);
   EXPECT_EQ(iris.targets.dtype(), tg::kInt64);
-  EXPECT_THAT(iris.feature_names, ElementsAre("sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"));
+  EXPECT_THAT(iris.feature_names,
+              ElementsAre("sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"));
   EXPECT_THAT(iris.class_names, ElementsAre("setosa", "versicolor", "virginica"));
   EXPECT_THAT(ints(tg::one_hot(iris.targets, 3).sum({0})), ElementsAre(50, 50, 50));
   EXPECT_THAT(ints(iris.targets.index_select(0, tg::tensor({0L, 50L, 100L, 149L}))), ElementsAre(0, 1, 2, 2));
@@ -47,8 +48,9 @@ TEST(Iris, RowsAndColumnMeansEqualScikitLearn) {
   EXPECT_THAT(doubles(iris.features[34]), Pointwise(DoubleNear(1e-6), {4.9, 3.1, 1.5, 0.2}));
   EXPECT_THAT(doubles(iris.features[37]), Pointwise(DoubleNear(1e-6), {4.9, 3.6, 1.4, 0.1}));
   EXPECT_THAT(doubles(iris.features[149]), Pointwise(DoubleNear(1e-6), {5.9, 3.0, 5.1, 1.8}));
-  EXPECT_THAT(doubles(iris.features.to(tg::kFloat64).mean({0})),
-              Pointwise(DoubleNear(1e-6), {5.843333333333335, 3.057333333333334, 3.7580000000000027, 1.199333333333334}));
+  EXPECT_THAT(
+      doubles(iris.features.to(tg::kFloat64).mean({0})),
+      Pointwise(DoubleNear(1e-6), {5.843333333333335, 3.057333333333334, 3.7580000000000027, 1.199333333333334}));
 }
 
 // ---- StandardScaler ----
@@ -61,16 +63,16 @@ TEST(StandardScaler, MatchesScikitLearnOnIris) {
   EXPECT_EQ(scaler.n_features_in(), 4);
   EXPECT_EQ(scaler.n_samples_seen(), 150);
   // sklearn's mean_, scale_ (population std) and var_
-  EXPECT_THAT(doubles(scaler.mean()),
-              Pointwise(DoubleNear(1e-6), {5.843333333333335, 3.057333333333334, 3.7580000000000027, 1.199333333333334}));
-  EXPECT_THAT(doubles(scaler.scale()),
-              Pointwise(DoubleNear(1e-6), {0.8253012917851409, 0.43441096773549437, 1.7594040657753032, 0.7596926279021594}));
-  EXPECT_THAT(doubles(scaler.var()),
-              Pointwise(DoubleNear(1e-6), {0.6811222222222222, 0.1887128888888887, 3.0955026666666674, 0.5771328888888888}));
-  EXPECT_THAT(doubles(z[0]),
-              Pointwise(DoubleNear(1e-5), {-0.9006811702978099, 1.0190043519716065, -1.3402265266227635, -1.3154442950077407}));
-  EXPECT_THAT(doubles(z[149]),
-              Pointwise(DoubleNear(1e-5), {0.06866179325140129, -0.1319794793216258, 0.7627582691805523, 0.7906706536370729}));
+  EXPECT_THAT(doubles(scaler.mean()), Pointwise(DoubleNear(1e-6), {5.843333333333335, 3.057333333333334,
+                                                                   3.7580000000000027, 1.199333333333334}));
+  EXPECT_THAT(doubles(scaler.scale()), Pointwise(DoubleNear(1e-6), {0.8253012917851409, 0.43441096773549437,
+                                                                    1.7594040657753032, 0.7596926279021594}));
+  EXPECT_THAT(doubles(scaler.var()), Pointwise(DoubleNear(1e-6), {0.6811222222222222, 0.1887128888888887,
+                                                                  3.0955026666666674, 0.5771328888888888}));
+  EXPECT_THAT(doubles(z[0]), Pointwise(DoubleNear(1e-5), {-0.9006811702978099, 1.0190043519716065, -1.3402265266227635,
+                                                          -1.3154442950077407}));
+  EXPECT_THAT(doubles(z[149]), Pointwise(DoubleNear(1e-5), {0.06866179325140129, -0.1319794793216258,
+                                                            0.7627582691805523, 0.7906706536370729}));
   // standardised columns: mean 0, population std 1
   EXPECT_THAT(doubles(z.to(tg::kFloat64).mean({0})), Pointwise(DoubleNear(1e-6), {0.0, 0.0, 0.0, 0.0}));
   EXPECT_THAT(doubles(z.to(tg::kFloat64).std({0}, false)), Pointwise(DoubleNear(1e-6), {1.0, 1.0, 1.0, 1.0}));
@@ -81,8 +83,8 @@ TEST(StandardScaler, WithoutMeanOnlyScales) {
   auto iris = tg::data::datasets::iris();
   tg::data::StandardScaler scaler(/*with_mean=*/false);
   tg::Tensor z = scaler.fit_transform(iris.features);
-  EXPECT_THAT(doubles(z[0]),
-              Pointwise(DoubleNear(1e-5), {6.179561392626216, 8.056886819052625, 0.7957239767904438, 0.2632643685806017}));
+  EXPECT_THAT(doubles(z[0]), Pointwise(DoubleNear(1e-5),
+                                       {6.179561392626216, 8.056886819052625, 0.7957239767904438, 0.2632643685806017}));
   tg::data::StandardScaler center_only(true, /*with_std=*/false);
   EXPECT_TRUE(center_only.fit_transform(iris.features).allclose(iris.features - iris.features.mean({0}), 1e-5, 1e-5));
   EXPECT_THAT(doubles(center_only.scale()), ElementsAre(1, 1, 1, 1));
@@ -97,10 +99,18 @@ TEST(StandardScaler, ConstantColumnIsLeftUnscaled) {
 
 TEST(StandardScaler, ErrorsNameTheFunctionAndValues) {
   tg::data::StandardScaler scaler;
-  EXPECT_THAT(error_of([&] { scaler.transform(tg::zeros({2, 3})); }), HasSubstr("StandardScaler::transform: called before fit"));
-  EXPECT_THAT(error_of([&] { scaler.inverse_transform(tg::zeros({2, 3})); }), HasSubstr("StandardScaler::inverse_transform: called before fit"));
+  EXPECT_THAT(error_of([&] {
+                scaler.transform(tg::zeros({2, 3}));
+              }),
+              HasSubstr("StandardScaler::transform: called before fit"));
+  EXPECT_THAT(error_of([&] {
+                scaler.inverse_transform(tg::zeros({2, 3}));
+              }),
+              HasSubstr("StandardScaler::inverse_transform: called before fit"));
   scaler.fit(tg::rand({5, 4}));
-  EXPECT_THAT(error_of([&] { scaler.transform(tg::zeros({2, 3})); }),
+  EXPECT_THAT(error_of([&] {
+                scaler.transform(tg::zeros({2, 3}));
+              }),
               HasSubstr("StandardScaler::transform: X has 3 features but the scaler was fitted on 4"));
   EXPECT_THAT(error_of([&] { scaler.fit(tg::zeros({4})); }),
               HasSubstr("StandardScaler::fit: X must be 2-D [n_samples, n_features], got shape [4]"));
@@ -121,8 +131,8 @@ TEST(TrainTestSplit, UnshuffledLayoutIsScikitLearns) {
 
 TEST(TrainTestSplit, SizesAsScikitLearn) {
   // (n, test_size) -> (n_train, n_test) from sklearn: ceil for the test set.
-  for (auto [n, test_size, n_train, n_test] :
-       std::vector<std::tuple<int64_t, double, int64_t, int64_t>>{{150, 0.2, 120, 30}, {10, 0.25, 7, 3}, {7, 0.5, 3, 4}, {3, 0.1, 2, 1}}) {
+  for (auto [n, test_size, n_train, n_test] : std::vector<std::tuple<int64_t, double, int64_t, int64_t>>{
+           {150, 0.2, 120, 30}, {10, 0.25, 7, 3}, {7, 0.5, 3, 4}, {3, 0.1, 2, 1}}) {
     auto split = tg::data::train_test_split(tg::zeros({n, 3}), tg::zeros({n}), test_size, 0);
     EXPECT_EQ(split.X_train.size(0), n_train) << n << " " << test_size;
     EXPECT_EQ(split.y_test.size(0), n_test) << n << " " << test_size;
@@ -151,13 +161,21 @@ TEST(TrainTestSplit, ShuffledIsASeededPartitionKeepingPairs) {
 }
 
 TEST(TrainTestSplit, RejectsBadArguments) {
-  EXPECT_THAT(error_of([] { tg::data::train_test_split(tg::zeros({10, 2}), tg::zeros({10}), 1.5); }),
+  EXPECT_THAT(error_of([] {
+                tg::data::train_test_split(tg::zeros({10, 2}), tg::zeros({10}), 1.5);
+              }),
               HasSubstr("train_test_split: test_size must be in (0, 1), got 1.5"));
-  EXPECT_THAT(error_of([] { tg::data::train_test_split(tg::zeros({10, 2}), tg::zeros({10}), 0.0); }),
+  EXPECT_THAT(error_of([] {
+                tg::data::train_test_split(tg::zeros({10, 2}), tg::zeros({10}), 0.0);
+              }),
               HasSubstr("test_size must be in (0, 1), got 0"));
-  EXPECT_THAT(error_of([] { tg::data::train_test_split(tg::zeros({10, 2}), tg::zeros({9})); }),
+  EXPECT_THAT(error_of([] {
+                tg::data::train_test_split(tg::zeros({10, 2}), tg::zeros({9}));
+              }),
               HasSubstr("train_test_split: X has 10 samples (shape [10, 2]) but y has 9 (shape [9])"));
-  EXPECT_THAT(error_of([] { tg::data::train_test_split(tg::zeros({1, 2}), tg::zeros({1}), 0.5); }),
+  EXPECT_THAT(error_of([] {
+                tg::data::train_test_split(tg::zeros({1, 2}), tg::zeros({1}), 0.5);
+              }),
               HasSubstr("the training set would be empty"));
 }
 
@@ -171,12 +189,14 @@ std::vector<std::pair<std::vector<int64_t>, std::vector<int64_t>>> folds(const t
 
 TEST(KFold, IndicesEqualScikitLearn) {
   using P = std::pair<std::vector<int64_t>, std::vector<int64_t>>;
-  EXPECT_THAT(folds(tg::data::KFold(5), 13),
-              ElementsAre(P{{3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, {0, 1, 2}}, P{{0, 1, 2, 6, 7, 8, 9, 10, 11, 12}, {3, 4, 5}},
-                          P{{0, 1, 2, 3, 4, 5, 9, 10, 11, 12}, {6, 7, 8}}, P{{0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 12}, {9, 10}},
-                          P{{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, {11, 12}}));
+  EXPECT_THAT(
+      folds(tg::data::KFold(5), 13),
+      ElementsAre(P{{3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, {0, 1, 2}}, P{{0, 1, 2, 6, 7, 8, 9, 10, 11, 12}, {3, 4, 5}},
+                  P{{0, 1, 2, 3, 4, 5, 9, 10, 11, 12}, {6, 7, 8}}, P{{0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 12}, {9, 10}},
+                  P{{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, {11, 12}}));
   EXPECT_THAT(folds(tg::data::KFold(3), 10),
-              ElementsAre(P{{4, 5, 6, 7, 8, 9}, {0, 1, 2, 3}}, P{{0, 1, 2, 3, 7, 8, 9}, {4, 5, 6}}, P{{0, 1, 2, 3, 4, 5, 6}, {7, 8, 9}}));
+              ElementsAre(P{{4, 5, 6, 7, 8, 9}, {0, 1, 2, 3}}, P{{0, 1, 2, 3, 7, 8, 9}, {4, 5, 6}},
+                          P{{0, 1, 2, 3, 4, 5, 6}, {7, 8, 9}}));
   EXPECT_EQ(tg::data::KFold().get_n_splits(), 5);
 }
 
@@ -190,11 +210,13 @@ TEST(KFold, ShuffledFoldsPartitionTheSamples) {
   for (const auto& [train, test] : splits) {
     EXPECT_EQ(train.size() + test.size(), 22u);
     EXPECT_TRUE(std::is_sorted(train.begin(), train.end()));
-    EXPECT_EQ(test, std::vector<int64_t>(perm.begin() + start, perm.begin() + start + static_cast<int64_t>(test.size())));
+    EXPECT_EQ(test,
+              std::vector<int64_t>(perm.begin() + start, perm.begin() + start + static_cast<int64_t>(test.size())));
     start += static_cast<int64_t>(test.size());
     tested.insert(tested.end(), test.begin(), test.end());
   }
-  EXPECT_THAT(std::vector<std::size_t>({splits[0].second.size(), splits[1].second.size(), splits[2].second.size(), splits[3].second.size()}),
+  EXPECT_THAT(std::vector<std::size_t>(
+                  {splits[0].second.size(), splits[1].second.size(), splits[2].second.size(), splits[3].second.size()}),
               ElementsAre(6, 6, 5, 5));
   std::sort(tested.begin(), tested.end());
   std::vector<int64_t> expected(22);
@@ -245,8 +267,10 @@ TEST(EarlyStopping, NanNeverImprovesAndResetStartsOver) {
 }
 
 TEST(EarlyStopping, RejectsNegativeArguments) {
-  EXPECT_THAT(error_of([] { tg::data::EarlyStopping(-1); }), HasSubstr("EarlyStopping: patience must be non-negative, got -1"));
-  EXPECT_THAT(error_of([] { tg::data::EarlyStopping(1, -0.5); }), HasSubstr("EarlyStopping: min_delta must be non-negative, got -0.5"));
+  EXPECT_THAT(error_of([] { tg::data::EarlyStopping(-1); }),
+              HasSubstr("EarlyStopping: patience must be non-negative, got -1"));
+  EXPECT_THAT(error_of([] { tg::data::EarlyStopping(1, -0.5); }),
+              HasSubstr("EarlyStopping: min_delta must be non-negative, got -0.5"));
 }
 
 }  // namespace

@@ -8,20 +8,20 @@
 
 #include <tapegrad/tapegrad.h>
 
-#include "helpers.h"
 #include "../error_of.h"
+#include "helpers.h"
 
 namespace {
 
 using tg_test::error_of;
 
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using tg_data_test::gzip_stored;
 using tg_data_test::idx_bytes;
 using tg_data_test::TempDir;
 using tg_data_test::write_bytes;
 using tg_data_test::write_text;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 
 std::vector<int64_t> ints(const tg::Tensor& t) {
   tg::Tensor c = t.to(tg::kInt64).contiguous();
@@ -31,7 +31,6 @@ std::vector<double> doubles(const tg::Tensor& t) {
   tg::Tensor c = t.to(tg::kFloat64).contiguous();
   return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
 }
-
 
 // ---- IDX ----
 
@@ -121,7 +120,8 @@ TEST(ReadIdx, CorruptAndTruncatedGzip) {
   corrupt[10 + 5 + 8 + 1] ^= 0xff;  // a data byte (after the 8-byte IDX header): the CRC no longer matches
   write_bytes(dir.file("crc.gz"), corrupt);
   std::string message = error_of([&] { tg::data::read_idx(dir.file("crc.gz")); });
-  EXPECT_THAT(message, HasSubstr("read_idx: '" + dir.file("crc.gz") + "': corrupt gzip data (zlib: incorrect data check)"));
+  EXPECT_THAT(message,
+              HasSubstr("read_idx: '" + dir.file("crc.gz") + "': corrupt gzip data (zlib: incorrect data check)"));
   EXPECT_THAT(message, HasSubstr("at compressed byte offset"));
   std::vector<uint8_t> bad_block = good;
   bad_block[10 + 3] ^= 0xff;  // NLEN no longer complements LEN
@@ -135,7 +135,8 @@ TEST(ReadIdx, CorruptAndTruncatedGzip) {
   std::vector<uint8_t> trailing = good;
   trailing.push_back(0x42);
   write_bytes(dir.file("tail.gz"), trailing);
-  EXPECT_THAT(error_of([&] { tg::data::read_idx(dir.file("tail.gz")); }), HasSubstr("1 bytes of trailing data after the gzip stream"));
+  EXPECT_THAT(error_of([&] { tg::data::read_idx(dir.file("tail.gz")); }),
+              HasSubstr("1 bytes of trailing data after the gzip stream"));
 }
 
 // ---- MNIST from generated files ----
@@ -144,7 +145,8 @@ TEST(ReadIdx, CorruptAndTruncatedGzip) {
 void write_mnist(const TempDir& dir, const std::string& prefix, uint32_t n, uint32_t rows, uint32_t cols, bool gz,
                  uint32_t labels = 0) {
   std::vector<uint8_t> pixels(std::size_t{n} * rows * cols), label_bytes(labels ? labels : n);
-  for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>((i / (rows * cols) * 31 + i % (rows * cols)) % 256);
+  for (std::size_t i = 0; i < pixels.size(); ++i)
+    pixels[i] = static_cast<uint8_t>((i / (rows * cols) * 31 + i % (rows * cols)) % 256);
   for (std::size_t i = 0; i < label_bytes.size(); ++i) label_bytes[i] = static_cast<uint8_t>(i % 10);
   auto images = idx_bytes(0x08, {n, rows, cols}, pixels);
   auto label_file = idx_bytes(0x08, {static_cast<uint32_t>(label_bytes.size())}, label_bytes);
@@ -216,7 +218,8 @@ TEST(MNIST, TruncatedImagesGiveTheOffset) {
 const char* kFashion = "/usr/share/datasets/fashion-mnist";
 
 TEST(FashionMNIST, TestSetMatchesNumbersComputedWithNumpy) {
-  if (!std::filesystem::exists(std::string(kFashion) + "/t10k-images-idx3-ubyte.gz")) GTEST_SKIP() << "no Fashion-MNIST";
+  if (!std::filesystem::exists(std::string(kFashion) + "/t10k-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "no Fashion-MNIST";
   tg::data::datasets::MNIST test(kFashion, tg::data::datasets::MNIST::Mode::kTest);
   ASSERT_EQ(test.size().value(), 10000u);
   EXPECT_THAT(test.images().sizes().vec(), ElementsAre(10000, 1, 28, 28));
@@ -247,7 +250,8 @@ TEST(FashionMNIST, TestSetMatchesNumbersComputedWithNumpy) {
 }
 
 TEST(FashionMNIST, TrainSetHas6000OfEachClass) {
-  if (!std::filesystem::exists(std::string(kFashion) + "/train-images-idx3-ubyte.gz")) GTEST_SKIP() << "no Fashion-MNIST";
+  if (!std::filesystem::exists(std::string(kFashion) + "/train-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "no Fashion-MNIST";
   tg::data::datasets::MNIST train(kFashion);
   ASSERT_EQ(train.size().value(), 60000u);
   EXPECT_THAT(ints(tg::one_hot(train.targets(), 10).sum({0})), ::testing::Each(6000));
@@ -256,7 +260,8 @@ TEST(FashionMNIST, TrainSetHas6000OfEachClass) {
 }
 
 TEST(FashionMNIST, ReadIdxGivesTheRawBytes) {
-  if (!std::filesystem::exists(std::string(kFashion) + "/t10k-labels-idx1-ubyte.gz")) GTEST_SKIP() << "no Fashion-MNIST";
+  if (!std::filesystem::exists(std::string(kFashion) + "/t10k-labels-idx1-ubyte.gz"))
+    GTEST_SKIP() << "no Fashion-MNIST";
   tg::Tensor labels = tg::data::read_idx(std::string(kFashion) + "/t10k-labels-idx1-ubyte.gz");
   EXPECT_THAT(labels.sizes().vec(), ElementsAre(10000));
   EXPECT_THAT(ints(labels.narrow(0, 0, 4)), ElementsAre(9, 2, 1, 1));
@@ -287,7 +292,8 @@ TEST(ReadCsv, HeaderAndNumbers) {
 TEST(ReadCsv, NoHeaderOtherDelimiterCrlfAndEmptyCells) {
   TempDir dir;
   write_text(dir.file("b.csv"), "1;2\r\n;4\r\n5;6");
-  tg::data::CsvTable table = tg::data::read_csv(dir.file("b.csv"), tg::data::CsvOptions().header(false).delimiter(';').dtype(tg::kFloat64));
+  tg::data::CsvTable table =
+      tg::data::read_csv(dir.file("b.csv"), tg::data::CsvOptions().header(false).delimiter(';').dtype(tg::kFloat64));
   EXPECT_THAT(table.columns, ElementsAre("0", "1"));
   EXPECT_EQ(table.values.dtype(), tg::kFloat64);
   const auto v = doubles(table.values);
@@ -314,9 +320,11 @@ TEST(ReadCsv, NonNumericCellNamesLineColumnAndText) {
   TempDir dir;
   write_text(dir.file("bad.csv"), "sepal,petal,species\n5.1,1.4,0\n4.9,1.4,setosa\n");
   EXPECT_THAT(error_of([&] { tg::data::read_csv(dir.file("bad.csv")); }),
-              HasSubstr("read_csv: '" + dir.file("bad.csv") + "' line 3, column 3 ('species'): cannot parse 'setosa' as a number"));
+              HasSubstr("read_csv: '" + dir.file("bad.csv") +
+                        "' line 3, column 3 ('species'): cannot parse 'setosa' as a number"));
   write_text(dir.file("junk.csv"), "a\n1.5x\n");
-  EXPECT_THAT(error_of([&] { tg::data::read_csv(dir.file("junk.csv")); }), HasSubstr("line 2, column 1 ('a'): cannot parse '1.5x'"));
+  EXPECT_THAT(error_of([&] { tg::data::read_csv(dir.file("junk.csv")); }),
+              HasSubstr("line 2, column 1 ('a'): cannot parse '1.5x'"));
 }
 
 TEST(ReadCsv, RaggedRows) {

@@ -34,7 +34,7 @@ constexpr bool kSanitized = false;
 constexpr bool kSanitized = false;
 #endif
 
-constexpr int kSteps = 10'000;      // in every build, sanitized ones included (~2 s in Release)
+constexpr int kSteps = 10'000;  // in every build, sanitized ones included (~2 s in Release)
 constexpr int kMaxBatch = 256;
 constexpr int kWarmup = kMaxBatch;  // steps 1..256 take each batch size 1..256 once, shuffled
 constexpr int kRssFrom = 1000;

@@ -33,7 +33,6 @@ struct NetImpl : nn::Module {
 };
 TG_MODULE(Net);
 
-
 double max_abs_diff(const Tensor& a, const Tensor& b) { return (a - b).abs().max().item_double(); }
 
 }  // namespace
@@ -206,18 +205,31 @@ TEST(ModuleErrors, NameTheModule) {
     nn::Linear fc1{nullptr};
   };
   auto mlp = std::make_shared<MlpImpl>();
-  EXPECT_EQ(error_of([&] { mlp->forward(tg::zeros({2, 100})); }),
+  EXPECT_EQ(error_of([&] {
+              mlp->forward(tg::zeros({2, 100}));
+            }),
             "fc1 (Linear 784 -> 256): input has 100 features (shape [2, 100]), expected 784");
   nn::Conv2d conv(nn::Conv2dOptions(3, 8, 3));
-  EXPECT_EQ(error_of([&] { conv(tg::zeros({1, 1, 5, 5})); }),
+  EXPECT_EQ(error_of([&] {
+              conv(tg::zeros({1, 1, 5, 5}));
+            }),
             "Conv2d 3 -> 8, kernel [3, 3]: input has 1 channels (shape [1, 1, 5, 5]), expected 3");
   nn::BatchNorm2d bn(4);
-  EXPECT_THAT(error_of([&] { bn(tg::zeros({2, 4, 3})); }), HasSubstr("BatchNorm2d 4: expected a 4-D input, got shape [2, 4, 3]"));
-  EXPECT_EQ(error_of([&] { F::cross_entropy(tg::zeros({2, 10}), tg::tensor({3, 12})); }),
+  EXPECT_THAT(error_of([&] {
+                bn(tg::zeros({2, 4, 3}));
+              }),
+              HasSubstr("BatchNorm2d 4: expected a 4-D input, got shape [2, 4, 3]"));
+  EXPECT_EQ(error_of([&] {
+              F::cross_entropy(tg::zeros({2, 10}), tg::tensor({3, 12}));
+            }),
             "cross_entropy: target 12 at position 1 is out of bounds for 10 classes");
-  EXPECT_THAT(error_of([&] { F::cross_entropy(tg::zeros({2, 10}), tg::tensor({3, 1, 2})); }),
+  EXPECT_THAT(error_of([&] {
+                F::cross_entropy(tg::zeros({2, 10}), tg::tensor({3, 1, 2}));
+              }),
               HasSubstr("target [3] does not match input [2, 10]"));
-  EXPECT_THAT(error_of([&] { F::mse_loss(tg::zeros({2, 3}), tg::zeros({3, 2})); }),
+  EXPECT_THAT(error_of([&] {
+                F::mse_loss(tg::zeros({2, 3}), tg::zeros({3, 2}));
+              }),
               HasSubstr("mse_loss: input [2, 3] and target [3, 2] must have the same shape"));
   EXPECT_THAT(error_of([&] { F::binary_cross_entropy(tg::full({2}, 1.5), tg::zeros({2})); }),
               HasSubstr("input value 1.5 at position 0 is not between 0 and 1"));
@@ -231,7 +243,8 @@ TEST(ModuleErrors, NameTheModule) {
 // ---------------------------------------------------------------- layers against naive loops
 namespace {
 // out[n, o, y, x] = b[o] + sum_{c in group, i, j} x[n, c, y*s - p + i*d, x*s - p + j*d] w[o, c', i, j]
-Tensor naive_conv2d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t s, int64_t p, int64_t d, int64_t groups) {
+Tensor naive_conv2d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t s, int64_t p, int64_t d,
+                    int64_t groups) {
   const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
   const int64_t O = w.size(0), Cg = w.size(1), kh = w.size(2), kw = w.size(3), Og = O / groups;
   const int64_t OH = (H + 2 * p - d * (kh - 1) - 1) / s + 1, OW = (W + 2 * p - d * (kw - 1) - 1) / s + 1;
@@ -261,7 +274,9 @@ Tensor naive_conv2d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t s
 
 TEST(Layers, Conv2dMatchesNaiveLoopsForStridePaddingDilationGroups) {
   tg::manual_seed(1);
-  struct Case { int64_t C, O, k, s, p, d, g; };
+  struct Case {
+    int64_t C, O, k, s, p, d, g;
+  };
   for (Case c : {Case{3, 4, 3, 1, 0, 1, 1}, Case{3, 4, 3, 2, 1, 1, 1}, Case{2, 2, 3, 1, 2, 2, 1},
                  Case{4, 6, 3, 1, 1, 1, 2}, Case{4, 4, 1, 1, 0, 1, 4}}) {
     Tensor x = tg::randn({2, c.C, 7, 6}, tg::kFloat64);
@@ -270,8 +285,8 @@ TEST(Layers, Conv2dMatchesNaiveLoopsForStridePaddingDilationGroups) {
     Tensor got = tg::conv2d(x, w, b, c.s, c.p, c.d, c.g);
     Tensor want = naive_conv2d(x, w, b, c.s, c.p, c.d, c.g);
     ASSERT_EQ(got.sizes().vec(), want.sizes().vec());
-    EXPECT_LT(max_abs_diff(got, want), 1e-12) << "C" << c.C << " O" << c.O << " k" << c.k << " s" << c.s << " p"
-                                               << c.p << " d" << c.d << " g" << c.g;
+    EXPECT_LT(max_abs_diff(got, want), 1e-12)
+        << "C" << c.C << " O" << c.O << " k" << c.k << " s" << c.s << " p" << c.p << " d" << c.d << " g" << c.g;
   }
 }
 
@@ -320,7 +335,8 @@ TEST(Layers, PoolingMatchesNaiveLoops) {
         }
   // adaptive pooling with uneven bins: 7 -> 3 uses rows [0,3), [2,5), [4,7)
   Tensor a = tg::adaptive_avg_pool2d(x, {3, 2});
-  EXPECT_NEAR(a.index({1, 2, 1, 0}).item<double>(), x.index({1, 2, tg::indexing::Slice(2, 5), tg::indexing::Slice(0, 3)}).mean().item_double(), 1e-14);
+  EXPECT_NEAR(a.index({1, 2, 1, 0}).item<double>(),
+              x.index({1, 2, tg::indexing::Slice(2, 5), tg::indexing::Slice(0, 3)}).mean().item_double(), 1e-14);
   // the gradient of max pooling lands on the argmax only
   Tensor leaf = x.detach().requires_grad_();
   tg::max_pool2d(leaf, 2).sum().backward();
@@ -357,7 +373,8 @@ TEST(Layers, EmbeddingPaddingIdxGetsNoGradient) {
   out.sum().backward();
   EXPECT_EQ(emb->weight.grad()[1].abs().sum().item_double(), 0.0);
   EXPECT_TRUE(emb->weight.grad()[0].equal(tg::ones({3})));
-  EXPECT_THAT(error_of([&] { emb(tg::tensor({5})); }), HasSubstr("index 5 at position 0 is out of range for 5 embeddings"));
+  EXPECT_THAT(error_of([&] { emb(tg::tensor({5})); }),
+              HasSubstr("index 5 at position 0 is out of range for 5 embeddings"));
 }
 
 // PyTorch 1.13: F.hardtanh([-2, -0.5, 0.3, 0.8, 2], -0.5, 0.8) = [-0.5, -0.5, 0.3, 0.8, 0.8] and

@@ -57,7 +57,9 @@ Built build_module(const json& o) {
   };
   if (m == "Linear") return wrap(nn::Linear(nn::LinearOptions(o["in_features"], o["out_features"]).bias(o["bias"])));
   if (m == "Bilinear") {
-    auto ptr = nn::Bilinear(nn::BilinearOptions(o["in1_features"], o["in2_features"], o["out_features"]).bias(o["bias"])).ptr();
+    auto ptr =
+        nn::Bilinear(nn::BilinearOptions(o["in1_features"], o["in2_features"], o["out_features"]).bias(o["bias"]))
+            .ptr();
     return Built{ptr, [ptr](const Tensor& a, const Tensor& b) { return ptr->forward(a, b); }};
   }
   if (m == "Conv1d" || m == "Conv2d") {
@@ -71,21 +73,32 @@ Built build_module(const json& o) {
     };
     if (m == "Conv1d")
       return wrap(nn::Conv1d(nn::Conv1dOptions(o["in_channels"], o["out_channels"], arr<1>(o["kernel_size"]))
-                                 .stride(arr<1>(o["stride"])).padding(padding(std::integral_constant<std::size_t, 1>{}))
-                                 .dilation(arr<1>(o["dilation"])).groups(o["groups"]).bias(o["bias"])));
+                                 .stride(arr<1>(o["stride"]))
+                                 .padding(padding(std::integral_constant<std::size_t, 1>{}))
+                                 .dilation(arr<1>(o["dilation"]))
+                                 .groups(o["groups"])
+                                 .bias(o["bias"])));
     return wrap(nn::Conv2d(nn::Conv2dOptions(o["in_channels"], o["out_channels"], arr<2>(o["kernel_size"]))
-                               .stride(arr<2>(o["stride"])).padding(padding(std::integral_constant<std::size_t, 2>{}))
-                               .dilation(arr<2>(o["dilation"])).groups(o["groups"]).bias(o["bias"])));
+                               .stride(arr<2>(o["stride"]))
+                               .padding(padding(std::integral_constant<std::size_t, 2>{}))
+                               .dilation(arr<2>(o["dilation"]))
+                               .groups(o["groups"])
+                               .bias(o["bias"])));
   }
   if (m == "ConvTranspose2d")
-    return wrap(nn::ConvTranspose2d(nn::ConvTranspose2dOptions(o["in_channels"], o["out_channels"], arr<2>(o["kernel_size"]))
-                                        .stride(arr<2>(o["stride"])).padding(arr<2>(o["padding"]))
-                                        .output_padding(arr<2>(o["output_padding"])).groups(o["groups"])
-                                        .bias(o["bias"]).dilation(arr<2>(o["dilation"]))));
+    return wrap(
+        nn::ConvTranspose2d(nn::ConvTranspose2dOptions(o["in_channels"], o["out_channels"], arr<2>(o["kernel_size"]))
+                                .stride(arr<2>(o["stride"]))
+                                .padding(arr<2>(o["padding"]))
+                                .output_padding(arr<2>(o["output_padding"]))
+                                .groups(o["groups"])
+                                .bias(o["bias"])
+                                .dilation(arr<2>(o["dilation"]))));
   if (m == "MaxPool2d") {
     nn::MaxPool2dOptions opts(arr<2>(o["kernel_size"]));
     if (!o["stride"].is_null()) opts.stride(arr<2>(o["stride"]));
-    return wrap(nn::MaxPool2d(opts.padding(arr<2>(o["padding"])).dilation(arr<2>(o["dilation"])).ceil_mode(o["ceil_mode"])));
+    return wrap(
+        nn::MaxPool2d(opts.padding(arr<2>(o["padding"])).dilation(arr<2>(o["dilation"])).ceil_mode(o["ceil_mode"])));
   }
   if (m == "AvgPool2d") {
     nn::AvgPool2dOptions opts(arr<2>(o["kernel_size"]));
@@ -94,20 +107,25 @@ Built build_module(const json& o) {
     if (!o["divisor_override"].is_null()) opts.divisor_override(o["divisor_override"].get<int64_t>());
     return wrap(nn::AvgPool2d(opts));
   }
-  if (m == "AdaptiveAvgPool2d") return wrap(nn::AdaptiveAvgPool2d(nn::AdaptiveAvgPool2dOptions(arr<2>(o["output_size"]))));
+  if (m == "AdaptiveAvgPool2d")
+    return wrap(nn::AdaptiveAvgPool2d(nn::AdaptiveAvgPool2dOptions(arr<2>(o["output_size"]))));
   if (m == "BatchNorm1d" || m == "BatchNorm2d") {
     nn::BatchNormOptions opts(o["num_features"]);
     opts.eps(o["eps"]).affine(o["affine"]).track_running_stats(o["track_running_stats"]);
-    if (o["momentum"].is_null()) opts.momentum(std::nullopt);
-    else opts.momentum(o["momentum"].get<double>());
+    if (o["momentum"].is_null())
+      opts.momentum(std::nullopt);
+    else
+      opts.momentum(o["momentum"].get<double>());
     if (m == "BatchNorm1d") return wrap(nn::BatchNorm1d(opts));
     return wrap(nn::BatchNorm2d(opts));
   }
   if (m == "LayerNorm")
     return wrap(nn::LayerNorm(nn::LayerNormOptions(o["normalized_shape"].get<std::vector<int64_t>>())
-                                  .eps(o["eps"]).elementwise_affine(o["elementwise_affine"])));
+                                  .eps(o["eps"])
+                                  .elementwise_affine(o["elementwise_affine"])));
   if (m == "GroupNorm")
-    return wrap(nn::GroupNorm(nn::GroupNormOptions(o["num_groups"], o["num_channels"]).eps(o["eps"]).affine(o["affine"])));
+    return wrap(
+        nn::GroupNorm(nn::GroupNormOptions(o["num_groups"], o["num_channels"]).eps(o["eps"]).affine(o["affine"])));
   if (m == "Embedding") {
     nn::EmbeddingOptions opts(o["num_embeddings"], o["embedding_dim"]);
     if (!o["padding_idx"].is_null()) opts.padding_idx(o["padding_idx"].get<int64_t>());
@@ -133,25 +151,37 @@ Tensor call_function(const json& o, const tg::safetensors::File& f, const Tensor
   if (fn == "huber_loss")
     return F::huber_loss(input, target, F::HuberLossFuncOptions().reduction(reduction(o)).delta(o["delta"]));
   if (fn == "cross_entropy")
-    return F::cross_entropy(input, target, F::CrossEntropyFuncOptions().weight(maybe("weight")).ignore_index(o["ignore_index"])
-                                               .reduction(reduction(o)).label_smoothing(o["label_smoothing"]));
+    return F::cross_entropy(input, target,
+                            F::CrossEntropyFuncOptions()
+                                .weight(maybe("weight"))
+                                .ignore_index(o["ignore_index"])
+                                .reduction(reduction(o))
+                                .label_smoothing(o["label_smoothing"]));
   if (fn == "nll_loss")
-    return F::nll_loss(input, target, F::NLLLossFuncOptions().weight(maybe("weight")).ignore_index(o["ignore_index"])
-                                          .reduction(reduction(o)));
+    return F::nll_loss(
+        input, target,
+        F::NLLLossFuncOptions().weight(maybe("weight")).ignore_index(o["ignore_index"]).reduction(reduction(o)));
   if (fn == "binary_cross_entropy")
-    return F::binary_cross_entropy(input, target, F::BinaryCrossEntropyFuncOptions().weight(maybe("weight")).reduction(reduction(o)));
+    return F::binary_cross_entropy(input, target,
+                                   F::BinaryCrossEntropyFuncOptions().weight(maybe("weight")).reduction(reduction(o)));
   if (fn == "binary_cross_entropy_with_logits")
-    return F::binary_cross_entropy_with_logits(
-        input, target, F::BinaryCrossEntropyWithLogitsFuncOptions().weight(maybe("weight")).pos_weight(maybe("pos_weight"))
-                           .reduction(reduction(o)));
+    return F::binary_cross_entropy_with_logits(input, target,
+                                               F::BinaryCrossEntropyWithLogitsFuncOptions()
+                                                   .weight(maybe("weight"))
+                                                   .pos_weight(maybe("pos_weight"))
+                                                   .reduction(reduction(o)));
   if (fn == "kl_div") {
     const std::string r = o["reduction"];
     F::KLDivFuncOptions opts;
     opts.log_target(o["log_target"]);
-    if (r == "batchmean") opts.reduction(tg::kBatchMean);
-    else if (r == "sum") opts.reduction(tg::kSum);
-    else if (r == "none") opts.reduction(tg::kNone);
-    else opts.reduction(tg::kMean);
+    if (r == "batchmean")
+      opts.reduction(tg::kBatchMean);
+    else if (r == "sum")
+      opts.reduction(tg::kSum);
+    else if (r == "none")
+      opts.reduction(tg::kNone);
+    else
+      opts.reduction(tg::kMean);
     return F::kl_div(input, target, opts);
   }
   throw tg::Error("no tapegrad function for PyTorch's " + fn);

@@ -20,7 +20,6 @@ Tensor param(std::initializer_list<double> values) {
 }
 double at(const Tensor& t, int64_t i) { return t.data_ptr<double>()[i]; }
 
-
 // ---------------------------------------------------------------- options
 
 TEST(OptimOptions, DefaultsAreLibtorchs) {
@@ -75,15 +74,18 @@ TEST(OptimOptions, InvalidValuesThrowNamingOptimizerAndValue) {
       {[&] { SGD(ps, SGDOptions(-0.1)); }, "SGD: invalid learning rate: -0.1"},
       {[&] { SGD(ps, SGDOptions(0.1).momentum(-1)); }, "SGD: invalid momentum value: -1"},
       {[&] { SGD(ps, SGDOptions(0.1).weight_decay(-0.5)); }, "SGD: invalid weight_decay value: -0.5"},
-      {[&] { SGD(ps, SGDOptions(0.1).nesterov(true)); }, "SGD: nesterov momentum requires a momentum and zero dampening"},
+      {[&] { SGD(ps, SGDOptions(0.1).nesterov(true)); },
+       "SGD: nesterov momentum requires a momentum and zero dampening"},
       {[&] { SGD(ps, SGDOptions(0.1).momentum(0.9).dampening(0.1).nesterov(true)); },
        "SGD: nesterov momentum requires a momentum and zero dampening"},
       {[&] { Adam(ps, AdamOptions(-1)); }, "Adam: invalid learning rate: -1"},
-      {[&] { Adam(ps, AdamOptions().betas(std::make_tuple(1.5, 0.9))); }, "Adam: invalid beta parameter at index 0: 1.5"},
+      {[&] { Adam(ps, AdamOptions().betas(std::make_tuple(1.5, 0.9))); },
+       "Adam: invalid beta parameter at index 0: 1.5"},
       {[&] { Adam(ps, AdamOptions().betas(std::make_tuple(0.9, 1.0))); }, "Adam: invalid beta parameter at index 1: 1"},
       {[&] { Adam(ps, AdamOptions().eps(-1e-8)); }, "Adam: invalid epsilon value: -1e-08"},
       {[&] { Adam(ps, AdamOptions().weight_decay(-2)); }, "Adam: invalid weight_decay value: -2"},
-      {[&] { AdamW(ps, AdamWOptions().betas(std::make_tuple(-0.1, 0.9))); }, "AdamW: invalid beta parameter at index 0: -0.1"},
+      {[&] { AdamW(ps, AdamWOptions().betas(std::make_tuple(-0.1, 0.9))); },
+       "AdamW: invalid beta parameter at index 0: -0.1"},
       {[&] { AdamW(ps, AdamWOptions().weight_decay(-0.01)); }, "AdamW: invalid weight_decay value: -0.01"},
       {[&] { RMSprop(ps, RMSpropOptions().alpha(-0.5)); }, "RMSprop: invalid alpha value: -0.5"},
       {[&] { RMSprop(ps, RMSpropOptions().momentum(-0.5)); }, "RMSprop: invalid momentum value: -0.5"},
@@ -100,7 +102,8 @@ TEST(OptimOptions, GroupOptionsAreValidatedToo) {
   auto a = param({1.0}), b = param({2.0});
   std::vector<OptimizerParamGroup> groups;
   groups.emplace_back(std::vector<Tensor>{a});
-  groups.emplace_back(std::vector<Tensor>{b}, std::make_unique<AdamOptions>(AdamOptions().betas(std::make_tuple(0.9, 2.0))));
+  groups.emplace_back(std::vector<Tensor>{b},
+                      std::make_unique<AdamOptions>(AdamOptions().betas(std::make_tuple(0.9, 2.0))));
   EXPECT_THAT(error_of([&] { Adam(groups, AdamOptions()); }), HasSubstr("Adam: invalid beta parameter at index 1: 2"));
 }
 
@@ -108,7 +111,8 @@ TEST(OptimOptions, GroupOptionsOfAnotherOptimizerThrow) {
   auto a = param({1.0});
   std::vector<OptimizerParamGroup> groups;
   groups.emplace_back(std::vector<Tensor>{a}, std::make_unique<SGDOptions>(0.1));
-  EXPECT_THAT(error_of([&] { Adam(groups, AdamOptions()); }), HasSubstr("Adam: parameter group options must be AdamOptions"));
+  EXPECT_THAT(error_of([&] { Adam(groups, AdamOptions()); }),
+              HasSubstr("Adam: parameter group options must be AdamOptions"));
 }
 
 // ---------------------------------------------------------------- groups and parameters
@@ -158,7 +162,9 @@ TEST(OptimGroups, AParameterInTwoGroupsThrows) {
   SGD sgd(std::vector<Tensor>{a}, SGDOptions(0.1));
   EXPECT_THAT(error_of([&] { sgd.add_param_group(OptimizerParamGroup({a})); }),
               HasSubstr("SGD: some parameters appear in more than one parameter group"));
-  EXPECT_THAT(error_of([&] { SGD(std::vector<Tensor>{a, a}, SGDOptions(0.1)); }),
+  EXPECT_THAT(error_of([&] {
+                SGD(std::vector<Tensor>{a, a}, SGDOptions(0.1));
+              }),
               HasSubstr("more than one parameter group"));
 }
 
@@ -297,8 +303,7 @@ TEST(OptimStep, AdagradStateExistsFromConstruction) {
 // A libtorch-style user optimizer: only step() is overridden.
 class SignDescent : public Optimizer {
  public:
-  SignDescent(std::vector<Tensor> params, double lr)
-      : Optimizer(std::move(params), std::make_unique<SGDOptions>(lr)) {}
+  SignDescent(std::vector<Tensor> params, double lr) : Optimizer(std::move(params), std::make_unique<SGDOptions>(lr)) {}
   Tensor step(LossClosure closure = nullptr) override {
     tg::NoGradGuard no_grad;
     for (auto& group : param_groups())

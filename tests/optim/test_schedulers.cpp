@@ -19,7 +19,6 @@ using namespace tg::optim;
 
 Tensor param() { return tg::tensor({1.0}, tg::kFloat64).requires_grad_(); }
 
-
 double lr_of(const Optimizer& optimizer, std::size_t group = 0) {
   return optimizer.param_groups()[group].options().get_lr();
 }
@@ -152,7 +151,7 @@ TEST(ReduceLROnPlateau, StopsAtMinLrAndIgnoresChangesBelowEps) {
   ReduceLROnPlateauScheduler scheduler(sgd, ReduceLROnPlateauScheduler::max, 0.1, 0, 1e-4,
                                        ReduceLROnPlateauScheduler::abs, 0, {0.05});
   for (int i = 0; i < 4; ++i) scheduler.step(1.0);  // first sets best, then never better
-  EXPECT_DOUBLE_EQ(lr_of(sgd), 0.05);  // 1 -> 0.1 -> max(0.01, 0.05)
+  EXPECT_DOUBLE_EQ(lr_of(sgd), 0.05);               // 1 -> 0.1 -> max(0.01, 0.05)
 
   SGD tiny(std::vector<Tensor>{param()}, SGDOptions(1e-8));
   ReduceLROnPlateauScheduler no_change(tiny, ReduceLROnPlateauScheduler::min, 0.5, 0);

@@ -5,13 +5,13 @@
 
 #include <tapegrad/tapegrad.h>
 
+#include <unistd.h>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
-#include "trajectory_cases.h"
 #include "../error_of.h"
+#include "trajectory_cases.h"
 
 namespace tg_optim_test {
 namespace {
@@ -20,12 +20,11 @@ using tg_test::error_of;
 
 using ::testing::HasSubstr;
 
-
 class TempFile {
  public:
   explicit TempFile(const std::string& name)
-      : path_((std::filesystem::temp_directory_path() /
-               ("tg_optim_" + std::to_string(::getpid()) + "_" + name)).string()) {}
+      : path_((std::filesystem::temp_directory_path() / ("tg_optim_" + std::to_string(::getpid()) + "_" + name))
+                  .string()) {}
   ~TempFile() { std::remove(path_.c_str()); }
   const std::string& path() const { return path_; }
 
@@ -61,8 +60,7 @@ TEST(OptimSaveLoad, ResumedRunContinuesExactly) {
     tg::load(*resumed.optimizer, file.path());
     EXPECT_TRUE(same_dicts(resumed.optimizer->state_dict(), first_half.optimizer->state_dict())) << name;
     const auto rest = resumed.steps(c, 40, kSteps);
-    for (int t = 40; t < kSteps; ++t)
-      ASSERT_EQ(rest[t - 40], expected[t]) << name << ", step " << t;
+    for (int t = 40; t < kSteps; ++t) ASSERT_EQ(rest[t - 40], expected[t]) << name << ", step " << t;
   }
 }
 

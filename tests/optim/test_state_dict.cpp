@@ -5,8 +5,8 @@
 
 #include <tapegrad/tapegrad.h>
 
-#include "trajectory_cases.h"
 #include "../error_of.h"
+#include "trajectory_cases.h"
 
 namespace tg_optim_test {
 namespace {
@@ -16,7 +16,6 @@ using tg_test::error_of;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
 
 bool same_dicts(const tg::OrderedDict<std::string, Tensor>& a, const tg::OrderedDict<std::string, Tensor>& b) {
   if (a.keys() != b.keys()) return false;
@@ -32,11 +31,10 @@ TEST(OptimStateDict, AdamLayoutFollowsPyTorch) {
   EXPECT_THAT(dict.keys(),
               ElementsAre("state.0.step", "state.0.exp_avg", "state.0.exp_avg_sq", "state.0.max_exp_avg_sq",
                           "state.1.step", "state.1.exp_avg", "state.1.exp_avg_sq", "param_groups.0.params",
-                          "param_groups.0.lr", "param_groups.0.betas.0", "param_groups.0.betas.1",
-                          "param_groups.0.eps", "param_groups.0.weight_decay", "param_groups.0.amsgrad",
-                          "param_groups.1.params", "param_groups.1.lr", "param_groups.1.betas.0",
-                          "param_groups.1.betas.1", "param_groups.1.eps", "param_groups.1.weight_decay",
-                          "param_groups.1.amsgrad"));
+                          "param_groups.0.lr", "param_groups.0.betas.0", "param_groups.0.betas.1", "param_groups.0.eps",
+                          "param_groups.0.weight_decay", "param_groups.0.amsgrad", "param_groups.1.params",
+                          "param_groups.1.lr", "param_groups.1.betas.0", "param_groups.1.betas.1", "param_groups.1.eps",
+                          "param_groups.1.weight_decay", "param_groups.1.amsgrad"));
   EXPECT_EQ(dict["state.0.step"].dim(), 0);
   EXPECT_EQ(dict["state.0.step"].dtype(), tg::kFloat64);
   EXPECT_EQ(dict["state.0.step"].item<double>(), 3);
@@ -174,7 +172,8 @@ TEST(OptimLoadStateDict, InvalidOptionValuesAreRefused) {
 TEST(OptimLoadStateDict, GroupLayoutMustMatch) {
   TrainingRun two_groups(cases().at("adam_two_groups"));
   TrainingRun one_group(cases().at("adam"));
-  const std::string message = error_of([&] { one_group.optimizer->load_state_dict(two_groups.optimizer->state_dict()); });
+  const std::string message =
+      error_of([&] { one_group.optimizer->load_state_dict(two_groups.optimizer->state_dict()); });
   EXPECT_THAT(message, HasSubstr("param_groups.0.params does not match this optimizer's group of 2 parameters"));
   EXPECT_THAT(message, HasSubstr("unexpected keys: param_groups.1.params"));
 }

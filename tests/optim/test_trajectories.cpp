@@ -63,15 +63,22 @@ TEST(PyTorchTrajectoryFixture, HasExactlyTheCasesDefinedHere) {
 TEST(PyTorchTrajectoryFixture, OptionsChangeTheTrajectory) {
   const auto& ref = reference_trajectories();
   for (const auto& [name, rows] : ref) EXPECT_NE(rows.front(), rows.back()) << name;
-  const std::vector<std::pair<std::string, std::string>> pairs = {
-      {"sgd", "sgd_momentum"},           {"sgd_momentum", "sgd_dampening"},
-      {"sgd_momentum", "sgd_nesterov"},  {"sgd", "sgd_weight_decay"},
-      {"adam", "adam_amsgrad"},          {"adam", "adam_weight_decay"},
-      {"adam", "adamw"},                 {"adam", "adam_betas_eps"},
-      {"rmsprop", "rmsprop_centered"},   {"rmsprop", "rmsprop_weight_decay"},
-      {"adagrad", "adagrad_lr_decay"},   {"adagrad", "adagrad_initial_accumulator"},
-      {"adagrad", "adagrad_weight_decay"}, {"adam", "adam_skip"},
-      {"sgd_momentum", "sgd_momentum_skip"}, {"sgd_momentum", "sgd_set_lr"}};
+  const std::vector<std::pair<std::string, std::string>> pairs = {{"sgd", "sgd_momentum"},
+                                                                  {"sgd_momentum", "sgd_dampening"},
+                                                                  {"sgd_momentum", "sgd_nesterov"},
+                                                                  {"sgd", "sgd_weight_decay"},
+                                                                  {"adam", "adam_amsgrad"},
+                                                                  {"adam", "adam_weight_decay"},
+                                                                  {"adam", "adamw"},
+                                                                  {"adam", "adam_betas_eps"},
+                                                                  {"rmsprop", "rmsprop_centered"},
+                                                                  {"rmsprop", "rmsprop_weight_decay"},
+                                                                  {"adagrad", "adagrad_lr_decay"},
+                                                                  {"adagrad", "adagrad_initial_accumulator"},
+                                                                  {"adagrad", "adagrad_weight_decay"},
+                                                                  {"adam", "adam_skip"},
+                                                                  {"sgd_momentum", "sgd_momentum_skip"},
+                                                                  {"sgd_momentum", "sgd_set_lr"}};
   for (const auto& [a, b] : pairs) {
     const auto& last_a = ref.at(a).back();
     const auto& last_b = ref.at(b).back();

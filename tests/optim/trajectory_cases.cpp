@@ -25,36 +25,35 @@ const std::map<std::string, Case>& cases() {
     c["adam_weight_decay"] = {one<Adam>(AdamOptions(0.05).weight_decay(0.1))};
     c["adam_amsgrad"] = {one<Adam>(AdamOptions(0.05).amsgrad(true))};
     c["adam_betas_eps"] = {one<Adam>(AdamOptions(0.05).betas(std::make_tuple(0.8, 0.95)).eps(1e-3))};
-    c["adam_all"] = {one<Adam>(
-        AdamOptions(0.05).betas(std::make_tuple(0.85, 0.99)).eps(1e-6).weight_decay(0.05).amsgrad(true))};
+    c["adam_all"] = {
+        one<Adam>(AdamOptions(0.05).betas(std::make_tuple(0.85, 0.99)).eps(1e-6).weight_decay(0.05).amsgrad(true))};
     // ---- AdamW
     c["adamw"] = {one<AdamW>(AdamWOptions(0.05))};
-    c["adamw_amsgrad"] = {one<AdamW>(
-        AdamWOptions(0.05).betas(std::make_tuple(0.8, 0.9)).weight_decay(0.2).amsgrad(true))};
+    c["adamw_amsgrad"] = {
+        one<AdamW>(AdamWOptions(0.05).betas(std::make_tuple(0.8, 0.9)).weight_decay(0.2).amsgrad(true))};
     // ---- RMSprop
     c["rmsprop"] = {one<RMSprop>(RMSpropOptions(0.01))};
     c["rmsprop_centered"] = {one<RMSprop>(RMSpropOptions(0.01).centered(true))};
     c["rmsprop_momentum"] = {one<RMSprop>(RMSpropOptions(0.005).momentum(0.9))};
     c["rmsprop_weight_decay"] = {one<RMSprop>(RMSpropOptions(0.01).weight_decay(0.1))};
-    c["rmsprop_all"] = {one<RMSprop>(
-        RMSpropOptions(0.005).alpha(0.95).eps(1e-6).weight_decay(0.05).momentum(0.5).centered(true))};
+    c["rmsprop_all"] = {
+        one<RMSprop>(RMSpropOptions(0.005).alpha(0.95).eps(1e-6).weight_decay(0.05).momentum(0.5).centered(true))};
     // ---- Adagrad
     c["adagrad"] = {one<Adagrad>(AdagradOptions(0.1))};
     c["adagrad_lr_decay"] = {one<Adagrad>(AdagradOptions(0.1).lr_decay(0.05))};
     c["adagrad_initial_accumulator"] = {one<Adagrad>(AdagradOptions(0.1).initial_accumulator_value(0.5))};
     c["adagrad_weight_decay"] = {one<Adagrad>(AdagradOptions(0.1).weight_decay(0.1))};
-    c["adagrad_all"] = {one<Adagrad>(
-        AdagradOptions(0.2).lr_decay(0.01).weight_decay(0.05).initial_accumulator_value(0.1).eps(1e-6))};
+    c["adagrad_all"] = {
+        one<Adagrad>(AdagradOptions(0.2).lr_decay(0.01).weight_decay(0.05).initial_accumulator_value(0.1).eps(1e-6))};
     // ---- two parameter groups with different options (Adagrad: accumulators start from the
     // defaults' initial_accumulator_value, as in PyTorch)
     c["sgd_two_groups"] = {two<SGD>(SGDOptions(0.02).momentum(0.9).dampening(0.1),
-                                    SGDOptions(0.05).momentum(0.5).nesterov(true).weight_decay(0.1),
-                                    SGDOptions(1.0))};
+                                    SGDOptions(0.05).momentum(0.5).nesterov(true).weight_decay(0.1), SGDOptions(1.0))};
     c["adam_two_groups"] = {two<Adam>(AdamOptions(0.05).amsgrad(true),
                                       AdamOptions(0.02).betas(std::make_tuple(0.5, 0.9)).eps(1e-6).weight_decay(0.1),
                                       AdamOptions())};
-    c["rmsprop_two_groups"] = {two<RMSprop>(RMSpropOptions(0.01).centered(true), RMSpropOptions(0.003).momentum(0.9),
-                                            RMSpropOptions())};
+    c["rmsprop_two_groups"] = {
+        two<RMSprop>(RMSpropOptions(0.01).centered(true), RMSpropOptions(0.003).momentum(0.9), RMSpropOptions())};
     c["adagrad_two_groups"] = {two<Adagrad>(AdagradOptions(0.2).lr_decay(0.01),
                                             AdagradOptions(0.05).initial_accumulator_value(1.0),
                                             AdagradOptions().initial_accumulator_value(0.3))};
@@ -93,8 +92,7 @@ const std::map<std::string, Case>& cases() {
     c["steplr_set_lr"] = scheduled(one<SGD>(SGDOptions(0.05).momentum(0.9)),
                                    [](Optimizer& o) { return std::make_unique<StepLR>(o, 10, 0.5); });
     c["steplr_set_lr"].set_lr = {{35, {0.08}}};
-    auto plateau = [](MakeOptimizer make, std::function<std::unique_ptr<RP>(Optimizer&)> sched,
-                      double (*metric)(int)) {
+    auto plateau = [](MakeOptimizer make, std::function<std::unique_ptr<RP>(Optimizer&)> sched, double (*metric)(int)) {
       Case k{std::move(make)};
       k.make_plateau = std::move(sched);
       k.metric = metric;

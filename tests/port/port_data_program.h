@@ -73,5 +73,6 @@ int main(int argc, char** argv) {
   port_data_program(argv[1], [](const char* name, double value) { std::printf("%s %.17g\n", name, value); });
 }
 // g++ -std=c++17 -O1 -x c++ -include torch/torch.h -DPORT_MAIN tests/port/port_data_program.h
-//     -I/usr/include/torch/csrc/api/include -ltorch -ltorch_cpu -lc10 -o /tmp/port_data && /tmp/port_data <unzipped dir>
+//     -I/usr/include/torch/csrc/api/include -ltorch -ltorch_cpu -lc10 -o /tmp/port_data && /tmp/port_data <unzipped
+//     dir>
 #endif

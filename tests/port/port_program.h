@@ -30,9 +30,8 @@ inline std::vector<double> port_values(int64_t n, int64_t seed) {
   std::vector<double> v(static_cast<std::size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
     const int64_t k = (37 * i + 11 + 5 * seed) % 23;
-    v[static_cast<std::size_t>(i)] = static_cast<double>(k) / 8.0 - 1.4 +
-                                     static_cast<double>(i) / 1024.0 +
-                                     static_cast<double>(seed) / 8192.0;
+    v[static_cast<std::size_t>(i)] =
+        static_cast<double>(k) / 8.0 - 1.4 + static_cast<double>(i) / 1024.0 + static_cast<double>(seed) / 8192.0;
   }
   return v;
 }
@@ -42,9 +41,8 @@ inline std::vector<double> port_positive(int64_t n, int64_t seed) {
   std::vector<double> v(static_cast<std::size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
     const int64_t k = (29 * i + 7 + 3 * seed) % 19;
-    v[static_cast<std::size_t>(i)] = static_cast<double>(k) / 10.0 + 0.35 +
-                                     static_cast<double>(i) / 2048.0 +
-                                     static_cast<double>(seed) / 16384.0;
+    v[static_cast<std::size_t>(i)] =
+        static_cast<double>(k) / 10.0 + 0.35 + static_cast<double>(i) / 2048.0 + static_cast<double>(seed) / 16384.0;
   }
   return v;
 }
@@ -75,8 +73,7 @@ inline torch::Tensor port_const(const std::vector<double>& v) {
 
 // Records every output (values and shape), then the gradient of sum_k (outputs[k] * w_k).sum()
 // with respect to each leaf, w_k being fixed weights of outputs[k]'s shape.
-inline void port_probe(PortResults& out, const std::string& name,
-                       const std::vector<torch::Tensor>& leaves,
+inline void port_probe(PortResults& out, const std::string& name, const std::vector<torch::Tensor>& leaves,
                        const std::vector<torch::Tensor>& outputs) {
   torch::Tensor loss;
   for (std::size_t k = 0; k < outputs.size(); ++k) {
@@ -84,8 +81,7 @@ inline void port_probe(PortResults& out, const std::string& name,
     const std::string yname = outputs.size() == 1 ? name : name + "_out" + std::to_string(k);
     port_put(out, yname, y);
     port_put_shape(out, yname, y);
-    torch::Tensor w = port_const(port_values(y.numel(), 3 + static_cast<int64_t>(k % 4)))
-                          .view(y.sizes());
+    torch::Tensor w = port_const(port_values(y.numel(), 3 + static_cast<int64_t>(k % 4))).view(y.sizes());
     torch::Tensor term = (y * w).sum();
     loss = loss.defined() ? loss + term : term;
   }
@@ -113,15 +109,13 @@ inline void port_section_arith(PortResults& out) {
   port_probe(out, "arith_mul_fn", {b0, c0}, {torch::mul(c, b)});
   port_probe(out, "arith_div_bcast", {a0, b0}, {a / (b * b + 0.5)});
   port_probe(out, "arith_div_fn", {a0, c0}, {torch::div(a, c.abs() + 0.25)});
-  port_probe(out, "arith_scalar_ops", {a0},
-             {2.5 * a - a / 3.0 + 1.25 - (0.75 - a) * 2.0 + (-a) + 1.5 / (a * a + 1.0)});
+  port_probe(out, "arith_scalar_ops", {a0}, {2.5 * a - a / 3.0 + 1.25 - (0.75 - a) * 2.0 + (-a) + 1.5 / (a * a + 1.0)});
   port_probe(out, "arith_scalar_methods", {a0},
              {a.add(0.5).sub(0.25).mul(3.0).div(4.0) + a.neg() + torch::add(a, 2.0) +
               torch::sub(a, 1.0) * torch::mul(a, 0.5) + torch::div(a, 8.0)});
   port_probe(out, "arith_rsub", {a0}, {torch::rsub(a, 2.0)});
   port_probe(out, "arith_neg_fn", {c0}, {torch::neg(c)});
-  port_probe(out, "arith_mixed", {a0, b0, c0},
-             {(a + b) * c - a / (c.abs() + 1.5) + 2.0 * b - 0.5 / (b * b + 1.0)});
+  port_probe(out, "arith_mixed", {a0, b0, c0}, {(a + b) * c - a / (c.abs() + 1.5) + 2.0 * b - 0.5 / (b * b + 1.0)});
 }
 
 // ---- unary (elementwise) functions and activations ----
@@ -311,8 +305,7 @@ inline void port_section_linalg(PortResults& out) {
   port_probe(out, "linalg_dot", {v0}, {torch::dot(v, v.neg() + 0.5)});
   port_probe(out, "linalg_outer", {u0, v0}, {torch::outer(u0, v)});
   port_probe(out, "linalg_addmm", {bias0, m0, n0}, {torch::addmm(bias0, m, n)});
-  port_probe(out, "linalg_linear_layer", {bias0, m0, n0},
-             {torch::matmul(m, n) + bias0});
+  port_probe(out, "linalg_linear_layer", {bias0, m0, n0}, {torch::matmul(m, n) + bias0});
 }
 
 // ---- views and reshaping ----
@@ -332,8 +325,7 @@ inline void port_section_shape(PortResults& out) {
   port_probe(out, "shape_reshape_infer", {x0}, {torch::reshape(x, {4, -1})});
   port_probe(out, "shape_view", {x0}, {x.view({6, 4})});
   port_probe(out, "shape_view_infer", {x0}, {x.view({-1, 2})});
-  port_probe(out, "shape_transpose_contiguous_view", {x0},
-             {x.transpose(0, 1).contiguous().view({3, 8})});
+  port_probe(out, "shape_transpose_contiguous_view", {x0}, {x.transpose(0, 1).contiguous().view({3, 8})});
   port_probe(out, "shape_view_as", {x0, m0}, {x.view_as(x * 2.0) + m});
   port_probe(out, "shape_reshape_as", {x0}, {x.reshape_as(x0.view({4, 6}))});
   port_probe(out, "shape_flatten", {x0}, {x.flatten()});
@@ -395,12 +387,10 @@ inline void port_section_join(PortResults& out) {
 
   torch::Tensor idx = torch::tensor({2, 0, 2}, torch::kInt64);
   port_probe(out, "index_select_repeat", {x0}, {x.index_select(1, idx)});
-  port_probe(out, "index_select_fn", {x0},
-             {torch::index_select(x, 2, torch::tensor({3, 1}, torch::kInt64))});
+  port_probe(out, "index_select_fn", {x0}, {torch::index_select(x, 2, torch::tensor({3, 1}, torch::kInt64))});
   port_probe(out, "index_select_dim0", {m0}, {torch::index_select(m, 0, idx)});
 
-  torch::Tensor gidx =
-      torch::tensor({0, 2, 1, 1, 2, 2, 0, 1, 1, 0, 0, 2, 2, 1, 2, 0}, torch::kInt64).view({2, 2, 4});
+  torch::Tensor gidx = torch::tensor({0, 2, 1, 1, 2, 2, 0, 1, 1, 0, 0, 2, 2, 1, 2, 0}, torch::kInt64).view({2, 2, 4});
   port_probe(out, "gather_dim1", {x0}, {torch::gather(x, 1, gidx)});
   torch::Tensor gidx2 = torch::tensor({3, 0, 1, 1, 0, 2}, torch::kInt64).view({3, 2});
   port_probe(out, "gather_last_method", {m0}, {m.gather(1, gidx2)});
@@ -408,11 +398,9 @@ inline void port_section_join(PortResults& out) {
   port_probe(out, "gather_dim0", {m0}, {m.gather(0, gidx0)});
 
   torch::Tensor sidx = torch::tensor({0, 4, 4, 1, 2, 2, 2, 3, 1, 0, 3, 0}, torch::kInt64).view({3, 4});
-  port_probe(out, "scatter_add_dim1", {base0, src0},
-             {base.scatter_add(1, sidx, src0.view({3, 4}))});
+  port_probe(out, "scatter_add_dim1", {base0, src0}, {base.scatter_add(1, sidx, src0.view({3, 4}))});
   torch::Tensor sidx0 = torch::tensor({2, 0, 1, 2, 2, 0, 0, 1, 2, 1}, torch::kInt64).view({2, 5});
-  port_probe(out, "scatter_add_dim0_fn", {base0, src1},
-             {torch::scatter_add(base * 2.0, 0, sidx0, src1.view({2, 5}))});
+  port_probe(out, "scatter_add_dim0_fn", {base0, src1}, {torch::scatter_add(base * 2.0, 0, sidx0, src1.view({2, 5}))});
 
   port_probe(out, "pad_last_dim", {x0}, {torch::constant_pad_nd(x, {1, 2})});
   port_probe(out, "pad_two_dims_value", {x0}, {torch::constant_pad_nd(x, {2, 0, 1, 1}, 0.5)});
@@ -456,8 +444,8 @@ inline void port_section_autograd(PortResults& out) {
   }
   port_put(out, "autograd_no_grad_value", ng);
   port_put(out, "autograd_no_grad_flags",
-           torch::tensor({ng.requires_grad() ? 1.0 : 0.0, d0.requires_grad() ? 1.0 : 0.0,
-                          d0.is_leaf() ? 1.0 : 0.0, (d0 * 2.0).is_leaf() ? 1.0 : 0.0},
+           torch::tensor({ng.requires_grad() ? 1.0 : 0.0, d0.requires_grad() ? 1.0 : 0.0, d0.is_leaf() ? 1.0 : 0.0,
+                          (d0 * 2.0).is_leaf() ? 1.0 : 0.0},
                          f64));
 
   // Clone is differentiable; clone of a leaf is not a leaf.
@@ -489,8 +477,8 @@ inline void port_section_inplace(PortResults& out) {
 inline void port_section_higher_order(PortResults& out) {
   // Hessian-vector product through tanh, pow, mul, softmax and sum.
   torch::Tensor x0 = port_leaf(port_values(5, 1));
-  torch::Tensor f = (torch::tanh(x0) * x0.pow(3.0)).sum() +
-                    (torch::softmax(x0 * 1.5, 0) * port_const(port_values(5, 2))).sum();
+  torch::Tensor f =
+      (torch::tanh(x0) * x0.pow(3.0)).sum() + (torch::softmax(x0 * 1.5, 0) * port_const(port_values(5, 2))).sum();
   torch::Tensor g = torch::autograd::grad({f}, {x0}, {}, true, true)[0];
   port_put(out, "higher_grad", g);
   torch::Tensor hv = torch::autograd::grad({(g * port_const(port_values(5, 3))).sum()}, {x0})[0];
@@ -498,10 +486,10 @@ inline void port_section_higher_order(PortResults& out) {
 
   // Elementwise second derivatives of a sum of activations: d/dx of the sum of the gradient.
   torch::Tensor e0 = port_leaf(port_values(6, 6));
-  torch::Tensor fe = (torch::exp(e0) * torch::sin(e0) + torch::log1p(e0 * e0) + torch::gelu(e0) +
-                      torch::softplus(e0 * 2.0) + torch::elu(e0) + torch::sigmoid(e0) * e0.cos() +
-                      torch::sqrt(e0 * e0 + 1.0) + torch::leaky_relu(e0, 0.3) * e0)
-                         .sum();
+  torch::Tensor fe =
+      (torch::exp(e0) * torch::sin(e0) + torch::log1p(e0 * e0) + torch::gelu(e0) + torch::softplus(e0 * 2.0) +
+       torch::elu(e0) + torch::sigmoid(e0) * e0.cos() + torch::sqrt(e0 * e0 + 1.0) + torch::leaky_relu(e0, 0.3) * e0)
+          .sum();
   torch::Tensor ge = torch::autograd::grad({fe}, {e0}, {}, true, true)[0];
   port_put(out, "higher_elementwise_grad", ge);
   torch::Tensor gge = torch::autograd::grad({ge.sum()}, {e0})[0];
@@ -526,12 +514,11 @@ inline void port_section_higher_order(PortResults& out) {
   // Second derivatives through matmul, reductions and shape ops.
   torch::Tensor A0 = port_leaf(port_values(6, 7));
   torch::Tensor A = A0.view({2, 3});
-  torch::Tensor fa = (torch::matmul(A, A.t()).pow(2.0).sum() + A.var() +
-                      torch::amax(A, {1}, false).prod() + A.transpose(0, 1).reshape({6}).norm());
+  torch::Tensor fa = (torch::matmul(A, A.t()).pow(2.0).sum() + A.var() + torch::amax(A, {1}, false).prod() +
+                      A.transpose(0, 1).reshape({6}).norm());
   torch::Tensor ga = torch::autograd::grad({fa}, {A0}, {}, true, true)[0];
   port_put(out, "higher_matmul_grad", ga);
-  torch::Tensor gga =
-      torch::autograd::grad({(ga * port_const(port_values(6, 0))).sum()}, {A0}, {}, true)[0];
+  torch::Tensor gga = torch::autograd::grad({(ga * port_const(port_values(6, 0))).sum()}, {A0}, {}, true)[0];
   port_put(out, "higher_matmul_hessian_vector_product", gga);
 }
 
@@ -657,8 +644,7 @@ inline void port_section_custom_function(PortResults& out) {
   torch::autograd::variable_list sc = PortSinCos::apply(a);
   port_probe(out, "custom_sincos", {a0}, {sc[0], sc[1]});
   // only one output used: the other's gradient is materialised as zeros
-  port_put(out, "custom_sincos_sin_only_grad",
-           torch::autograd::grad({(PortSinCos::apply(a)[0] * 2.0).sum()}, {a0})[0]);
+  port_put(out, "custom_sincos_sin_only_grad", torch::autograd::grad({(PortSinCos::apply(a)[0] * 2.0).sum()}, {a0})[0]);
 
   torch::autograd::variable_list mi = PortMaxIndex::apply(a);
   port_put(out, "custom_max_indices", mi[1]);
@@ -674,13 +660,19 @@ using PortSection = void (*)(PortResults&);
 
 // The sections by name, in the order port_program() runs them.
 inline std::vector<std::pair<std::string, PortSection>> port_sections() {
-  return {{"arith", &port_section_arith},         {"unary", &port_section_unary},
-          {"binary", &port_section_binary},       {"reduce", &port_section_reduce},
-          {"softmax", &port_section_softmax},     {"linalg", &port_section_linalg},
-          {"shape", &port_section_shape},         {"join", &port_section_join},
-          {"autograd", &port_section_autograd},   {"inplace", &port_section_inplace},
+  return {{"arith", &port_section_arith},
+          {"unary", &port_section_unary},
+          {"binary", &port_section_binary},
+          {"reduce", &port_section_reduce},
+          {"softmax", &port_section_softmax},
+          {"linalg", &port_section_linalg},
+          {"shape", &port_section_shape},
+          {"join", &port_section_join},
+          {"autograd", &port_section_autograd},
+          {"inplace", &port_section_inplace},
           {"higher_order", &port_section_higher_order},
-          {"training", &port_section_training},   {"custom_function", &port_section_custom_function}};
+          {"training", &port_section_training},
+          {"custom_function", &port_section_custom_function}};
 }
 
 // Runs every section in order.

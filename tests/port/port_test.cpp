@@ -70,9 +70,8 @@ Reference load_reference() {
       values.push_back(v);
     }
     if (!ok || static_cast<long long>(values.size()) != count) {
-      ref.errors.push_back("line " + std::to_string(line_no) + " (" + name + "): count " +
-                           count_text + " but " + std::to_string(values.size()) +
-                           " readable values");
+      ref.errors.push_back("line " + std::to_string(line_no) + " (" + name + "): count " + count_text + " but " +
+                           std::to_string(values.size()) + " readable values");
       continue;
     }
     ref.entries.emplace_back(name, std::move(values));
@@ -133,9 +132,7 @@ TEST(PortProgram, ReferenceFileLoads) {
   EXPECT_FALSE(ref.entries.empty()) << TG_PORT_REFERENCE << " has no entries";
 }
 
-TEST(PortProgram, EverySectionRuns) {
-  EXPECT_TRUE(computed().section_errors.empty()) << section_errors_text();
-}
+TEST(PortProgram, EverySectionRuns) { EXPECT_TRUE(computed().section_errors.empty()) << section_errors_text(); }
 
 TEST(PortProgram, SameEntriesInSameOrder) {
   const auto& want = reference().entries;
@@ -149,8 +146,7 @@ TEST(PortProgram, SameEntriesInSameOrder) {
     if (found == c.index.end()) {
       missing.push_back(entry.first);
     } else if (c.entries[found->second].second.size() != entry.second.size()) {
-      count_differs.push_back(entry.first + " (libtorch " + std::to_string(entry.second.size()) +
-                              ", tapegrad " +
+      count_differs.push_back(entry.first + " (libtorch " + std::to_string(entry.second.size()) + ", tapegrad " +
                               std::to_string(c.entries[found->second].second.size()) + ")");
     }
   }
@@ -195,8 +191,8 @@ TEST_P(PortEntry, MatchesLibtorch) {
     FAIL() << "tapegrad produced no entry '" << name << "'" << section_errors_text();
   }
   const std::vector<double>& got = c.entries[found->second].second;
-  ASSERT_EQ(got.size(), want->size()) << name << ": tapegrad gave " << got.size()
-                                      << " values, libtorch " << want->size();
+  ASSERT_EQ(got.size(), want->size()) << name << ": tapegrad gave " << got.size() << " values, libtorch "
+                                      << want->size();
   int mismatches = 0;
   double worst = 0;
   for (std::size_t i = 0; i < got.size(); ++i) {
@@ -205,16 +201,15 @@ TEST_P(PortEntry, MatchesLibtorch) {
     const double err = std::fabs(g - w);
     if (!(err <= kAtol + kRtol * std::fabs(w))) {  // also catches NaN
       if (mismatches < 8) {
-        ADD_FAILURE() << std::setprecision(17) << name << "[" << i << "]: tapegrad " << g
-                      << ", libtorch " << w << " (|diff| " << err << ")";
+        ADD_FAILURE() << std::setprecision(17) << name << "[" << i << "]: tapegrad " << g << ", libtorch " << w
+                      << " (|diff| " << err << ")";
       }
       ++mismatches;
       if (!(err <= worst)) worst = err;
     }
   }
   EXPECT_EQ(mismatches, 0) << name << ": " << mismatches << " of " << got.size()
-                           << " values differ beyond rtol 1e-12 / atol 1e-12, worst |diff| "
-                           << worst;
+                           << " values differ beyond rtol 1e-12 / atol 1e-12, worst |diff| " << worst;
 }
 
 std::string test_name(const ::testing::TestParamInfo<std::string>& info) {

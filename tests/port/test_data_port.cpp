@@ -24,13 +24,17 @@ TEST(Port, LibtorchDataProgramGivesLibtorchsNumbers) {
   std::map<std::string, double> got;
   port_data_program(root, [&](const char* name, double value) { got[name] = value; });
   // printed by the libtorch build of the same program
-  const std::map<std::string, double> libtorch = {
-      {"mnist.size", 10000},          {"mnist.batch0.mean", 0.012144055217504501},
-      {"mnist.batch0.pixel", -0.81019836664199829}, {"mnist.batch0.dim1", 1},
-      {"mnist.batches", 10},          {"mnist.target_sum", 45000},
-      {"custom.checksum", 54},        {"custom.batches", 4},
-      {"custom.last_size", 1},        {"random.id_sum", 45},
-      {"tensor.first_rows", 18}};
+  const std::map<std::string, double> libtorch = {{"mnist.size", 10000},
+                                                  {"mnist.batch0.mean", 0.012144055217504501},
+                                                  {"mnist.batch0.pixel", -0.81019836664199829},
+                                                  {"mnist.batch0.dim1", 1},
+                                                  {"mnist.batches", 10},
+                                                  {"mnist.target_sum", 45000},
+                                                  {"custom.checksum", 54},
+                                                  {"custom.batches", 4},
+                                                  {"custom.last_size", 1},
+                                                  {"random.id_sum", 45},
+                                                  {"tensor.first_rows", 18}};
   ASSERT_EQ(got.size(), libtorch.size());
   for (const auto& [name, value] : libtorch) {
     ASSERT_TRUE(got.count(name)) << name;

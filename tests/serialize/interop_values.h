@@ -24,8 +24,8 @@ inline tg::OrderedDict<std::string, tg::Tensor> interop_tensors() {
   t.insert("f64", make_tensor<double>({2, 3, 2}, f64));
   t.insert("f64_thirds", make_tensor<double>({5}, thirds));
   using F = std::numeric_limits<float>;
-  t.insert("special_f32", make_tensor<float>({6}, {F::infinity(), -F::infinity(), F::quiet_NaN(),
-                                                   -0.0f, F::denorm_min(), F::max()}));
+  t.insert("special_f32",
+           make_tensor<float>({6}, {F::infinity(), -F::infinity(), F::quiet_NaN(), -0.0f, F::denorm_min(), F::max()}));
   using I = std::numeric_limits<int64_t>;
   t.insert("i64", make_tensor<int64_t>({5}, {0, -1, (int64_t{1} << 62) + 3, I::min(), I::max()}));
   t.insert("bool", make_tensor<bool>({2, 3}, {true, false, false, true, false, false}));
@@ -35,8 +35,7 @@ inline tg::OrderedDict<std::string, tg::Tensor> interop_tensors() {
   t.insert("transposed", tg::arange(12, tg::kFloat64).reshape({3, 4}).t());
   t.insert("strided", tg::arange(10, tg::kInt64).slice(0, 0, 10, 3));
   t.insert("expanded", make_tensor<float>({1, 3}, {1, 2, 3}).expand({2, 3}));
-  t.insert("bool_transposed",
-           make_tensor<bool>({2, 3}, {false, true, false, true, false, true}).t());
+  t.insert("bool_transposed", make_tensor<bool>({2, 3}, {false, true, false, true, false, true}).t());
   return t;
 }
 

@@ -12,11 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "tapegrad/tapegrad.h"
 #include "../error_of.h"
+#include "tapegrad/tapegrad.h"
 
 namespace tg_test {
-
 
 // A fresh directory under the system temp dir, removed with everything in it on destruction.
 class TempDir {
@@ -108,10 +107,8 @@ inline ::testing::AssertionResult identical(const tg::Tensor& a, const tg::Tenso
     return ::testing::AssertionFailure() << "dtypes " << tg::dtype_name(a.dtype()) << " vs "
                                          << tg::dtype_name(b.dtype());
   if (!a.sizes().equals(b.sizes()))
-    return ::testing::AssertionFailure() << "shapes " << tg::shape_str(a.sizes()) << " vs "
-                                         << tg::shape_str(b.sizes());
-  if (bytes_of(a) != bytes_of(b))
-    return ::testing::AssertionFailure() << "values differ:\n" << a << "\nvs\n" << b;
+    return ::testing::AssertionFailure() << "shapes " << tg::shape_str(a.sizes()) << " vs " << tg::shape_str(b.sizes());
+  if (bytes_of(a) != bytes_of(b)) return ::testing::AssertionFailure() << "values differ:\n" << a << "\nvs\n" << b;
   return ::testing::AssertionSuccess();
 }
 

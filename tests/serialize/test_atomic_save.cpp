@@ -10,11 +10,11 @@
 
 namespace {
 
-using tg_test::error_of;
-using tg_test::TempDir;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using tg_test::error_of;
+using tg_test::TempDir;
 namespace st = tg::safetensors;
 
 tg::OrderedDict<std::string, tg::Tensor> one(const std::string& name, const tg::Tensor& t) {
@@ -58,8 +58,7 @@ TEST(SafetensorsAtomicSave, FailedRenameRemovesTheTemporaryFile) {
   const std::string path = dir.file("taken");
   std::filesystem::create_directory(path);
   tg_test::write_bytes(dir.file("taken/keep"), "keep me");
-  EXPECT_THAT(error_of([&] { st::save(path, one("w", tg::ones({3}))); }),
-              AllOf(HasSubstr(path), HasSubstr("rename")));
+  EXPECT_THAT(error_of([&] { st::save(path, one("w", tg::ones({3}))); }), AllOf(HasSubstr(path), HasSubstr("rename")));
   EXPECT_THAT(dir.entries(), ElementsAre("taken"));
   EXPECT_EQ(tg_test::read_bytes(dir.file("taken/keep")), "keep me");
 }

@@ -10,11 +10,11 @@
 
 namespace {
 
+using ::testing::AllOf;
+using ::testing::HasSubstr;
 using tg_test::error_of;
 using tg_test::safetensors_bytes;
 using tg_test::TempDir;
-using ::testing::AllOf;
-using ::testing::HasSubstr;
 namespace st = tg::safetensors;
 
 class CorruptFile : public ::testing::Test {
@@ -45,9 +45,7 @@ TEST_F(CorruptFile, DirectoryIsNotAFile) {
               AllOf(HasSubstr(dir_.path().string()), HasSubstr("not a regular file")));
 }
 
-TEST_F(CorruptFile, EmptyFile) {
-  EXPECT_THAT(load_error(""), AllOf(HasSubstr(path_), HasSubstr("too short")));
-}
+TEST_F(CorruptFile, EmptyFile) { EXPECT_THAT(load_error(""), AllOf(HasSubstr(path_), HasSubstr("too short"))); }
 
 TEST_F(CorruptFile, ShorterThanTheHeaderLength) {
   EXPECT_THAT(load_error(std::string("\x02\x00\x00", 3)), AllOf(HasSubstr(path_), HasSubstr("3 bytes")));
@@ -67,8 +65,7 @@ TEST_F(CorruptFile, HeaderAboveTheHundredMegabyteLimit) {
   // A sparse file big enough that the length fits the file: the limit itself must refuse it.
   tg_test::write_bytes(path_, tg_test::u64_le(100'000'001) + "{");
   std::filesystem::resize_file(path_, 8 + 100'000'001 + 16);
-  EXPECT_THAT(error_of([&] { st::load(path_); }),
-              AllOf(HasSubstr(path_), HasSubstr("100000001"), HasSubstr("limit")));
+  EXPECT_THAT(error_of([&] { st::load(path_); }), AllOf(HasSubstr(path_), HasSubstr("100000001"), HasSubstr("limit")));
 }
 
 TEST_F(CorruptFile, HeaderNotStartingWithABrace) {
@@ -84,15 +81,16 @@ TEST_F(CorruptFile, InvalidJson) {
 }
 
 TEST_F(CorruptFile, DeeplyNestedJson) {
-  const std::string deep = R"({"w": {"dtype": "F32", "extra": )" + std::string(100000, '[') +
-                           std::string(100000, ']') + "}}";
+  const std::string deep =
+      R"({"w": {"dtype": "F32", "extra": )" + std::string(100000, '[') + std::string(100000, ']') + "}}";
   EXPECT_THAT(load_error(deep, ""), AllOf(HasSubstr(path_), HasSubstr("nests deeper than 16")));
 }
 
 TEST_F(CorruptFile, UnknownFieldsInAnEntryAreIgnored) {
-  tg_test::write_bytes(path_, safetensors_bytes(
-      R"({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8], "extra": {"a": [1, {"b": null}]}}})",
-      kTwoFloats));
+  tg_test::write_bytes(
+      path_, safetensors_bytes(
+                 R"({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8], "extra": {"a": [1, {"b": null}]}}})",
+                 kTwoFloats));
   EXPECT_EQ(st::load(path_).tensors["w"].numel(), 2);
 }
 
@@ -114,8 +112,7 @@ TEST_F(CorruptFile, SpacePaddingIsAccepted) {
 }
 
 TEST_F(CorruptFile, EntryThatIsNotAnObject) {
-  EXPECT_THAT(load_error(R"({"w": [1, 2]})", ""),
-              AllOf(HasSubstr(path_), HasSubstr("tensor 'w'"), HasSubstr("array")));
+  EXPECT_THAT(load_error(R"({"w": [1, 2]})", ""), AllOf(HasSubstr(path_), HasSubstr("tensor 'w'"), HasSubstr("array")));
   EXPECT_THAT(load_error(R"({"w": "F32"})", ""), AllOf(HasSubstr(path_), HasSubstr("tensor 'w'")));
 }
 
@@ -151,23 +148,23 @@ TEST_F(CorruptFile, NegativeOrNonIntegerDims) {
 }
 
 TEST_F(CorruptFile, ShapeWhoseProductOverflows) {
-  EXPECT_THAT(load_error(R"({"w": {"dtype": "F32", "shape": [4294967296, 4294967296], "data_offsets": [0, 8]}})",
-                         kTwoFloats),
-              AllOf(HasSubstr(path_), HasSubstr("tensor 'w'"), HasSubstr("overflows")));
+  EXPECT_THAT(
+      load_error(R"({"w": {"dtype": "F32", "shape": [4294967296, 4294967296], "data_offsets": [0, 8]}})", kTwoFloats),
+      AllOf(HasSubstr(path_), HasSubstr("tensor 'w'"), HasSubstr("overflows")));
   // numel 0, but the strides tapegrad would compute still overflow.
-  EXPECT_THAT(load_error(R"({"w": {"dtype": "F32", "shape": [0, 4294967296, 4294967296], "data_offsets": [0, 0]}})",
-                         ""),
-              AllOf(HasSubstr("tensor 'w'"), HasSubstr("overflows")));
+  EXPECT_THAT(
+      load_error(R"({"w": {"dtype": "F32", "shape": [0, 4294967296, 4294967296], "data_offsets": [0, 0]}})", ""),
+      AllOf(HasSubstr("tensor 'w'"), HasSubstr("overflows")));
   // Fits int64 elements but not bytes.
-  EXPECT_THAT(load_error(R"({"w": {"dtype": "F64", "shape": [4611686018427387904], "data_offsets": [0, 8]}})",
-                         kTwoFloats),
-              AllOf(HasSubstr("tensor 'w'"), HasSubstr("overflows")));
-  EXPECT_THAT(load_error(R"({"w": {"dtype": "F32", "shape": [18446744073709551615], "data_offsets": [0, 8]}})",
-                         kTwoFloats),
-              AllOf(HasSubstr("tensor 'w'"), HasSubstr("overflows")));
-  EXPECT_THAT(load_error(R"({"w": {"dtype": "F32", "shape": [18446744073709551616], "data_offsets": [0, 8]}})",
-                         kTwoFloats),
-              AllOf(HasSubstr("tensor 'w'")));  // beyond uint64: parsed as a float, refused
+  EXPECT_THAT(
+      load_error(R"({"w": {"dtype": "F64", "shape": [4611686018427387904], "data_offsets": [0, 8]}})", kTwoFloats),
+      AllOf(HasSubstr("tensor 'w'"), HasSubstr("overflows")));
+  EXPECT_THAT(
+      load_error(R"({"w": {"dtype": "F32", "shape": [18446744073709551615], "data_offsets": [0, 8]}})", kTwoFloats),
+      AllOf(HasSubstr("tensor 'w'"), HasSubstr("overflows")));
+  EXPECT_THAT(
+      load_error(R"({"w": {"dtype": "F32", "shape": [18446744073709551616], "data_offsets": [0, 8]}})", kTwoFloats),
+      AllOf(HasSubstr("tensor 'w'")));  // beyond uint64: parsed as a float, refused
 }
 
 TEST_F(CorruptFile, ByteCountNotMatchingDtypeAndShape) {
@@ -180,9 +177,9 @@ TEST_F(CorruptFile, ByteCountNotMatchingDtypeAndShape) {
 TEST_F(CorruptFile, OffsetsOutOfRange) {
   EXPECT_THAT(load_error(R"({"w": {"dtype": "F32", "shape": [2], "data_offsets": [8, 16]}})", kTwoFloats),
               AllOf(HasSubstr(path_), HasSubstr("tensor 'w'"), HasSubstr("past the end of the 8-byte")));
-  EXPECT_THAT(load_error(R"({"w": {"dtype": "F32", "shape": [2], "data_offsets": [18446744073709551608, 0]}})",
-                         kTwoFloats),
-              AllOf(HasSubstr("tensor 'w'"), HasSubstr("end before they begin")));
+  EXPECT_THAT(
+      load_error(R"({"w": {"dtype": "F32", "shape": [2], "data_offsets": [18446744073709551608, 0]}})", kTwoFloats),
+      AllOf(HasSubstr("tensor 'w'"), HasSubstr("end before they begin")));
   EXPECT_THAT(load_error(R"({"w": {"dtype": "F32", "shape": [2], "data_offsets": [-8, 0]}})", kTwoFloats),
               AllOf(HasSubstr("tensor 'w'"), HasSubstr("data_offsets")));
   EXPECT_THAT(load_error(R"({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8, 16]}})", kTwoFloats),
@@ -236,9 +233,9 @@ TEST_F(CorruptFile, DuplicateTensorName) {
 }
 
 TEST_F(CorruptFile, DuplicateKeyInsideAnEntry) {
-  EXPECT_THAT(load_error(R"({"w": {"dtype": "F32", "dtype": "F64", "shape": [2], "data_offsets": [0, 8]}})",
-                         kTwoFloats),
-              AllOf(HasSubstr(path_), HasSubstr("tensor 'w'"), HasSubstr("duplicate key 'dtype'")));
+  EXPECT_THAT(
+      load_error(R"({"w": {"dtype": "F32", "dtype": "F64", "shape": [2], "data_offsets": [0, 8]}})", kTwoFloats),
+      AllOf(HasSubstr(path_), HasSubstr("tensor 'w'"), HasSubstr("duplicate key 'dtype'")));
 }
 
 TEST_F(CorruptFile, MetadataMustMapStringsToStrings) {
@@ -254,8 +251,7 @@ TEST_F(CorruptFile, BoolBytesOtherThanZeroOrOne) {
 }
 
 TEST_F(CorruptFile, U64ValueBeyondInt64) {
-  EXPECT_THAT(load_error(R"({"n": {"dtype": "U64", "shape": [1], "data_offsets": [0, 8]}})",
-                         std::string(8, '\xff')),
+  EXPECT_THAT(load_error(R"({"n": {"dtype": "U64", "shape": [1], "data_offsets": [0, 8]}})", std::string(8, '\xff')),
               AllOf(HasSubstr(path_), HasSubstr("tensor 'n'"), HasSubstr("does not fit")));
 }
 
@@ -297,18 +293,18 @@ TEST_F(CorruptFile, EveryTruncationAndByteFlipThrowsOrLoads) {
 // The dtypes tapegrad converts on load, written by hand (PyTorch-written ones are in
 // tests/fixtures/interop/dtypes.safetensors).
 TEST_F(CorruptFile, NarrowDtypesAreConverted) {
-  const std::string data = std::string("\x00\x3c\x00\xc0\x01\x00", 6)   // F16 1, -2, 2^-24
-                           + std::string("\x80\x3f\x40\xc0", 4)          // BF16 1, -3
-                           + std::string("\xff\xff\xff\xff", 4)          // I32 -1
-                           + std::string("\xff", 1)                      // U8 255
-                           + std::string("\xfe", 1);                     // I8 -2
+  const std::string data = std::string("\x00\x3c\x00\xc0\x01\x00", 6)  // F16 1, -2, 2^-24
+                           + std::string("\x80\x3f\x40\xc0", 4)        // BF16 1, -3
+                           + std::string("\xff\xff\xff\xff", 4)        // I32 -1
+                           + std::string("\xff", 1)                    // U8 255
+                           + std::string("\xfe", 1);                   // I8 -2
   tg_test::write_bytes(path_, safetensors_bytes(
-      R"({"h": {"dtype": "F16", "shape": [3], "data_offsets": [0, 6]},
+                                  R"({"h": {"dtype": "F16", "shape": [3], "data_offsets": [0, 6]},
           "bf": {"dtype": "BF16", "shape": [2], "data_offsets": [6, 10]},
           "i32": {"dtype": "I32", "shape": [], "data_offsets": [10, 14]},
           "u8": {"dtype": "U8", "shape": [1], "data_offsets": [14, 15]},
           "i8": {"dtype": "I8", "shape": [1], "data_offsets": [15, 16]}})",
-      data));
+                                  data));
   st::File file = st::load(path_);
   EXPECT_EQ(file.tensors["h"].dtype(), tg::kFloat32);
   EXPECT_EQ(file.tensors["h"].data_ptr<float>()[0], 1.0f);
@@ -324,10 +320,10 @@ TEST_F(CorruptFile, NarrowDtypesAreConverted) {
 
 TEST_F(CorruptFile, TensorsComeBackInDataOrder) {
   tg_test::write_bytes(path_, safetensors_bytes(
-      R"({"second": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]},
+                                  R"({"second": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]},
           "empty": {"dtype": "F32", "shape": [0], "data_offsets": [4, 4]},
           "first": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}})",
-      kTwoFloats));
+                                  kTwoFloats));
   EXPECT_EQ(st::load(path_).tensors.keys(), (std::vector<std::string>{"first", "empty", "second"}));
 }
 

@@ -98,9 +98,8 @@ TEST(PyTorchFixtures, EveryTensorHasPyTorchsExactValues) {
 
 TEST(PyTorchFixtures, StateDictKeepsPyTorchsKeyNamesAndOrder) {
   st::File mlp = st::load(kFixtures + "/interop/mlp.safetensors");
-  EXPECT_THAT(mlp.tensors.keys(),
-              ElementsAre("fc1.weight", "fc1.bias", "bn.weight", "bn.bias", "bn.running_mean",
-                          "bn.running_var", "bn.num_batches_tracked", "fc2.weight", "fc2.bias"));
+  EXPECT_THAT(mlp.tensors.keys(), ElementsAre("fc1.weight", "fc1.bias", "bn.weight", "bn.bias", "bn.running_mean",
+                                              "bn.running_var", "bn.num_batches_tracked", "fc2.weight", "fc2.bias"));
   const tg::Tensor& tracked = mlp.tensors["bn.num_batches_tracked"];
   EXPECT_EQ(tracked.dtype(), tg::kInt64);
   EXPECT_EQ(tracked.dim(), 0);
@@ -116,8 +115,8 @@ TEST(PyTorchFixtures, MlpStateDictReproducesPyTorchsOutput) {
   auto io = st::load(kFixtures + "/interop/mlp_io.safetensors").tensors;
   tg::NoGradGuard no_grad;
   const tg::Tensor h = tg::matmul(io["input"], state["fc1.weight"].t()) + state["fc1.bias"];
-  const tg::Tensor normed = (h - state["bn.running_mean"]) / tg::sqrt(state["bn.running_var"] + 1e-5) *
-                                state["bn.weight"] + state["bn.bias"];
+  const tg::Tensor normed =
+      (h - state["bn.running_mean"]) / tg::sqrt(state["bn.running_var"] + 1e-5) * state["bn.weight"] + state["bn.bias"];
   const tg::Tensor y = tg::matmul(tg::relu(normed), state["fc2.weight"].t()) + state["fc2.bias"];
   EXPECT_TRUE(tg::allclose(y, io["output"], 1e-5, 1e-6)) << y << "\nvs PyTorch\n" << io["output"];
 }
@@ -133,7 +132,14 @@ TEST(PyTorchFixtures, SequentialStateDictReproducesPyTorchsOutput) {
 
 TEST(PyTorchFixtures, UnicodeMetadata) {
   st::File dtypes = st::load(kFixtures + "/interop/dtypes.safetensors");
-  EXPECT_EQ(dtypes.metadata.at("\xc3\xbc" "n" "\xc3\xaf" "c" "\xc3\xb6" "d" "\xc3\xa9"), "\xe2\x9c\x93");
+  EXPECT_EQ(dtypes.metadata.at("\xc3\xbc"
+                               "n"
+                               "\xc3\xaf"
+                               "c"
+                               "\xc3\xb6"
+                               "d"
+                               "\xc3\xa9"),
+            "\xe2\x9c\x93");
 }
 
 // ---------------------------------------------------------------- nn/ reference fixtures
@@ -195,17 +201,24 @@ TEST(NnFixtures, ActivationsMatchTapegrad) {
     const std::string fn = meta.at("function");
     tg::Tensor x = f.tensors["input"].clone().requires_grad_();
     tg::Tensor y;
-    if (fn == "leaky_relu") y = tg::leaky_relu(x, option(meta, "negative_slope"));
-    else if (fn == "elu") y = tg::elu(x, option(meta, "alpha"));
-    else if (fn == "gelu") y = tg::gelu(x, meta.at("option.approximate") == "\"tanh\"" ? "tanh" : "none");
-    else if (fn == "softplus") y = tg::softplus(x, option(meta, "beta"), option(meta, "threshold"));
-    else if (fn == "softmax") y = tg::softmax(x, static_cast<int64_t>(option(meta, "dim")));
-    else if (fn == "log_softmax") y = tg::log_softmax(x, static_cast<int64_t>(option(meta, "dim")));
-    else FAIL() << "unknown activation " << fn;
+    if (fn == "leaky_relu")
+      y = tg::leaky_relu(x, option(meta, "negative_slope"));
+    else if (fn == "elu")
+      y = tg::elu(x, option(meta, "alpha"));
+    else if (fn == "gelu")
+      y = tg::gelu(x, meta.at("option.approximate") == "\"tanh\"" ? "tanh" : "none");
+    else if (fn == "softplus")
+      y = tg::softplus(x, option(meta, "beta"), option(meta, "threshold"));
+    else if (fn == "softmax")
+      y = tg::softmax(x, static_cast<int64_t>(option(meta, "dim")));
+    else if (fn == "log_softmax")
+      y = tg::log_softmax(x, static_cast<int64_t>(option(meta, "dim")));
+    else
+      FAIL() << "unknown activation " << fn;
     (y * f.tensors["probe"]).sum().backward();
     EXPECT_TRUE(tg::allclose(y, f.tensors["output"], 1e-10, 1e-12)) << y << "\nvs PyTorch\n" << f.tensors["output"];
-    EXPECT_TRUE(tg::allclose(x.grad(), f.tensors["grad_input"], 1e-10, 1e-12))
-        << x.grad() << "\nvs PyTorch\n" << f.tensors["grad_input"];
+    EXPECT_TRUE(tg::allclose(x.grad(), f.tensors["grad_input"], 1e-10, 1e-12)) << x.grad() << "\nvs PyTorch\n"
+                                                                               << f.tensors["grad_input"];
     ++checked;
   }
   EXPECT_GE(checked, 14);

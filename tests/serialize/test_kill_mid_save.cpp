@@ -14,10 +14,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
-#include <stdexcept>
 #include <optional>
 #include <random>
 #include <regex>
+#include <stdexcept>
 #include <thread>
 
 #include "checkpoint_writer/checkpoint_steps.h"
@@ -202,10 +202,10 @@ std::string temp_name(const TempDir& dir, const std::string& target, pid_t pid) 
 
 struct Tally {
   int trials = 0;
-  int steps_logged = 0;             // over all trials
-  int killed_between_saves = 0;     // model file one step ahead of the optimizer file
-  int partial_temps_rejected = 0;   // a killed save's temporary: tg::load threw tg::Error
-  int complete_temps = 0;           // written in full but not yet renamed: loads, exact step L+1
+  int steps_logged = 0;            // over all trials
+  int killed_between_saves = 0;    // model file one step ahead of the optimizer file
+  int partial_temps_rejected = 0;  // a killed save's temporary: tg::load threw tg::Error
+  int complete_temps = 0;          // written in full but not yet renamed: loads, exact step L+1
   int64_t max_temps_per_target = 0;
 };
 
@@ -255,7 +255,8 @@ int64_t run_trials(const TempDir& dir, int trials, Tally& tally) {
         return resume_from;
       }
       model_step = m.step;
-      EXPECT_TRUE(model_step >= L && model_step <= L + 1) << "model file holds step " << model_step << ", log says " << L;
+      EXPECT_TRUE(model_step >= L && model_step <= L + 1)
+          << "model file holds step " << model_step << ", log says " << L;
       if (model_step >= 1 && model_step <= L + 1) EXPECT_TRUE(same_state(m.state, expected.model(model_step)));
     }
     if (have_optim) {
@@ -265,7 +266,8 @@ int64_t run_trials(const TempDir& dir, int trials, Tally& tally) {
         return resume_from;
       }
       optim_step = o.step;
-      EXPECT_TRUE(optim_step >= L && optim_step <= L + 1) << "optimizer file holds step " << optim_step << ", log says " << L;
+      EXPECT_TRUE(optim_step >= L && optim_step <= L + 1)
+          << "optimizer file holds step " << optim_step << ", log says " << L;
       if (optim_step >= 1 && optim_step <= L + 1) EXPECT_TRUE(same_state(o.state, expected.optimizer(optim_step)));
       // the model is saved first, so it is never behind the optimizer and at most one step ahead
       EXPECT_TRUE(model_step == optim_step || model_step == optim_step + 1)
@@ -352,11 +354,11 @@ TEST(KillMidSave, SaveRemovesOnlyDeadWritersTemporariesOfTheSameTarget) {
   const std::string d = std::to_string(dead.pid);
   const std::string live = std::to_string(::getppid());  // our parent is alive
   const std::string self = std::to_string(::getpid());   // another thread's save may be under way
-  for (const std::string& name : std::vector<std::string>{"model.safetensors.tmp." + d + ".0", "model.safetensors.tmp." + d + ".17",
-                                  "model.safetensors.tmp." + live + ".0", "model.safetensors.tmp." + self + ".99",
-                                  "other.safetensors.tmp." + d + ".0", "model.safetensors.tmp." + d,
-                                  "model.safetensors.tmp." + d + ".x", "model.safetensors.tmp.0.0",
-                                  "model.safetensors.tmp.-1.0"})
+  for (const std::string& name : std::vector<std::string>{
+           "model.safetensors.tmp." + d + ".0", "model.safetensors.tmp." + d + ".17",
+           "model.safetensors.tmp." + live + ".0", "model.safetensors.tmp." + self + ".99",
+           "other.safetensors.tmp." + d + ".0", "model.safetensors.tmp." + d, "model.safetensors.tmp." + d + ".x",
+           "model.safetensors.tmp.0.0", "model.safetensors.tmp.-1.0"})
     tg_test::write_bytes(dir.file(name), "partial");
   tg::nn::Sequential m = tg_checkpoint::make_model();
   tg::save(m, dir.file("model.safetensors"));

@@ -11,11 +11,11 @@
 
 namespace {
 
+using ::testing::AllOf;
+using ::testing::HasSubstr;
 using tg_test::identical;
 using tg_test::make_tensor;
 using tg_test::TempDir;
-using ::testing::AllOf;
-using ::testing::HasSubstr;
 namespace st = tg::safetensors;
 
 tg::OrderedDict<std::string, tg::Tensor> dict(std::initializer_list<std::pair<std::string, tg::Tensor>> items) {
@@ -38,15 +38,14 @@ void expect_round_trip(const tg::OrderedDict<std::string, tg::Tensor>& tensors,
 
 TEST(SafetensorsRoundTrip, Float32KeepsEveryBit) {
   using F = std::numeric_limits<float>;
-  expect_round_trip(dict({{"w", make_tensor<float>({2, 4}, {1.5f, -0.0f, F::infinity(), -F::infinity(),
-                                                            F::quiet_NaN(), F::denorm_min(), F::max(),
-                                                            1.0f / 3.0f})}}));
+  expect_round_trip(dict({{"w", make_tensor<float>({2, 4}, {1.5f, -0.0f, F::infinity(), -F::infinity(), F::quiet_NaN(),
+                                                            F::denorm_min(), F::max(), 1.0f / 3.0f})}}));
 }
 
 TEST(SafetensorsRoundTrip, Float64KeepsEveryBit) {
   using D = std::numeric_limits<double>;
-  expect_round_trip(dict({{"w", make_tensor<double>({3, 2}, {0.1, -0.0, D::infinity(), D::quiet_NaN(),
-                                                             D::denorm_min(), D::max()})}}));
+  expect_round_trip(dict(
+      {{"w", make_tensor<double>({3, 2}, {0.1, -0.0, D::infinity(), D::quiet_NaN(), D::denorm_min(), D::max()})}}));
 }
 
 TEST(SafetensorsRoundTrip, Int64KeepsExtremes) {
@@ -210,9 +209,9 @@ TEST(SafetensorsLayout, NoMetadataMeansNoMetadataKey) {
 TEST(SafetensorsLayout, DtypeNames) {
   TempDir dir;
   st::save(dir.file("d.safetensors"), dict({{"f", tg::ones({1}, tg::kFloat32)},
-                                             {"d", tg::ones({1}, tg::kFloat64)},
-                                             {"i", tg::ones({1}, tg::kInt64)},
-                                             {"b", tg::ones({1}, tg::kBool)}}));
+                                            {"d", tg::ones({1}, tg::kFloat64)},
+                                            {"i", tg::ones({1}, tg::kInt64)},
+                                            {"b", tg::ones({1}, tg::kBool)}}));
   const std::string header = layout_of(dir.file("d.safetensors")).header;
   EXPECT_THAT(header, HasSubstr(R"("f":{"dtype":"F32")"));
   EXPECT_THAT(header, HasSubstr(R"("d":{"dtype":"F64")"));
@@ -225,21 +224,27 @@ TEST(SafetensorsLayout, DtypeNames) {
 TEST(SafetensorsSaveErrors, UndefinedTensorIsNamed) {
   TempDir dir;
   const std::string path = dir.file("u.safetensors");
-  EXPECT_THAT(tg_test::error_of([&] { st::save(path, dict({{"ok", tg::ones({1})}, {"hole", tg::Tensor()}})); }),
+  EXPECT_THAT(tg_test::error_of([&] {
+                st::save(path, dict({{"ok", tg::ones({1})}, {"hole", tg::Tensor()}}));
+              }),
               AllOf(HasSubstr(path), HasSubstr("'hole'"), HasSubstr("undefined")));
 }
 
 TEST(SafetensorsSaveErrors, MetadataKeyCannotNameATensor) {
   TempDir dir;
   const std::string path = dir.file("m.safetensors");
-  EXPECT_THAT(tg_test::error_of([&] { st::save(path, dict({{"__metadata__", tg::ones({1})}})); }),
+  EXPECT_THAT(tg_test::error_of([&] {
+                st::save(path, dict({{"__metadata__", tg::ones({1})}}));
+              }),
               AllOf(HasSubstr(path), HasSubstr("__metadata__")));
 }
 
 TEST(SafetensorsSaveErrors, InvalidUtf8NameIsRefused) {
   TempDir dir;
   const std::string path = dir.file("n.safetensors");
-  EXPECT_THAT(tg_test::error_of([&] { st::save(path, dict({{"bad\xff", tg::ones({1})}})); }),
+  EXPECT_THAT(tg_test::error_of([&] {
+                st::save(path, dict({{"bad\xff", tg::ones({1})}}));
+              }),
               AllOf(HasSubstr(path), HasSubstr("UTF-8")));
   EXPECT_THAT(dir.entries(), ::testing::IsEmpty());
 }

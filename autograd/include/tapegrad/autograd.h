@@ -87,11 +87,11 @@ using OpNames = std::array<const char*, 6>;
 // The forward records with record(kMul, {&self, &other}, out).save("self", self).save("other", other);
 // the rule reads its state back by the same names. All OpDefs are listed by registered_ops().
 struct OpDef {
-  const char* name;         // "mul": the node's name; MulBackward0 as PyTorch prints grad_fn
-  const char* formula;      // the rule in math notation, printed by tools for each backward step
-  OpNames saved = {};       // tensors the rule needs ("self", "other", "result", ...)
-  OpNames scalars = {};     // floating-point arguments ("alpha", "exponent", ...)
-  OpNames int_lists = {};   // integer-list arguments ("dim", "kernel_size", ...)
+  const char* name;        // "mul": the node's name; MulBackward0 as PyTorch prints grad_fn
+  const char* formula;     // the rule in math notation, printed by tools for each backward step
+  OpNames saved = {};      // tensors the rule needs ("self", "other", "result", ...)
+  OpNames scalars = {};    // floating-point arguments ("alpha", "exponent", ...)
+  OpNames int_lists = {};  // integer-list arguments ("dim", "kernel_size", ...)
   VjpFn vjp = nullptr;
 };
 const std::vector<const OpDef*>& registered_ops();
@@ -109,7 +109,7 @@ class Node : public std::enable_shared_from_this<Node> {
 
   // ---- read-only view for tools ----
   const char* name() const { return op_->name; }  // "mul"
-  virtual std::string backward_name() const;       // "MulBackward0", as PyTorch prints grad_fn
+  virtual std::string backward_name() const;      // "MulBackward0", as PyTorch prints grad_fn
   const OpDef& op() const { return *op_; }
   uint64_t sequence_nr() const { return sequence_nr_; }
   const PoolVector<Edge>& next_edges() const { return next_edges_; }
@@ -172,7 +172,7 @@ class Node : public std::enable_shared_from_this<Node> {
     std::vector<ExtraOutput> outputs;  // outputs 1..
   };
   std::unique_ptr<Extras> extras_;
-  Extras& extras();  // made on first use
+  Extras& extras();                           // made on first use
   OutputHooks& hooks_of(uint32_t output_nr);  // a tg::Error past the last output
 
  private:
@@ -195,9 +195,7 @@ class VjpContext {
   const TensorMeta& input(std::size_t i) const { return node_.input_meta_[i]; }
   IntArrayRef input_sizes(std::size_t i) const { return node_.input_meta_[i].sizes; }
   const TensorMeta& output() const { return node_.output_meta_; }
-  bool needs_input_grad(std::size_t i) const {
-    return i < node_.next_edges_.size() && node_.next_edges_[i].is_valid();
-  }
+  bool needs_input_grad(std::size_t i) const { return i < node_.next_edges_.size() && node_.next_edges_[i].is_valid(); }
   // The op's state by the names its OpDef declares; an undeclared name is a tg::Error.
   Tensor saved(const char* name) const;
   double arg(const char* name) const;
@@ -245,9 +243,8 @@ struct StepRecord {
 // accumulated into leaves' grad(), and only nodes that lead to an input are run.
 class BackwardEngine {
  public:
-  BackwardEngine(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs,
-                 bool retain_graph, bool create_graph, const std::vector<Tensor>& inputs = {},
-                 bool allow_unused = false);
+  BackwardEngine(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs, bool retain_graph,
+                 bool create_graph, const std::vector<Tensor>& inputs = {}, bool allow_unused = false);
   ~BackwardEngine();
   BackwardEngine(const BackwardEngine&) = delete;
   BackwardEngine& operator=(const BackwardEngine&) = delete;
@@ -275,8 +272,7 @@ class BackwardEngine {
 void backward(const std::vector<Tensor>& tensors, const std::vector<Tensor>& grad_tensors = {},
               std::optional<bool> retain_graph = std::nullopt, bool create_graph = false);
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
-                         const std::vector<Tensor>& grad_outputs = {},
-                         std::optional<bool> retain_graph = std::nullopt,
+                         const std::vector<Tensor>& grad_outputs = {}, std::optional<bool> retain_graph = std::nullopt,
                          bool create_graph = false, bool allow_unused = false);
 
 // The tape behind `root`: every node reachable from it, newest (highest sequence number) first.
@@ -289,12 +285,12 @@ using TensorFn = std::function<Tensor(const std::vector<Tensor>&)>;
 // torch.autograd.gradcheck; |analytic - numeric| <= atol + rtol |numeric| for every entry. Inputs
 // that require grad must be float64. Throws tg::Error naming the input, the Jacobian entry and both
 // values of the first mismatch when raise_exception, else returns false.
-bool gradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs, double eps = 1e-6,
-               double atol = 1e-5, double rtol = 1e-3, bool raise_exception = true);
+bool gradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs, double eps = 1e-6, double atol = 1e-5,
+               double rtol = 1e-3, bool raise_exception = true);
 // Checks second derivatives (torch.autograd.gradgradcheck): gradcheck of the map
 // (inputs, v) -> autograd::grad(fn(inputs), inputs, v, create_graph=true), v drawn by tg::randn.
-bool gradgradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs, double eps = 1e-6,
-                   double atol = 1e-5, double rtol = 1e-3, bool raise_exception = true);
+bool gradgradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs, double eps = 1e-6, double atol = 1e-5,
+                   double rtol = 1e-3, bool raise_exception = true);
 
 }  // namespace tg::autograd
 

@@ -48,14 +48,13 @@ class IValue {
   IValue() = default;
   IValue(bool value) : value_(value) {}  // NOLINT
   template <typename I>
-    requires(std::is_integral_v<I> && !std::is_same_v<I, bool>)
-  IValue(I value) : value_(static_cast<int64_t>(value)) {}  // NOLINT
+  requires(std::is_integral_v<I> && !std::is_same_v<I, bool>) IValue(I value)
+      : value_(static_cast<int64_t>(value)) {}  // NOLINT
   template <typename F>
-    requires std::is_floating_point_v<F>
-  IValue(F value) : value_(static_cast<double>(value)) {}  // NOLINT
-  IValue(std::string value) : value_(std::move(value)) {}  // NOLINT
-  IValue(const char* value) : value_(std::string(value)) {}  // NOLINT: a string, not a Bool
-  IValue(Tensor value) : value_(std::move(value)) {}  // NOLINT
+  requires std::is_floating_point_v<F> IValue(F value) : value_(static_cast<double>(value)) {}  // NOLINT
+  IValue(std::string value) : value_(std::move(value)) {}                                       // NOLINT
+  IValue(const char* value) : value_(std::string(value)) {}         // NOLINT: a string, not a Bool
+  IValue(Tensor value) : value_(std::move(value)) {}                // NOLINT
   IValue(std::vector<int64_t> value) : value_(std::move(value)) {}  // NOLINT
   IValue(IntArrayRef value) : value_(std::vector<int64_t>(value.begin(), value.end())) {}  // NOLINT
 
@@ -188,8 +187,10 @@ void collect_argument(CustomCall& call, const A& arg) {
   if constexpr (std::is_same_v<D, Tensor>) {
     call.add_tensor(arg);
   } else if constexpr (std::is_same_v<D, std::optional<Tensor>>) {
-    if (arg.has_value() && arg->defined()) call.add_tensor(*arg);
-    else call.add_other();
+    if (arg.has_value() && arg->defined())
+      call.add_tensor(*arg);
+    else
+      call.add_other();
   } else if constexpr (std::is_same_v<D, std::vector<Tensor>>) {
     for (const Tensor& t : arg) call.add_tensor(t);  // each element is an input, as libtorch's TensorList
   } else {
@@ -200,7 +201,9 @@ void collect_argument(CustomCall& call, const A& arg) {
 // T::formula if T declares one, else a generic text.
 template <class T>
 const char* custom_formula() {
-  if constexpr (requires { { T::formula } -> std::convertible_to<const char*>; }) {
+  if constexpr (requires {
+                  { T::formula } -> std::convertible_to<const char*>;
+                }) {
     return T::formula;
   } else {
     return "custom Function: backward written by the user";

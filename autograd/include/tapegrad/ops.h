@@ -46,19 +46,19 @@ Tensor scalar_tensor(double value, TensorOptions options = {});
 // (libtorch's TensorDataContainer plays the same role).
 class TensorData {
  public:
-  TensorData(double v) : value_(v) {}                                  // NOLINT
-  TensorData(float v) : value_(v) {}                                   // NOLINT
-  TensorData(int v) : value_(v), integral_(true) {}                    // NOLINT
-  TensorData(long v) : value_(static_cast<double>(v)), integral_(true) {}       // NOLINT
-  TensorData(long long v) : value_(static_cast<double>(v)), integral_(true) {}  // NOLINT
-  TensorData(bool v) : value_(v), integral_(true), boolean_(true) {}   // NOLINT
+  TensorData(double v) : value_(v) {}                                                      // NOLINT
+  TensorData(float v) : value_(v) {}                                                       // NOLINT
+  TensorData(int v) : value_(v), integral_(true) {}                                        // NOLINT
+  TensorData(long v) : value_(static_cast<double>(v)), integral_(true) {}                  // NOLINT
+  TensorData(long long v) : value_(static_cast<double>(v)), integral_(true) {}             // NOLINT
+  TensorData(bool v) : value_(v), integral_(true), boolean_(true) {}                       // NOLINT
   TensorData(std::initializer_list<TensorData> list) : children_(list), is_list_(true) {}  // NOLINT
   // Row-major values, the shape, and whether every value was an integer / a bool.
   void flatten(std::vector<double>& values, std::vector<int64_t>& shape, bool& integral, bool& boolean) const;
 
  private:
-  void collect(std::vector<double>& values, std::vector<int64_t>& shape, std::size_t depth,
-               bool& integral, bool& boolean) const;
+  void collect(std::vector<double>& values, std::vector<int64_t>& shape, std::size_t depth, bool& integral,
+               bool& boolean) const;
   double value_ = 0;
   bool integral_ = false;
   bool boolean_ = false;
@@ -135,9 +135,9 @@ Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias = {}
               IntArrayRef padding = 0, IntArrayRef dilation = 1, int64_t groups = 1);
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {}, IntArrayRef stride = 1,
               IntArrayRef padding = 0, IntArrayRef dilation = 1, int64_t groups = 1);
-Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},
-                        IntArrayRef stride = 1, IntArrayRef padding = 0, IntArrayRef output_padding = 0,
-                        int64_t groups = 1, IntArrayRef dilation = 1);
+Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {}, IntArrayRef stride = 1,
+                        IntArrayRef padding = 0, IntArrayRef output_padding = 0, int64_t groups = 1,
+                        IntArrayRef dilation = 1);
 // Indices are positions in each [H*W] plane, as libtorch's.
 std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntArrayRef kernel_size,
                                                    IntArrayRef stride = {}, IntArrayRef padding = 0,
@@ -150,15 +150,14 @@ Tensor avg_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stri
 Tensor adaptive_avg_pool2d(const Tensor& input, IntArrayRef output_size);
 Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias = {});
 Tensor bilinear(const Tensor& input1, const Tensor& input2, const Tensor& weight, const Tensor& bias = {});
-Tensor embedding(const Tensor& weight, const Tensor& indices, int64_t padding_idx = -1,
-                 bool scale_grad_by_freq = false, bool sparse = false);
+Tensor embedding(const Tensor& weight, const Tensor& indices, int64_t padding_idx = -1, bool scale_grad_by_freq = false,
+                 bool sparse = false);
 Tensor dropout(const Tensor& input, double p, bool train);
 // Training mode updates running_mean/running_var in place (unbiased variance), as libtorch's.
 Tensor batch_norm(const Tensor& input, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
-                  const Tensor& running_var, bool training, double momentum, double eps,
-                  bool cudnn_enabled = false);
-Tensor layer_norm(const Tensor& input, IntArrayRef normalized_shape, const Tensor& weight = {},
-                  const Tensor& bias = {}, double eps = 1e-5, bool cudnn_enable = false);
+                  const Tensor& running_var, bool training, double momentum, double eps, bool cudnn_enabled = false);
+Tensor layer_norm(const Tensor& input, IntArrayRef normalized_shape, const Tensor& weight = {}, const Tensor& bias = {},
+                  double eps = 1e-5, bool cudnn_enable = false);
 Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight = {}, const Tensor& bias = {},
                   double eps = 1e-5, bool cudnn_enabled = false);
 

@@ -75,7 +75,7 @@ class Tensor : public TensorBase {
   Tensor() = default;
   explicit Tensor(std::shared_ptr<TensorImpl> impl) : TensorBase(std::move(impl)) {}
   // A kernel's TensorBase result becomes a Tensor implicitly, as in PyTorch.
-  Tensor(const TensorBase& base) : TensorBase(base) {}  // NOLINT
+  Tensor(const TensorBase& base) : TensorBase(base) {}        // NOLINT
   Tensor(TensorBase&& base) : TensorBase(std::move(base)) {}  // NOLINT
 
   // ---- conversions and copies ----
@@ -162,7 +162,6 @@ class Tensor : public TensorBase {
   // self.name(...) is tg::name(self, ...), both declared and documented once in
   // <tapegrad/functions_and_methods.h> ----
   TG_FUNCTIONS_AND_METHODS(TG_DEFINE_METHOD)
-
 };
 #undef TG_DECLARE_FUNCTION
 #undef TG_DEFINE_METHOD

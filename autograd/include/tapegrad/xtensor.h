@@ -12,11 +12,16 @@ namespace tg {
 namespace detail_xt {
 template <typename T>
 constexpr ScalarType dtype_of() {
-  if constexpr (std::is_same_v<T, float>) return kFloat32;
-  else if constexpr (std::is_same_v<T, double>) return kFloat64;
-  else if constexpr (std::is_same_v<T, int64_t>) return kInt64;
-  else if constexpr (std::is_same_v<T, bool>) return kBool;
-  else static_assert(sizeof(T) == 0, "tapegrad: unsupported element type");
+  if constexpr (std::is_same_v<T, float>)
+    return kFloat32;
+  else if constexpr (std::is_same_v<T, double>)
+    return kFloat64;
+  else if constexpr (std::is_same_v<T, int64_t>)
+    return kInt64;
+  else if constexpr (std::is_same_v<T, bool>)
+    return kBool;
+  else
+    static_assert(sizeof(T) == 0, "tapegrad: unsupported element type");
 }
 }  // namespace detail_xt
 

@@ -28,8 +28,7 @@ inline int64_t checked_mul(int64_t a, int64_t b, const char* op, IntArrayRef sha
 }
 
 // a + b, or tg::Error as checked_mul.
-inline int64_t checked_add(int64_t a, int64_t b, const char* op, IntArrayRef shape,
-                           const char* what = "a size") {
+inline int64_t checked_add(int64_t a, int64_t b, const char* op, IntArrayRef shape, const char* what = "a size") {
   int64_t sum;
   if (__builtin_add_overflow(a, b, &sum)) detail::throw_overflow(op, shape, what);
   return sum;

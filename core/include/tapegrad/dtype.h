@@ -22,9 +22,7 @@ inline constexpr ScalarType kBool = ScalarType::Bool;
 // "Float32", "Float64", "Int64", "Bool"
 const char* dtype_name(ScalarType dtype);
 std::size_t element_size(ScalarType dtype);
-inline bool is_floating_point(ScalarType dtype) {
-  return dtype == kFloat32 || dtype == kFloat64;
-}
+inline bool is_floating_point(ScalarType dtype) { return dtype == kFloat32 || dtype == kFloat64; }
 
 // A non-owning view of a list of int64 (sizes, dims, strides), like libtorch's IntArrayRef.
 // Constructible from a braced list, a std::vector or a single integer.
@@ -36,7 +34,7 @@ class IntArrayRef {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Winit-list-lifetime"
   // The list lives until the end of the full expression: fine for an argument, as libtorch's.
-  constexpr IntArrayRef(std::initializer_list<int64_t> list)                       // NOLINT
+  constexpr IntArrayRef(std::initializer_list<int64_t> list)  // NOLINT
       : data_(list.begin()), size_(list.size()) {}
 #pragma GCC diagnostic pop
   constexpr IntArrayRef(const int64_t& single) : data_(&single), size_(1) {}  // NOLINT
@@ -51,8 +49,7 @@ class IntArrayRef {
   int64_t back() const { return data_[size_ - 1]; }
   std::vector<int64_t> vec() const { return {begin(), end()}; }
   bool equals(IntArrayRef other) const {
-    return size_ == other.size_ &&
-           (size_ == 0 || std::memcmp(data_, other.data_, size_ * sizeof(int64_t)) == 0);
+    return size_ == other.size_ && (size_ == 0 || std::memcmp(data_, other.data_, size_ * sizeof(int64_t)) == 0);
   }
   friend bool operator==(IntArrayRef a, IntArrayRef b) { return a.equals(b); }
 
@@ -102,8 +99,10 @@ class DimVector {
   }
   void push_back(int64_t v) {
     if (size_ + 1 > kInline && heap_.empty()) heap_.assign(inline_, inline_ + size_);
-    if (size_ + 1 > kInline) heap_.push_back(v);
-    else inline_[size_] = v;
+    if (size_ + 1 > kInline)
+      heap_.push_back(v);
+    else
+      inline_[size_] = v;
     ++size_;
   }
   void insert(std::size_t pos, int64_t v) {

@@ -26,11 +26,15 @@ struct PoolAllocator {
   }
   void deallocate(T* p, std::size_t n) {
     std::size_t bytes = n * sizeof(T);
-    if (bytes > kPoolMaxBytes || alignof(T) > 16) ::operator delete(p);
-    else pool_deallocate(p, bytes);
+    if (bytes > kPoolMaxBytes || alignof(T) > 16)
+      ::operator delete(p);
+    else
+      pool_deallocate(p, bytes);
   }
   template <typename U>
-  bool operator==(const PoolAllocator<U>&) const { return true; }
+  bool operator==(const PoolAllocator<U>&) const {
+    return true;
+  }
 };
 
 }  // namespace tg::detail

@@ -65,8 +65,8 @@ class TensorBase {
   ScalarType scalar_type() const { return dtype(); }
   bool is_floating_point() const;
   bool is_contiguous() const;
-  int64_t storage_offset() const;  // in elements
-  std::string toString() const;  // "CPUFloatType", as libtorch
+  int64_t storage_offset() const;                   // in elements
+  std::string toString() const;                     // "CPUFloatType", as libtorch
   bool is_alias_of(const TensorBase& other) const;  // shares storage
   // The storage's version counter, bumped by every in-place write through any view (libtorch's
   // _version); saved tensors check it in backward.
@@ -89,16 +89,16 @@ class TensorBase {
 struct MemoryStats {
   int64_t live_storages = 0;  // storages currently owned by some tensor
   int64_t live_bytes = 0;
-  int64_t cached_bytes = 0;   // freed buffers kept for reuse
+  int64_t cached_bytes = 0;  // freed buffers kept for reuse
   int64_t cached_blocks = 0;
   int64_t cache_hits = 0;
   int64_t cache_misses = 0;
   int64_t cache_limit = 0;
 };
 MemoryStats memory_stats();
-void empty_cache();                       // return every cached buffer to the system
-void set_cache_limit(int64_t bytes);      // default 1 GiB, or TG_CACHE_LIMIT_MB
-void set_num_threads(int n);              // bounds TBB and OpenBLAS; default TG_NUM_THREADS or cores
+void empty_cache();                   // return every cached buffer to the system
+void set_cache_limit(int64_t bytes);  // default 1 GiB, or TG_CACHE_LIMIT_MB
+void set_num_threads(int n);          // bounds TBB and OpenBLAS; default TG_NUM_THREADS or cores
 int get_num_threads();
 void manual_seed(uint64_t seed);
 

@@ -20,7 +20,8 @@ inline tg::optim::Adam make_optimizer(const tg::nn::Sequential& model) {
 // salt): the same bits in every process.
 inline float value_for(int64_t step, int64_t index, int64_t salt) {
   const uint64_t h = (static_cast<uint64_t>(step) * 7919u + static_cast<uint64_t>(index) * 104729u +
-                      static_cast<uint64_t>(salt) * 15485863u) % 8191u;
+                      static_cast<uint64_t>(salt) * 15485863u) %
+                     8191u;
   return static_cast<float>(static_cast<int64_t>(h) - 4095) / 4096.0f;
 }
 

@@ -6,8 +6,8 @@
 // to LAST_STEP (forever when absent or 0). After both saves of step k return it appends "k\n" to
 // DIR/steps.log and fsyncs it. Exit status 0 on success, 1 with a message on any error.
 #include <fcntl.h>
-#include <cerrno>
 #include <unistd.h>
+#include <cerrno>
 
 #include <cstdio>
 #include <cstdlib>

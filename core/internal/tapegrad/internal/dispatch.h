@@ -13,33 +13,32 @@
   }
 
 // float32 / float64
-#define TG_DISPATCH_FLOATING(DTYPE, OPNAME, ...)                                                 \
-  switch (DTYPE) {                                                                              \
-    TG_DISPATCH_CASE(::tg::ScalarType::Float32, float, __VA_ARGS__)                             \
-    TG_DISPATCH_CASE(::tg::ScalarType::Float64, double, __VA_ARGS__)                            \
-    default:                                                                                    \
-      ::tg::detail::fail(std::string(OPNAME) + ": expected a floating-point tensor (Float32 or " \
-                         "Float64), got " + ::tg::dtype_name(DTYPE));                          \
+#define TG_DISPATCH_FLOATING(DTYPE, OPNAME, ...)                           \
+  switch (DTYPE) {                                                         \
+    TG_DISPATCH_CASE(::tg::ScalarType::Float32, float, __VA_ARGS__)        \
+    TG_DISPATCH_CASE(::tg::ScalarType::Float64, double, __VA_ARGS__)       \
+    default:                                                               \
+      ::tg::detail::fail(std::string(OPNAME) +                             \
+                         ": expected a floating-point tensor (Float32 or " \
+                         "Float64), got " +                                \
+                         ::tg::dtype_name(DTYPE));                         \
   }
 
 // float32 / float64 / int64
-#define TG_DISPATCH_NUMERIC(DTYPE, OPNAME, ...)                                     \
-  switch (DTYPE) {                                                                 \
-    TG_DISPATCH_CASE(::tg::ScalarType::Float32, float, __VA_ARGS__)                \
-    TG_DISPATCH_CASE(::tg::ScalarType::Float64, double, __VA_ARGS__)               \
-    TG_DISPATCH_CASE(::tg::ScalarType::Int64, int64_t, __VA_ARGS__)                \
-    default:                                                                       \
-      ::tg::detail::fail(std::string(OPNAME) + ": not supported for dtype " +      \
-                         ::tg::dtype_name(DTYPE));                                 \
+#define TG_DISPATCH_NUMERIC(DTYPE, OPNAME, ...)                                                                \
+  switch (DTYPE) {                                                                                             \
+    TG_DISPATCH_CASE(::tg::ScalarType::Float32, float, __VA_ARGS__)                                            \
+    TG_DISPATCH_CASE(::tg::ScalarType::Float64, double, __VA_ARGS__)                                           \
+    TG_DISPATCH_CASE(::tg::ScalarType::Int64, int64_t, __VA_ARGS__)                                            \
+    default: ::tg::detail::fail(std::string(OPNAME) + ": not supported for dtype " + ::tg::dtype_name(DTYPE)); \
   }
 
 // every dtype, Bool included
-#define TG_DISPATCH_ALL(DTYPE, OPNAME, ...)                                       \
-  switch (DTYPE) {                                                               \
-    TG_DISPATCH_CASE(::tg::ScalarType::Float32, float, __VA_ARGS__)              \
-    TG_DISPATCH_CASE(::tg::ScalarType::Float64, double, __VA_ARGS__)             \
-    TG_DISPATCH_CASE(::tg::ScalarType::Int64, int64_t, __VA_ARGS__)              \
-    TG_DISPATCH_CASE(::tg::ScalarType::Bool, bool, __VA_ARGS__)                  \
-    default:                                                                     \
-      ::tg::detail::fail(std::string(OPNAME) + ": unknown dtype");               \
+#define TG_DISPATCH_ALL(DTYPE, OPNAME, ...)                               \
+  switch (DTYPE) {                                                        \
+    TG_DISPATCH_CASE(::tg::ScalarType::Float32, float, __VA_ARGS__)       \
+    TG_DISPATCH_CASE(::tg::ScalarType::Float64, double, __VA_ARGS__)      \
+    TG_DISPATCH_CASE(::tg::ScalarType::Int64, int64_t, __VA_ARGS__)       \
+    TG_DISPATCH_CASE(::tg::ScalarType::Bool, bool, __VA_ARGS__)           \
+    default: ::tg::detail::fail(std::string(OPNAME) + ": unknown dtype"); \
   }

@@ -92,7 +92,7 @@ void unary_inplace(const TensorBase& dst, Unary op, double a = 0, double b = 0);
 enum class Reduce { Sum, Prod, Max, Min };
 // dims: normalised, unique. Empty dims reduces everything.
 TensorBase reduce(const TensorBase& x, IntArrayRef dims, bool keepdim, Reduce op,
-              std::optional<ScalarType> out_dtype = std::nullopt);
+                  std::optional<ScalarType> out_dtype = std::nullopt);
 // Index of the max/min along dim (or over everything when dim is nullopt), as int64.
 TensorBase arg_reduce(const TensorBase& x, std::optional<int64_t> dim, bool keepdim, bool is_max);
 

@@ -12,8 +12,7 @@ namespace tg::detail {
 inline constexpr int64_t kGrainSize = 262144;
 
 int current_num_threads();
-void parallel_for_impl(int64_t begin, int64_t end, int64_t grain,
-                       const std::function<void(int64_t, int64_t)>& fn);
+void parallel_for_impl(int64_t begin, int64_t end, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
 
 template <typename F>
 inline void parallel_for(int64_t begin, int64_t end, int64_t grain, const F& fn) {

@@ -23,7 +23,7 @@ struct AutogradMetaInterface {
 struct Storage {
   void* data = nullptr;
   std::size_t nbytes = 0;
-  bool owned = true;  // false for from_blob: the caller owns the memory
+  bool owned = true;    // false for from_blob: the caller owns the memory
   int64_t version = 0;  // bumped by every in-place write through any view
   Storage(std::size_t nbytes);
   Storage(void* external, std::size_t nbytes);
@@ -71,7 +71,7 @@ TensorBase make_tensor(IntArrayRef sizes, ScalarType dtype, const char* op = "em
 // A view sharing `base`'s storage. Throws tg::Error naming `op` when the view would reach outside
 // the storage (checked_math.h: no op can build an out-of-bounds view).
 TensorBase make_view(const TensorBase& base, IntArrayRef sizes, IntArrayRef strides, int64_t offset,
-                 const char* op = "view");
+                     const char* op = "view");
 void bump_version(const TensorBase& t);
 int64_t normalize_dim(int64_t dim, int64_t ndim, const char* op);
 [[noreturn]] void fail(const std::string& message);

@@ -39,15 +39,15 @@ class DataLoaderOptions {
   DataLoaderOptions() = default;
   DataLoaderOptions(std::size_t batch_size) : batch_size_(batch_size) {}  // NOLINT: as libtorch
 
-#define TG_DATA_OPTION(type, name, default_value)          \
- public:                                                  \
-  DataLoaderOptions& name(const type& value) {            \
-    name##_ = value;                                      \
-    return *this;                                         \
-  }                                                       \
-  const type& name() const noexcept { return name##_; }   \
-                                                          \
- private:                                                 \
+#define TG_DATA_OPTION(type, name, default_value)       \
+ public:                                                \
+  DataLoaderOptions& name(const type& value) {          \
+    name##_ = value;                                    \
+    return *this;                                       \
+  }                                                     \
+  const type& name() const noexcept { return name##_; } \
+                                                        \
+ private:                                               \
   type name##_ = default_value;
 
   TG_DATA_OPTION(std::size_t, batch_size, 1)
@@ -180,8 +180,8 @@ class StatelessDataLoader {
               return std::make_shared<BatchType>(datasets_[worker].get_batch(std::move(*shared_request)));
             };
           },
-          options_.workers(), options_.max_jobs().value_or(2 * options_.workers()),
-          options_.enforce_ordering(), options_.timeout_ms());
+          options_.workers(), options_.max_jobs().value_or(2 * options_.workers()), options_.enforce_ordering(),
+          options_.timeout_ms());
     }
     return Iterator<BatchType>([this, epoch]() { return next(epoch); });
   }
@@ -194,8 +194,7 @@ class StatelessDataLoader {
  private:
   std::optional<BatchRequestType> next_request() {
     std::optional<BatchRequestType> indices = sampler_.next(options_.batch_size());
-    if (!indices || indices->size() == 0 ||
-        (indices->size() < options_.batch_size() && options_.drop_last()))
+    if (!indices || indices->size() == 0 || (indices->size() < options_.batch_size() && options_.drop_last()))
       return std::nullopt;
     return indices;
   }
@@ -228,8 +227,7 @@ std::unique_ptr<StatelessDataLoader<Dataset, Sampler>> make_data_loader(Dataset 
 // Builds Sampler(dataset.size()). For RandomSampler, options.seed(s) (when given) makes it
 // RandomSampler(size, s); otherwise it draws from the global generator, as libtorch's.
 template <typename Sampler = samplers::RandomSampler, typename Dataset>
-std::enable_if_t<std::is_constructible_v<Sampler, std::size_t>,
-                 std::unique_ptr<StatelessDataLoader<Dataset, Sampler>>>
+std::enable_if_t<std::is_constructible_v<Sampler, std::size_t>, std::unique_ptr<StatelessDataLoader<Dataset, Sampler>>>
 make_data_loader(Dataset dataset, DataLoaderOptions options = DataLoaderOptions()) {
   const std::optional<std::size_t> size = dataset.size();
   if (!size) throw Error("make_data_loader: the dataset must have a size to construct the sampler");

@@ -26,8 +26,7 @@ MapDataset<DatasetType, TransformType> map(DatasetType dataset, TransformType tr
 
 // A dataset that answers a whole batch request at once. BatchRequest is the sampler's index list
 // (libtorch: ArrayRef<size_t>; here the sampler's std::vector<size_t> itself).
-template <typename Self, typename Batch = std::vector<Example<>>,
-          typename BatchRequest = std::vector<std::size_t>>
+template <typename Self, typename Batch = std::vector<Example<>>, typename BatchRequest = std::vector<std::size_t>>
 class BatchDataset {
  public:
   using SelfType = Self;
@@ -65,8 +64,7 @@ class Dataset : public BatchDataset<Self, std::vector<SingleExample>> {
 
 template <typename SourceDataset, typename AppliedTransform>
 class MapDataset
-    : public BatchDataset<MapDataset<SourceDataset, AppliedTransform>,
-                          typename AppliedTransform::OutputBatchType,
+    : public BatchDataset<MapDataset<SourceDataset, AppliedTransform>, typename AppliedTransform::OutputBatchType,
                           typename SourceDataset::BatchRequestType> {
  public:
   using DatasetType = SourceDataset;

@@ -9,8 +9,8 @@
 namespace tg::data::datasets {
 
 struct Iris {
-  Tensor features;  // [150, 4] kFloat32, in cm
-  Tensor targets;   // [150] kInt64: 0 setosa, 1 versicolor, 2 virginica
+  Tensor features;                         // [150, 4] kFloat32, in cm
+  Tensor targets;                          // [150] kInt64: 0 setosa, 1 versicolor, 2 virginica
   std::vector<std::string> feature_names;  // "sepal length (cm)", ... as scikit-learn's
   std::vector<std::string> class_names;    // "setosa", "versicolor", "virginica"
 };

@@ -82,11 +82,11 @@ class EarlyStopping {
 
   // Records one epoch's metric; true when training should stop.
   bool step(double metric);
-  double best() const { return best_; }        // NaN before the first step
+  double best() const { return best_; }               // NaN before the first step
   int64_t best_epoch() const { return best_epoch_; }  // 0-based step of the best value; -1 before
-  bool improved() const { return improved_; }  // whether the last step improved
+  bool improved() const { return improved_; }         // whether the last step improved
   int64_t num_bad_epochs() const { return bad_epochs_; }
-  int64_t epochs() const { return epochs_; }   // steps so far
+  int64_t epochs() const { return epochs_; }  // steps so far
   bool should_stop() const { return bad_epochs_ >= patience_ && epochs_ > 0 && !improved_; }
   void reset();
 

@@ -41,7 +41,7 @@ struct CsvOptions {
   ScalarType dtype() const { return dtype_; }
 
  private:
-  bool header_ = true;     // the first non-blank line names the columns
+  bool header_ = true;  // the first non-blank line names the columns
   char delimiter_ = ',';
   ScalarType dtype_ = kFloat32;
   std::size_t max_bytes_ = std::size_t{1} << 30;

@@ -105,8 +105,7 @@ class TensorLambda : public TensorTransform<Target> {
 
 namespace detail {
 // mean and stddev as kFloat32 [C, 1, 1] tensors (libtorch's layout); checks sizes and stddev != 0.
-std::pair<Tensor, Tensor> normalize_parameters(const std::vector<double>& mean,
-                                               const std::vector<double>& stddev);
+std::pair<Tensor, Tensor> normalize_parameters(const std::vector<double>& mean, const std::vector<double>& stddev);
 Tensor normalize(const Tensor& input, const Tensor& mean, const Tensor& stddev);
 }  // namespace detail
 

@@ -148,8 +148,9 @@ class ModuleListImpl : public Module {
   template <typename T>
   T& at(std::size_t index) const {
     auto* p = dynamic_cast<T*>(ptr(index).get());
-    if (!p) throw Error("ModuleList: element " + std::to_string(index) + " is a " + ptr(index)->name() +
-                        ", not the requested type");
+    if (!p)
+      throw Error("ModuleList: element " + std::to_string(index) + " is a " + ptr(index)->name() +
+                  ", not the requested type");
     return *p;
   }
   const std::shared_ptr<Module>& operator[](std::size_t index) const { return ptr(index); }

@@ -255,7 +255,8 @@ struct BatchNormFuncOptions {
   TG_ARG(double, eps) = 1e-5;
 };
 struct LayerNormFuncOptions {
-  LayerNormFuncOptions(std::vector<int64_t> normalized_shape) : normalized_shape_(std::move(normalized_shape)) {}  // NOLINT
+  LayerNormFuncOptions(std::vector<int64_t> normalized_shape)
+      : normalized_shape_(std::move(normalized_shape)) {}  // NOLINT
   TG_ARG(std::vector<int64_t>, normalized_shape);
   TG_ARG(Tensor, weight) = {};
   TG_ARG(Tensor, bias) = {};

@@ -233,14 +233,14 @@ class FunctionalImpl : public BuiltinModule {
 TG_MODULE(Functional);
 
 // ---------------------------------------------------------------- activations
-#define TG_ACTIVATION_MODULE(Name, OptionsType)                                          \
-  class Name##Impl : public BuiltinModule {                                              \
-   public:                                                                               \
+#define TG_ACTIVATION_MODULE(Name, OptionsType)                                                      \
+  class Name##Impl : public BuiltinModule {                                                          \
+   public:                                                                                           \
     explicit Name##Impl(const OptionsType& options = {}) : BuiltinModule(#Name), options(options) {} \
-    Tensor forward(const Tensor& input);                                                 \
-    void pretty_print(std::ostream& stream) const override;                              \
-    OptionsType options;                                                                 \
-  };                                                                                     \
+    Tensor forward(const Tensor& input);                                                             \
+    void pretty_print(std::ostream& stream) const override;                                          \
+    OptionsType options;                                                                             \
+  };                                                                                                 \
   TG_MODULE(Name)
 
 TG_ACTIVATION_MODULE(ReLU, ReLUOptions);
@@ -284,13 +284,13 @@ class LogSoftmaxImpl : public BuiltinModule {
 TG_MODULE(LogSoftmax);
 
 // ---------------------------------------------------------------- losses
-#define TG_LOSS_MODULE(Name, OptionsType)                                                \
-  class Name##Impl : public BuiltinModule {                                              \
-   public:                                                                               \
+#define TG_LOSS_MODULE(Name, OptionsType)                                                            \
+  class Name##Impl : public BuiltinModule {                                                          \
+   public:                                                                                           \
     explicit Name##Impl(const OptionsType& options = {}) : BuiltinModule(#Name), options(options) {} \
-    Tensor forward(const Tensor& input, const Tensor& target);                           \
-    OptionsType options;                                                                 \
-  };                                                                                     \
+    Tensor forward(const Tensor& input, const Tensor& target);                                       \
+    OptionsType options;                                                                             \
+  };                                                                                                 \
   TG_MODULE(Name)
 
 TG_LOSS_MODULE(MSELoss, MSELossOptions);

@@ -13,20 +13,20 @@
 #include "tapegrad/error.h"
 #include "tapegrad/tensor.h"
 
-#define TG_ARG(T, name)                                              \
- public:                                                             \
-  inline auto name(const T& new_##name) -> decltype(*this) {         \
-    this->name##_ = new_##name;                                      \
-    return *this;                                                    \
-  }                                                                  \
-  inline auto name(T&& new_##name) -> decltype(*this) {              \
-    this->name##_ = std::move(new_##name);                           \
-    return *this;                                                    \
-  }                                                                  \
-  inline const T& name() const noexcept { return this->name##_; }    \
-  inline T& name() noexcept { return this->name##_; }                \
-                                                                     \
- private:                                                            \
+#define TG_ARG(T, name)                                           \
+ public:                                                          \
+  inline auto name(const T& new_##name)->decltype(*this) {        \
+    this->name##_ = new_##name;                                   \
+    return *this;                                                 \
+  }                                                               \
+  inline auto name(T&& new_##name)->decltype(*this) {             \
+    this->name##_ = std::move(new_##name);                        \
+    return *this;                                                 \
+  }                                                               \
+  inline const T& name() const noexcept { return this->name##_; } \
+  inline T& name() noexcept { return this->name##_; }             \
+                                                                  \
+ private:                                                         \
   T name##_
 
 namespace tg {
@@ -61,8 +61,7 @@ class ExpandingArray {
  public:
   ExpandingArray(T single) { values_.fill(single); }  // NOLINT
   ExpandingArray(std::initializer_list<T> list) {     // NOLINT
-    if (list.size() != D)
-      throw Error("expected " + std::to_string(D) + " values, got " + std::to_string(list.size()));
+    if (list.size() != D) throw Error("expected " + std::to_string(D) + " values, got " + std::to_string(list.size()));
     std::copy(list.begin(), list.end(), values_.begin());
   }
   ExpandingArray(const std::vector<T>& v) {  // NOLINT

@@ -12,11 +12,26 @@ namespace tg::optim {
 class AdagradOptions : public OptimizerCloneableOptions<AdagradOptions> {
  public:
   AdagradOptions(double lr = 1e-2) : lr_(lr) {}  // NOLINT
-  AdagradOptions& lr(double v) { lr_ = v; return *this; }
-  AdagradOptions& lr_decay(double v) { lr_decay_ = v; return *this; }
-  AdagradOptions& weight_decay(double v) { weight_decay_ = v; return *this; }
-  AdagradOptions& initial_accumulator_value(double v) { initial_accumulator_value_ = v; return *this; }
-  AdagradOptions& eps(double v) { eps_ = v; return *this; }
+  AdagradOptions& lr(double v) {
+    lr_ = v;
+    return *this;
+  }
+  AdagradOptions& lr_decay(double v) {
+    lr_decay_ = v;
+    return *this;
+  }
+  AdagradOptions& weight_decay(double v) {
+    weight_decay_ = v;
+    return *this;
+  }
+  AdagradOptions& initial_accumulator_value(double v) {
+    initial_accumulator_value_ = v;
+    return *this;
+  }
+  AdagradOptions& eps(double v) {
+    eps_ = v;
+    return *this;
+  }
   const double& lr() const { return lr_; }
   const double& lr_decay() const { return lr_decay_; }
   const double& weight_decay() const { return weight_decay_; }
@@ -32,7 +47,9 @@ class AdagradOptions : public OptimizerCloneableOptions<AdagradOptions> {
   void set_lr(double lr) override { lr_ = lr; }
   std::vector<std::pair<std::string, double>> named_values() const override;
   void set_named_value(const std::string& name, double value) override;
-  friend bool operator==(const AdagradOptions& a, const AdagradOptions& b) { return a.named_values() == b.named_values(); }
+  friend bool operator==(const AdagradOptions& a, const AdagradOptions& b) {
+    return a.named_values() == b.named_values();
+  }
 
  private:
   double lr_;
@@ -44,8 +61,14 @@ class AdagradOptions : public OptimizerCloneableOptions<AdagradOptions> {
 
 class AdagradParamState : public OptimizerCloneableParamState<AdagradParamState> {
  public:
-  AdagradParamState& sum(Tensor v) { sum_ = std::move(v); return *this; }
-  AdagradParamState& step(int64_t v) { step_ = v; return *this; }
+  AdagradParamState& sum(Tensor v) {
+    sum_ = std::move(v);
+    return *this;
+  }
+  AdagradParamState& step(int64_t v) {
+    step_ = v;
+    return *this;
+  }
   const Tensor& sum() const { return sum_; }
   const int64_t& step() const { return step_; }
   std::vector<std::pair<std::string, Tensor>> named_tensors() const override;

@@ -11,11 +11,26 @@ namespace tg::optim {
 class AdamOptions : public OptimizerCloneableOptions<AdamOptions> {
  public:
   AdamOptions(double lr = 1e-3) : lr_(lr) {}  // NOLINT
-  AdamOptions& lr(double v) { lr_ = v; return *this; }
-  AdamOptions& betas(std::tuple<double, double> v) { betas_ = v; return *this; }
-  AdamOptions& eps(double v) { eps_ = v; return *this; }
-  AdamOptions& weight_decay(double v) { weight_decay_ = v; return *this; }
-  AdamOptions& amsgrad(bool v) { amsgrad_ = v; return *this; }
+  AdamOptions& lr(double v) {
+    lr_ = v;
+    return *this;
+  }
+  AdamOptions& betas(std::tuple<double, double> v) {
+    betas_ = v;
+    return *this;
+  }
+  AdamOptions& eps(double v) {
+    eps_ = v;
+    return *this;
+  }
+  AdamOptions& weight_decay(double v) {
+    weight_decay_ = v;
+    return *this;
+  }
+  AdamOptions& amsgrad(bool v) {
+    amsgrad_ = v;
+    return *this;
+  }
   const double& lr() const { return lr_; }
   const std::tuple<double, double>& betas() const { return betas_; }
   const double& eps() const { return eps_; }
@@ -44,10 +59,22 @@ class AdamOptions : public OptimizerCloneableOptions<AdamOptions> {
 // Shared by Adam and AdamW.
 class AdamParamState : public OptimizerCloneableParamState<AdamParamState> {
  public:
-  AdamParamState& step(int64_t v) { step_ = v; return *this; }
-  AdamParamState& exp_avg(Tensor v) { exp_avg_ = std::move(v); return *this; }
-  AdamParamState& exp_avg_sq(Tensor v) { exp_avg_sq_ = std::move(v); return *this; }
-  AdamParamState& max_exp_avg_sq(Tensor v) { max_exp_avg_sq_ = std::move(v); return *this; }
+  AdamParamState& step(int64_t v) {
+    step_ = v;
+    return *this;
+  }
+  AdamParamState& exp_avg(Tensor v) {
+    exp_avg_ = std::move(v);
+    return *this;
+  }
+  AdamParamState& exp_avg_sq(Tensor v) {
+    exp_avg_sq_ = std::move(v);
+    return *this;
+  }
+  AdamParamState& max_exp_avg_sq(Tensor v) {
+    max_exp_avg_sq_ = std::move(v);
+    return *this;
+  }
   const int64_t& step() const { return step_; }
   const Tensor& exp_avg() const { return exp_avg_; }
   const Tensor& exp_avg_sq() const { return exp_avg_sq_; }

@@ -10,11 +10,26 @@ namespace tg::optim {
 class AdamWOptions : public OptimizerCloneableOptions<AdamWOptions> {
  public:
   AdamWOptions(double lr = 1e-3) : lr_(lr) {}  // NOLINT
-  AdamWOptions& lr(double v) { lr_ = v; return *this; }
-  AdamWOptions& betas(std::tuple<double, double> v) { betas_ = v; return *this; }
-  AdamWOptions& eps(double v) { eps_ = v; return *this; }
-  AdamWOptions& weight_decay(double v) { weight_decay_ = v; return *this; }
-  AdamWOptions& amsgrad(bool v) { amsgrad_ = v; return *this; }
+  AdamWOptions& lr(double v) {
+    lr_ = v;
+    return *this;
+  }
+  AdamWOptions& betas(std::tuple<double, double> v) {
+    betas_ = v;
+    return *this;
+  }
+  AdamWOptions& eps(double v) {
+    eps_ = v;
+    return *this;
+  }
+  AdamWOptions& weight_decay(double v) {
+    weight_decay_ = v;
+    return *this;
+  }
+  AdamWOptions& amsgrad(bool v) {
+    amsgrad_ = v;
+    return *this;
+  }
   const double& lr() const { return lr_; }
   const std::tuple<double, double>& betas() const { return betas_; }
   const double& eps() const { return eps_; }

@@ -88,8 +88,7 @@ class CosineAnnealingLR : public LRScheduler {
 // The lr factor goes linearly from start_factor to end_factor over total_iters steps.
 class LinearLR : public LRScheduler {
  public:
-  LinearLR(Optimizer& optimizer, double start_factor = 1.0 / 3, double end_factor = 1.0,
-           unsigned total_iters = 5);
+  LinearLR(Optimizer& optimizer, double start_factor = 1.0 / 3, double end_factor = 1.0, unsigned total_iters = 5);
 
  private:
   std::vector<double> get_lrs() override;

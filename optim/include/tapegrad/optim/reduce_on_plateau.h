@@ -17,11 +17,9 @@ class ReduceLROnPlateauScheduler {
 
   // min_lr: one lower bound per group, or empty for 0. An lr changes only if it would move by
   // more than eps.
-  ReduceLROnPlateauScheduler(Optimizer& optimizer, SchedulerMode mode = min, double factor = 0.1,
-                             int patience = 10, double threshold = 1e-4,
-                             ThresholdMode threshold_mode = rel, int cooldown = 0,
-                             const std::vector<double>& min_lr = {}, double eps = 1e-8,
-                             bool verbose = false);
+  ReduceLROnPlateauScheduler(Optimizer& optimizer, SchedulerMode mode = min, double factor = 0.1, int patience = 10,
+                             double threshold = 1e-4, ThresholdMode threshold_mode = rel, int cooldown = 0,
+                             const std::vector<double>& min_lr = {}, double eps = 1e-8, bool verbose = false);
   virtual ~ReduceLROnPlateauScheduler() = default;
 
   void step(double metric);

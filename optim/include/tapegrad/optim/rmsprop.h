@@ -11,12 +11,30 @@ namespace tg::optim {
 class RMSpropOptions : public OptimizerCloneableOptions<RMSpropOptions> {
  public:
   RMSpropOptions(double lr = 1e-2) : lr_(lr) {}  // NOLINT
-  RMSpropOptions& lr(double v) { lr_ = v; return *this; }
-  RMSpropOptions& alpha(double v) { alpha_ = v; return *this; }
-  RMSpropOptions& eps(double v) { eps_ = v; return *this; }
-  RMSpropOptions& weight_decay(double v) { weight_decay_ = v; return *this; }
-  RMSpropOptions& momentum(double v) { momentum_ = v; return *this; }
-  RMSpropOptions& centered(bool v) { centered_ = v; return *this; }
+  RMSpropOptions& lr(double v) {
+    lr_ = v;
+    return *this;
+  }
+  RMSpropOptions& alpha(double v) {
+    alpha_ = v;
+    return *this;
+  }
+  RMSpropOptions& eps(double v) {
+    eps_ = v;
+    return *this;
+  }
+  RMSpropOptions& weight_decay(double v) {
+    weight_decay_ = v;
+    return *this;
+  }
+  RMSpropOptions& momentum(double v) {
+    momentum_ = v;
+    return *this;
+  }
+  RMSpropOptions& centered(bool v) {
+    centered_ = v;
+    return *this;
+  }
   const double& lr() const { return lr_; }
   const double& alpha() const { return alpha_; }
   const double& eps() const { return eps_; }
@@ -34,7 +52,9 @@ class RMSpropOptions : public OptimizerCloneableOptions<RMSpropOptions> {
   void set_lr(double lr) override { lr_ = lr; }
   std::vector<std::pair<std::string, double>> named_values() const override;
   void set_named_value(const std::string& name, double value) override;
-  friend bool operator==(const RMSpropOptions& a, const RMSpropOptions& b) { return a.named_values() == b.named_values(); }
+  friend bool operator==(const RMSpropOptions& a, const RMSpropOptions& b) {
+    return a.named_values() == b.named_values();
+  }
 
  private:
   double lr_;
@@ -47,10 +67,22 @@ class RMSpropOptions : public OptimizerCloneableOptions<RMSpropOptions> {
 
 class RMSpropParamState : public OptimizerCloneableParamState<RMSpropParamState> {
  public:
-  RMSpropParamState& step(int64_t v) { step_ = v; return *this; }
-  RMSpropParamState& square_avg(Tensor v) { square_avg_ = std::move(v); return *this; }
-  RMSpropParamState& momentum_buffer(Tensor v) { momentum_buffer_ = std::move(v); return *this; }
-  RMSpropParamState& grad_avg(Tensor v) { grad_avg_ = std::move(v); return *this; }
+  RMSpropParamState& step(int64_t v) {
+    step_ = v;
+    return *this;
+  }
+  RMSpropParamState& square_avg(Tensor v) {
+    square_avg_ = std::move(v);
+    return *this;
+  }
+  RMSpropParamState& momentum_buffer(Tensor v) {
+    momentum_buffer_ = std::move(v);
+    return *this;
+  }
+  RMSpropParamState& grad_avg(Tensor v) {
+    grad_avg_ = std::move(v);
+    return *this;
+  }
   const int64_t& step() const { return step_; }
   const Tensor& square_avg() const { return square_avg_; }
   const Tensor& momentum_buffer() const { return momentum_buffer_; }

@@ -10,11 +10,26 @@ namespace tg::optim {
 class SGDOptions : public OptimizerCloneableOptions<SGDOptions> {
  public:
   SGDOptions(double lr) : lr_(lr) {}  // NOLINT: libtorch allows SGD(params, 0.1)
-  SGDOptions& lr(double v) { lr_ = v; return *this; }
-  SGDOptions& momentum(double v) { momentum_ = v; return *this; }
-  SGDOptions& dampening(double v) { dampening_ = v; return *this; }
-  SGDOptions& weight_decay(double v) { weight_decay_ = v; return *this; }
-  SGDOptions& nesterov(bool v) { nesterov_ = v; return *this; }
+  SGDOptions& lr(double v) {
+    lr_ = v;
+    return *this;
+  }
+  SGDOptions& momentum(double v) {
+    momentum_ = v;
+    return *this;
+  }
+  SGDOptions& dampening(double v) {
+    dampening_ = v;
+    return *this;
+  }
+  SGDOptions& weight_decay(double v) {
+    weight_decay_ = v;
+    return *this;
+  }
+  SGDOptions& nesterov(bool v) {
+    nesterov_ = v;
+    return *this;
+  }
   const double& lr() const { return lr_; }
   const double& momentum() const { return momentum_; }
   const double& dampening() const { return dampening_; }
@@ -42,7 +57,10 @@ class SGDOptions : public OptimizerCloneableOptions<SGDOptions> {
 
 class SGDParamState : public OptimizerCloneableParamState<SGDParamState> {
  public:
-  SGDParamState& momentum_buffer(Tensor v) { momentum_buffer_ = std::move(v); return *this; }
+  SGDParamState& momentum_buffer(Tensor v) {
+    momentum_buffer_ = std::move(v);
+    return *this;
+  }
   const Tensor& momentum_buffer() const { return momentum_buffer_; }
   std::vector<std::pair<std::string, Tensor>> named_tensors() const override;
   void set_named_tensor(const std::string& name, const Tensor& value) override;
