@@ -1,4 +1,4 @@
-// check_op and its parts: one implementation of the checks, used by tests/test_op_table.cpp for
+// check_op and its parts: one implementation of the checks, used by tests/testing/test_op_table.cpp for
 // every table entry and by anyone checking an op of their own.
 #include <cmath>
 #include <map>

@@ -2,7 +2,7 @@
 // tensors, drawn from the domain each op needs), each with its call and its forward reference (a
 // PyTorch expression whose committed output tests/fixtures/op_reference.safetensors holds, or a
 // naive loop for tapegrad-only ops), and error samples (bad input -> the tg::Error expected).
-// tests/test_op_table.cpp runs check_sample / check_error_sample on every one of them.
+// tests/testing/test_op_table.cpp runs check_sample / check_error_sample on every one of them.
 #include <cmath>
 
 #include "op_table_helpers.h"
