@@ -25,12 +25,21 @@ struct AutogradMeta : AutogradMetaInterface {
 };
 // The tensor's AutogradMeta, or nullptr when it has none yet.
 inline AutogradMeta* autograd_meta(const TensorImpl& impl) {
-  return static_cast<AutogradMeta*>(impl.autograd_meta.get());
+  return static_cast<AutogradMeta*>(impl.autograd_meta.load(std::memory_order_acquire));
 }
-// The tensor's AutogradMeta, created if missing.
+// The tensor's AutogradMeta, created if missing; safe when several threads race to create it
+// (one wins the compare-exchange, the others delete theirs and use the winner's).
 inline AutogradMeta& materialize_autograd_meta(TensorImpl& impl) {
-  if (!impl.autograd_meta) impl.autograd_meta = std::make_unique<AutogradMeta>();
-  return *static_cast<AutogradMeta*>(impl.autograd_meta.get());
+  AutogradMetaInterface* meta = impl.autograd_meta.load(std::memory_order_acquire);
+  if (!meta) {
+    auto* fresh = new AutogradMeta();
+    if (impl.autograd_meta.compare_exchange_strong(meta, fresh, std::memory_order_acq_rel)) {
+      meta = fresh;
+    } else {
+      delete fresh;
+    }
+  }
+  return *static_cast<AutogradMeta*>(meta);
 }
 
 // True if grad mode is on and some input requires grad.

@@ -187,6 +187,31 @@ TEST(Threads, InputGradientsThroughOneSharedModuleMatchSerial) {
   for (const Tensor& p : net->parameters()) EXPECT_FALSE(p.grad().defined());
 }
 
+TEST(Threads, ALeafsAutogradStateIsCreatedOnceWhenThreadsRaceForIt) {
+  // A fresh leaf has no autograd state yet (grad, hooks, its gradient accumulator: made on first
+  // use). Threads that record over it and threads that read its grad race to create that state;
+  // exactly one creation must win, so every graph shares one accumulator and no read sees a torn
+  // pointer (ThreadSanitizer checks the latter in .ci/tsan).
+  constexpr int kThreads = 8;
+  for (int trial = 0; trial < 20; ++trial) {
+    Tensor w = tg::full({3}, 2.0, tg::kFloat64).requires_grad_(true);
+    std::vector<std::shared_ptr<tg::autograd::Node>> accumulators(kThreads);
+    std::latch start(kThreads);
+    auto errors = run_threads(kThreads, [&](int t, std::string& err) {
+      start.arrive_and_wait();
+      if (t % 2 == 0) {
+        Tensor y = w * static_cast<double>(t + 1);
+        accumulators[static_cast<std::size_t>(t)] = y.grad_fn()->next_edges()[0].function;
+      } else if (w.grad().defined()) {
+        err += " a grad appeared before any backward;";
+      }
+    });
+    expect_no_errors(errors);
+    for (int t = 2; t < kThreads; t += 2)
+      EXPECT_EQ(accumulators[static_cast<std::size_t>(t)], accumulators[0]) << "trial " << trial;
+  }
+}
+
 TEST(Threads, PrintingOneModuleFromManyThreadsGivesOneText) {
   // A user-defined module's name is worked out (from its type) on first use, which may be on
   // several threads at once.

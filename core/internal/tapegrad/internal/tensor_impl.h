@@ -49,7 +49,14 @@ struct TensorImpl {
   bool is_view = false;        // shares storage with another tensor that may carry a graph
   uint16_t output_nr = 0;      // which output of grad_fn this is (libtorch's output_nr; fits the padding)
   std::shared_ptr<autograd::Node> grad_fn;
-  std::unique_ptr<AutogradMetaInterface> autograd_meta;
+  // Set once, by whichever thread first needs it (compare-exchange): threads that record over a
+  // shared leaf may create it while another reads the leaf's grad. Owned: deleted with the impl.
+  std::atomic<AutogradMetaInterface*> autograd_meta{nullptr};
+
+  TensorImpl() = default;
+  ~TensorImpl() { delete autograd_meta.load(std::memory_order_acquire); }
+  TensorImpl(const TensorImpl&) = delete;
+  TensorImpl& operator=(const TensorImpl&) = delete;
 
   char* data_bytes() const {
     return static_cast<char*>(storage->data) + offset * static_cast<int64_t>(element_size(dtype));
