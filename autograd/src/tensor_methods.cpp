@@ -338,6 +338,10 @@ Tensor& Tensor::requires_grad_(bool flag) const {
         fmt::format("requires_grad_: only floating-point tensors can require gradients, "
                     "got a {} tensor of shape {}",
                     dtype_name(impl.dtype), shape_str(impl.sizes)));
+  // A leaf that requires grad gets its AutogradMeta now, as libtorch's set_requires_grad does: a
+  // reference from grad() then follows later backward passes, and the first use from several
+  // threads finds it made.
+  if (flag) autograd::materialize_autograd_meta(impl);
   impl.requires_grad = flag;
   return const_cast<Tensor&>(*this);
 }

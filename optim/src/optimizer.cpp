@@ -95,8 +95,8 @@ void Optimizer::add_parameters(const std::vector<Tensor>& parameters) {
 void Optimizer::zero_grad(bool set_to_none) {
   for (auto& group : param_groups_) {
     for (auto& p : group.params()) {
+      if (!p.grad().defined()) continue;
       Tensor& grad = p.mutable_grad();
-      if (!grad.defined()) continue;
       if (set_to_none) {
         grad = Tensor();
       } else {

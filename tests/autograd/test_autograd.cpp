@@ -521,3 +521,20 @@ TEST(Memory, AGraphHeldByAStaticIsDestroyedSafelyAtExit) {
   graph_kept_until_exit.push_back(g);  // released after main returns, by the exit handlers
   EXPECT_TRUE(g.requires_grad());
 }
+
+namespace {
+// As in libtorch, a leaf's grad() is a reference to its one gradient slot, made when the leaf starts
+// to require grad: a reference taken before backward sees the gradient backward writes.
+TEST(Autograd, GradReferenceTakenBeforeBackwardSeesTheGradient) {
+  tg::Tensor w = tg::ones({2}).requires_grad_();
+  const tg::Tensor& g = w.grad();
+  EXPECT_FALSE(g.defined());
+  (w * 3.0).sum().backward();
+  ASSERT_TRUE(g.defined());
+  EXPECT_TRUE(g.equal(tg::full({2}, 3.0)));
+  tg::Tensor b = tg::zeros({2}, tg::TensorOptions().requires_grad(true));  // through a factory
+  const tg::Tensor& gb = b.grad();
+  (b * 2.0).sum().backward();
+  EXPECT_TRUE(gb.defined());
+}
+}  // namespace

@@ -1,4 +1,4 @@
-// A libtorch data-pipeline program using only torch:: names. tests/data/test_port.cpp compiles it
+// A libtorch data-pipeline program using only torch:: names. tests/port/test_data_port.cpp compiles it
 // against tapegrad with `namespace torch = tg;`; it was also compiled once against libtorch 1.13
 // (Debian's libtorch-dev) on uncompressed copies of the same files to get the numbers in that test:
 //   g++ -std=c++17 -O1 -include torch/torch.h -DPORT_MAIN tests/port/port_data_program.h ...
