@@ -557,7 +557,7 @@ TG_COMPARISON(gt, Gt)
 TG_COMPARISON(ge, Ge)
 TG_COMPARISON(logical_and, LogicalAnd)
 TG_COMPARISON(logical_or, LogicalOr)
-TG_COMPARISON(logical_xor, Ne)
+TG_COMPARISON(logical_xor, LogicalXor)
 #undef TG_COMPARISON
 Tensor logical_not(const Tensor& a) {
   ops::check_defined(a, "logical_not");

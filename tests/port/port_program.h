@@ -192,6 +192,8 @@ inline void port_section_binary(PortResults& out) {
   port_put(out, "cmp_logical_and", torch::logical_and(a > 0.0, b < 0.5));
   port_put(out, "cmp_logical_or", torch::logical_or(a > 0.9, b < -0.5));
   port_put(out, "cmp_logical_not", torch::logical_not(a > 0.0));
+  port_put(out, "cmp_logical_xor", torch::logical_xor(a > 0.0, b < 0.5));
+  port_put(out, "cmp_logical_xor_nonzero_is_true", torch::logical_xor(a, torch::relu(b)));
   port_put(out, "cmp_heaviside", torch::heaviside(a.detach(), port_const({0.5})));
   port_put(out, "cmp_argmax_dim", torch::argmax(a, 1));
   port_put(out, "cmp_argmin_dim_keepdim", a.argmin(0, true));

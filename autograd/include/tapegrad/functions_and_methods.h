@@ -168,9 +168,8 @@
   OP(le, (const Tensor& other), (other), Tensor)                                                                       \
   OP(gt, (const Tensor& other), (other), Tensor)                                                                       \
   OP(ge, (const Tensor& other), (other), Tensor)                                                                       \
-  /* not, and, or, xor per element as a Bool tensor, nonzero meaning true; no gradient. logical_xor                    \
-     is computed as ne, so it agrees with libtorch's on Bool operands only. libtorch: logical_not,                     \
-     logical_and, logical_or, logical_xor. */                                                                          \
+  /* not, and, or, xor per element as a Bool tensor, nonzero meaning true; no gradient. libtorch:                      \
+     logical_not, logical_and, logical_or, logical_xor. */                                                             \
   OP(logical_not, (), (), Tensor)                                                                                      \
   OP(logical_and, (const Tensor& other), (other), Tensor)                                                              \
   OP(logical_or, (const Tensor& other), (other), Tensor)                                                               \

@@ -65,6 +65,7 @@ namespace tg::kernels {
   X(Ge, Bool, x >= y)                                                                        \
   X(LogicalAnd, Bool, x != T(0) && y != T(0))                                                \
   X(LogicalOr, Bool, x != T(0) || y != T(0))                                                 \
+  X(LogicalXor, Bool, (x != T(0)) != (y != T(0)))                                            \
   X(TanhBackward, Same, x * (T(1) - y * y))      /* grad (1 - y^2), y = tanh's output */     \
   X(SigmoidBackward, Same, x * y * (T(1) - y))   /* grad y (1 - y), y = sigmoid's output */  \
   X(ReluBackward, Same, y > T(0) ? x : T(0))     /* grad where y > 0, y = relu's output */
