@@ -26,12 +26,6 @@ BlasOperand classify(int64_t rows, int64_t cols, int64_t rs, int64_t cs) {
   return {};
 }
 
-TensorBase dense(const TensorBase& t) {
-  TensorBase c = detail::make_tensor(t.sizes(), t.dtype());
-  copy(c, t);
-  return c;
-}
-
 template <typename T>
 void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b, int64_t ldb, T* c,
           int64_t ldc) {
@@ -54,7 +48,7 @@ TensorBase batched(const TensorBase& a_in, const TensorBase& b_in, bool is_batch
   auto operand = [&](TensorBase& t, int64_t rows, int64_t cols) {
     BlasOperand op = classify(rows, cols, t.stride(off), t.stride(off + 1));
     if (!op.ok) {
-      t = dense(t);
+      t = contiguous(t);  // a dense copy: BLAS takes its row strides
       op = classify(rows, cols, t.stride(off), t.stride(off + 1));
     }
     return op;
