@@ -10,6 +10,7 @@
 #include <limits>
 #include <memory>
 
+#include "observe.h"
 #include "record.h"
 #include "tapegrad/internal/tensor_impl.h"
 
@@ -300,6 +301,7 @@ variable_list CustomCall::finish(variable_list outputs) {
     }
   }
   ctx.to_save_.clear();
+  if (executable && observing_records()) [[unlikely]] observe_record(node, inputs_, outputs);
   return outputs;
 }
 

@@ -11,6 +11,8 @@
 
 #include "ops_common.h"
 #include "record.h"
+#include "observe.h"
+#include "tapegrad/anomaly_mode.h"
 #include "tapegrad/internal/kernels.h"
 
 namespace tg::autograd {
@@ -38,6 +40,7 @@ struct BackwardEngine::State {
   bool create_graph = false;
   bool capture_mode = false;  // autograd::grad: capture, don't accumulate into leaves
   bool allow_unused = false;
+  bool anomaly_enabled = false;  // anomaly mode was on when the engine started: check every step
 
   struct Later {
     bool operator()(const std::shared_ptr<Node>& a, const std::shared_ptr<Node>& b) const {
@@ -119,6 +122,8 @@ struct BackwardEngine::State {
     grads[0] = take(node);
     for (uint32_t k = 0; k < grads.size(); ++k)
       if (grads[k].defined()) grads[k] = node.run_pre_hooks(std::move(grads[k]), k);
+    const bool node_hooks = node.has_node_hooks();
+    if (node_hooks) grads = node.run_node_pre_hooks(std::move(grads));
     if (keep) {
       record.grad_output = grads[0];
       record.grad_outputs = grads;
@@ -128,7 +133,13 @@ struct BackwardEngine::State {
       if (slots != capture_slots.end())
         for (auto [i, output_nr] : slots->second) captured[i] = grads[output_nr];
     }
-    record.grad_inputs = node.apply_outputs(std::move(grads));
+    if (node_hooks) {
+      variable_list received = grads;
+      record.grad_inputs = node.run_node_hooks(node.apply_outputs(std::move(grads)), received);
+    } else {
+      record.grad_inputs = node.apply_outputs(std::move(grads));
+    }
+    if (anomaly_enabled) check_anomaly(node, record.grad_inputs);
     send(node, record, keep);
     if (!retain_graph) node.release_saved();
     for (const auto& observer : observers) observer(record);
@@ -185,6 +196,7 @@ BackwardEngine::BackwardEngine(const std::vector<Tensor>& outputs, const std::ve
   s.create_graph = create_graph;
   s.capture_mode = !inputs.empty();
   s.allow_unused = allow_unused;
+  s.anomaly_enabled = AnomalyMode::is_enabled();
   const char* who = s.capture_mode ? "autograd::grad" : "backward";
   if (!grad_outputs.empty() && grad_outputs.size() != outputs.size())
     throw Error(fmt::format("{}: got {} tensors and {} gradients", who, outputs.size(), grad_outputs.size()));
@@ -273,6 +285,8 @@ void BackwardEngine::step_into(StepRecord& record, bool keep) {
   Tensor grad = s.take(node);
 
   grad = node.run_pre_hooks(std::move(grad));
+  const bool node_hooks = node.has_node_hooks();
+  if (node_hooks) grad = std::move(node.run_node_pre_hooks({std::move(grad)})[0]);
   if (keep) record.grad_output = grad;
 
   bool run_node = true;
@@ -288,11 +302,13 @@ void BackwardEngine::step_into(StepRecord& record, bool keep) {
   if (run_node) {
     if (node.is_accumulate_grad()) static_cast<AccumulateGrad&>(node).create_graph = s.create_graph;
     if (node.is_accumulate_grad()) {
-      Tensor handed_over = std::move(grad);
+      Tensor handed_over = node_hooks ? grad : std::move(grad);
       record.grad_inputs = node.apply(handed_over);
     } else {
       record.grad_inputs = node.apply(grad);
     }
+    if (node_hooks) record.grad_inputs = node.run_node_hooks(std::move(record.grad_inputs), {grad});
+    if (s.anomaly_enabled) check_anomaly(node, record.grad_inputs);
     s.send(node, record, keep);
   }
   if (!s.retain_graph) node.release_saved();

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "observe.h"
 #include "record.h"
 #include "tapegrad/internal/kernels.h"
 #include "tapegrad/internal/pool.h"
@@ -196,6 +197,51 @@ Tensor Node::run_pre_hooks(Tensor grad_output, uint32_t output_nr) const {
   return grad_output;
 }
 
+unsigned Node::register_prehook(NodePreHook hook) {
+  unsigned handle = next_hook_handle++;
+  extras().node_pre_hooks.emplace_back(handle, std::move(hook));
+  return handle;
+}
+
+unsigned Node::register_hook(NodePostHook hook) {
+  unsigned handle = next_hook_handle++;
+  extras().node_hooks.emplace_back(handle, std::move(hook));
+  return handle;
+}
+
+void Node::remove_hook(unsigned handle) {
+  if (!extras_) return;
+  auto same = [&](const auto& entry) { return entry.first == handle; };
+  std::erase_if(extras_->node_pre_hooks, same);
+  std::erase_if(extras_->node_hooks, same);
+}
+
+variable_list Node::run_node_pre_hooks(variable_list grad_outputs) const {
+  if (!extras_) return grad_outputs;
+  for (const auto& [handle, hook] : extras_->node_pre_hooks) {
+    variable_list replaced = hook(grad_outputs);
+    if (replaced.empty()) continue;
+    if (replaced.size() != grad_outputs.size())
+      throw Error(fmt::format("backward: a pre-hook of node '{}' (#{}) returned {} gradients for {} outputs",
+                              backward_name(), sequence_nr(), replaced.size(), grad_outputs.size()));
+    grad_outputs = std::move(replaced);
+  }
+  return grad_outputs;
+}
+
+variable_list Node::run_node_hooks(variable_list grad_inputs, const variable_list& grad_outputs) const {
+  if (!extras_) return grad_inputs;
+  for (const auto& [handle, hook] : extras_->node_hooks) {
+    variable_list replaced = hook(grad_inputs, grad_outputs);
+    if (replaced.empty()) continue;
+    if (replaced.size() != grad_inputs.size())
+      throw Error(fmt::format("backward: a hook of node '{}' (#{}) returned {} gradients for {} inputs",
+                              backward_name(), sequence_nr(), replaced.size(), grad_inputs.size()));
+    grad_inputs = std::move(replaced);
+  }
+  return grad_inputs;
+}
+
 void Node::set_retain_grad_target(const std::shared_ptr<TensorImpl>& target, uint32_t output_nr) {
   hooks_of(output_nr).retain_grad_target = target;
 }
@@ -323,6 +369,11 @@ Node& NodeBuilder::record(const OpDef& op, const Inputs& inputs, Get get, Tensor
   TensorImpl* out = output.unsafe_impl();
   out->grad_fn = node;
   out->requires_grad = true;
+  if (observing_records()) [[unlikely]] {
+    variable_list observed_inputs;
+    for (const auto& item : inputs) observed_inputs.push_back(get(item));
+    observe_record(*node, observed_inputs, {output});
+  }
   return *node;
 }
 

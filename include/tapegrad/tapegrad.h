@@ -3,6 +3,7 @@
 // including it compiles in about a second. Conversions to xt::xarray live in <tapegrad/xtensor.h>.
 #pragma once
 
+#include "tapegrad/anomaly_mode.h"
 #include "tapegrad/autograd.h"
 #include "tapegrad/checked_math.h"
 #include "tapegrad/custom_function.h"
@@ -15,4 +16,5 @@
 #include "tapegrad/optim.h"
 #include "tapegrad/ordered_dict.h"
 #include "tapegrad/safetensors.h"
+#include "tapegrad/tape.h"
 #include "tapegrad/tensor.h"

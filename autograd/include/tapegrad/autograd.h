@@ -99,6 +99,15 @@ const std::vector<const OpDef*>& registered_ops();
 int op_slot(const OpNames& names, const char* name);
 
 using GradHook = std::function<Tensor(const Tensor&)>;
+// Node hooks, as PyTorch 2's grad_fn.register_prehook / register_hook. A pre-hook sees the
+// gradients arriving at the node's outputs (grad_outputs, one per output) before its rule runs; a
+// hook sees what the rule sent to each input (grad_inputs) and what it received. Either may return
+// replacements (same count), or an empty list to leave them as they are.
+using NodePreHook = std::function<variable_list(const variable_list& grad_outputs)>;
+using NodePostHook = std::function<variable_list(const variable_list& grad_inputs, const variable_list& grad_outputs)>;
+
+// Where a node's forward was called, kept while anomaly mode is on (see anomaly_mode.h).
+struct AnomalyMetadata;
 
 class Node : public std::enable_shared_from_this<Node> {
  public:
@@ -144,6 +153,23 @@ class Node : public std::enable_shared_from_this<Node> {
   Tensor run_pre_hooks(Tensor grad_output, uint32_t output_nr = 0) const;
   void set_retain_grad_target(const std::shared_ptr<TensorImpl>& target, uint32_t output_nr = 0);
 
+  // ---- node hooks (PyTorch 2's Node.register_prehook / register_hook) ----
+  // Runs `hook(grad_outputs)` when the gradients for this node's outputs have all arrived, after the
+  // tensors' own hooks and before the rule; a non-empty result replaces grad_outputs (a tg::Error if
+  // its length differs). Returns a handle for remove_hook.
+  unsigned register_prehook(NodePreHook hook);
+  // Runs `hook(grad_inputs, grad_outputs)` after the rule, before the gradients are sent on; a
+  // non-empty result replaces grad_inputs (a tg::Error if its length differs).
+  unsigned register_hook(NodePostHook hook);
+  void remove_hook(unsigned handle);  // either kind; an unknown handle is ignored
+  bool has_node_hooks() const { return extras_ && (!extras_->node_pre_hooks.empty() || !extras_->node_hooks.empty()); }
+  variable_list run_node_pre_hooks(variable_list grad_outputs) const;
+  variable_list run_node_hooks(variable_list grad_inputs, const variable_list& grad_outputs) const;
+
+  // Where the forward of this node was called, when it was recorded with anomaly mode on; else null.
+  const AnomalyMetadata* anomaly_metadata() const { return extras_ ? extras_->anomaly.get() : nullptr; }
+  void set_anomaly_metadata(std::shared_ptr<const AnomalyMetadata> metadata) { extras().anomaly = std::move(metadata); }
+
  protected:
   // Filled once, when the op records the node (autograd/src/node.cpp); read-only afterwards.
   friend struct NodeBuilder;
@@ -170,6 +196,9 @@ class Node : public std::enable_shared_from_this<Node> {
   struct Extras {
     OutputHooks first;                 // output 0
     std::vector<ExtraOutput> outputs;  // outputs 1..
+    std::vector<std::pair<unsigned, NodePreHook>> node_pre_hooks;
+    std::vector<std::pair<unsigned, NodePostHook>> node_hooks;
+    std::shared_ptr<const AnomalyMetadata> anomaly;
   };
   std::unique_ptr<Extras> extras_;
   Extras& extras();                           // made on first use
