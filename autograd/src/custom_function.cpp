@@ -301,7 +301,8 @@ variable_list CustomCall::finish(variable_list outputs) {
     }
   }
   ctx.to_save_.clear();
-  if (executable && observing_records()) [[unlikely]] observe_record(node, inputs_, outputs);
+  if (executable && observing_records()) [[unlikely]]
+    observe_record(node, inputs_, outputs);
   return outputs;
 }
 

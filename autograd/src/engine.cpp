@@ -9,9 +9,9 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "observe.h"
 #include "ops_common.h"
 #include "record.h"
-#include "observe.h"
 #include "tapegrad/anomaly_mode.h"
 #include "tapegrad/internal/kernels.h"
 

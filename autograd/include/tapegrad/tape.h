@@ -61,7 +61,7 @@ struct TapeTensor {
   enum class Kind { Parameter, Leaf, Constant, Output };
   int id = 0;
   Kind kind = Kind::Constant;
-  std::string name;  // the watched name ("fc1.weight", "x"), else "t<id>"
+  std::string name;   // the watched name ("fc1.weight", "x"), else "t<id>"
   int producer = -1;  // index in Tape::nodes() of the node that made it, -1 for a leaf or constant
   uint32_t output_nr = 0;
   TapeValue value;     // at the time it was first seen (an output: when its op ran)
@@ -84,17 +84,17 @@ struct TapeNode {
 
 // One backward step: a node processed by the engine.
 struct TapeStep {
-  int index = 0;          // 1-based, in processing order
-  int node = -1;          // index in Tape::nodes(); -1 for a leaf's accumulation or an unrecorded node
-  int leaf = -1;          // a leaf's accumulation (AccumulateGrad): the TapeTensor id of the leaf
+  int index = 0;  // 1-based, in processing order
+  int node = -1;  // index in Tape::nodes(); -1 for a leaf's accumulation or an unrecorded node
+  int leaf = -1;  // a leaf's accumulation (AccumulateGrad): the TapeTensor id of the leaf
   uint64_t sequence_nr = 0;
-  std::string backward_name;              // "MulBackward0", "AccumulateGrad"
-  std::string formula;                    // the local rule
-  std::vector<TapeValue> grad_outputs;    // what arrived, one per output of the node
-  std::vector<TapeValue> grad_inputs;     // what was sent, one per input (undefined: none)
-  std::vector<int> grad_input_targets;    // the TapeTensor id each went to (-1: none)
-  std::vector<std::string> substituted;   // the rule's clauses with the numbers put in
-  TapeValue accumulated;                  // a leaf's .grad() after this step
+  std::string backward_name;             // "MulBackward0", "AccumulateGrad"
+  std::string formula;                   // the local rule
+  std::vector<TapeValue> grad_outputs;   // what arrived, one per output of the node
+  std::vector<TapeValue> grad_inputs;    // what was sent, one per input (undefined: none)
+  std::vector<int> grad_input_targets;   // the TapeTensor id each went to (-1: none)
+  std::vector<std::string> substituted;  // the rule's clauses with the numbers put in
+  TapeValue accumulated;                 // a leaf's .grad() after this step
 };
 std::ostream& operator<<(std::ostream& out, const TapeStep& step);
 
@@ -116,8 +116,11 @@ class Tape {
   // Names every parameter of a module by its named_parameters() key, prefixed ("net." + "fc1.weight").
   // Takes a module holder (nn::Linear) or a module; an nn type is not needed to include this header.
   template <typename ModuleLike>
-  void watch(const ModuleLike& module, const std::string& prefix = "")
-    requires requires { module->named_parameters(); } || requires { module.named_parameters(); }
+  void watch(const ModuleLike& module, const std::string& prefix = "") requires requires {
+    module->named_parameters();
+  } || requires {
+    module.named_parameters();
+  }
   {
     auto params = [&] {
       if constexpr (requires { module->named_parameters(); }) {
@@ -172,8 +175,8 @@ class Tape {
   std::vector<TapeNode> nodes_;
   std::vector<TapeStep> steps_;
   std::vector<Tensor> held_;  // leaves and constants, kept alive so their addresses stay theirs
-  std::vector<std::pair<const TensorImpl*, int>> by_impl_;               // leaf/constant -> id
-  std::vector<std::pair<std::pair<const Node*, uint32_t>, int>> by_output_;  // (node, nr) -> id
+  std::vector<std::pair<const TensorImpl*, int>> by_impl_;                         // leaf/constant -> id
+  std::vector<std::pair<std::pair<const Node*, uint32_t>, int>> by_output_;        // (node, nr) -> id
   std::vector<std::pair<const TensorImpl*, std::pair<std::string, bool>>> names_;  // watched names
 };
 
