@@ -1,0 +1,19 @@
+// What tape.cpp and tape_render.cpp share.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tapegrad/tape.h"
+
+namespace tg::autograd {
+
+std::string format_number(double v);                  // 4 significant digits, as every tape output prints numbers
+std::string tensor_kind_name(TapeTensor::Kind kind);  // "parameter", "leaf", "constant", "output"
+std::string describe_tensor(const TapeTensor& t);     // "w [2, 3] float64"
+// The rule's clauses with the step's numbers put in (see tape.cpp).
+std::vector<std::string> substitute_rule(const std::string& formula, const TapeStep& step, const TapeNode* node,
+                                         const Tape& tape);
+nlohmann::json tape_json(const Tape& tape);
+
+}  // namespace tg::autograd
