@@ -383,11 +383,17 @@ void Tape::backward(const Tensor& root, const Tensor& gradient, bool retain_grap
       step.grad_input_targets.push_back(target);
       step.grad_input_names.push_back(target >= 0 ? tensors_[target].name : "");
     }
+    // An output's gradient is complete once its last consumer has sent its part (every consumer
+    // runs before the producer); its value is the sum that arrives at the producer.
+    for (std::size_t i = 0; i < step.grad_inputs.size(); ++i)
+      if (int target = step.grad_input_targets[i];
+          target >= 0 && step.grad_inputs[i].defined && tensors_[target].kind == TapeTensor::Kind::Output)
+        tensors_[target].grad_step = step.index;
     if (ni >= 0)
       for (std::size_t k = 0; k < nodes_[ni].outputs.size() && k < step.grad_outputs.size(); ++k)
         if (int id = nodes_[ni].outputs[k]; id >= 0 && step.grad_outputs[k].defined) {
           tensors_[id].grad = step.grad_outputs[k];
-          tensors_[id].grad_step = step.index;
+          if (tensors_[id].grad_step < 0) tensors_[id].grad_step = step.index;  // the root
         }
     if (record.node->is_accumulate_grad()) {
       Tensor leaf = static_cast<const AccumulateGrad&>(*record.node).variable();

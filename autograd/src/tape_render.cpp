@@ -173,7 +173,7 @@ g.node.done > path, g.node.done > polygon { fill: #d9f99d; }
 g.node.accumulated > ellipse { fill: #fbbf24; }
 g.edge.flow > path { stroke: #dc2626; stroke-width: 2.5px; }
 g.edge.flow > polygon { fill: #dc2626; stroke: #dc2626; }
-text.grad-label { fill: #b91c1c; font-size: 10px; font-family: Helvetica, Arial, sans-serif; }
+text.grad-label { fill: #b91c1c; font-size: 10px; font-family: Helvetica, Arial, sans-serif; paint-order: stroke; stroke: #ffffff; stroke-width: 3px; }
 )CSS";
 
 constexpr const char* kViewerJs = R"JS(

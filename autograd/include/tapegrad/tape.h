@@ -66,7 +66,7 @@ struct TapeTensor {
   uint32_t output_nr = 0;
   TapeValue value;     // at the time it was first seen (an output: when its op ran)
   TapeValue grad;      // after Tape::backward: the gradient it received (a leaf: its .grad())
-  int grad_step = -1;  // the step (1-based) that produced grad, -1 if none
+  int grad_step = -1;  // the step after which grad is complete (its last consumer's, a leaf's accumulation), -1 if none
 };
 
 // One recorded node: the op, the tensors it read and made, and what it saved for backward.

@@ -1,0 +1,48 @@
+// A terminal stepper: backward one node at a time. Enter runs the next step, q quits; --all prints
+// every step without waiting (ctest runs it so).
+//
+// The network is the documents' 2 -> 3 sigmoid -> 1 (seed 004) on one sample. Before each step the
+// stepper prints the node the engine will process and the gradient waiting for it; after the step,
+// the rule with its numbers and what went to each input. It drives BackwardEngine directly, so it
+// is also the smallest example of writing your own tool on the steppable engine.
+#include <tapegrad/tapegrad.h>
+
+#include <cstring>
+#include <iostream>
+#include <string>
+
+int main(int argc, char** argv) {
+  const bool all = argc > 1 && std::strcmp(argv[1], "--all") == 0;
+  tg::manual_seed(4);
+  auto nn_options = tg::TensorOptions().dtype(tg::kFloat64);
+  tg::nn::Linear hidden(2, 3), output(3, 1);
+  hidden->to(tg::kFloat64);
+  output->to(tg::kFloat64);
+  tg::Tensor x = tg::tensor({{0.05, 0.10}}, nn_options);
+
+  tg::autograd::Tape tape;
+  tape.watch(hidden, "hidden.");
+  tape.watch(output, "output.");
+  tape.watch(x, "x");
+  tg::Tensor loss = 0.5 * (tg::sigmoid(output(tg::sigmoid(hidden(x)))) - 1.0).pow(2).sum();
+  tape.watch(loss, "loss");
+  std::cout << tape.table() << "\n";
+  tape.backward(loss);
+
+  const std::size_t n = tape.steps().size();
+  std::cout << "Backward has " << n << " steps." << (all ? "\n\n" : " Enter: next step, q: quit.\n\n");
+  for (std::size_t k = 1; k <= n; ++k) {
+    const auto& step = tape.step(k);
+    std::cout << "next: " << step.backward_name << " (#" << step.sequence_nr << "), gradient waiting "
+              << step.grad_outputs.at(0).str() << "\n";
+    if (!all) {
+      std::string line;
+      if (!std::getline(std::cin, line) || line == "q") break;
+    }
+    std::cout << step << "\n";
+  }
+  // the trace must end with every parameter's gradient: the stepper shows what backward() computes
+  for (const auto& p : {hidden->weight, hidden->bias, output->weight, output->bias})
+    if (!p.grad().defined()) return 1;
+  return 0;
+}
