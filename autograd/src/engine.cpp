@@ -41,6 +41,8 @@ struct BackwardEngine::State {
   bool capture_mode = false;  // autograd::grad: capture, don't accumulate into leaves
   bool allow_unused = false;
   bool anomaly_enabled = false;  // anomaly mode was on when the engine started: check every step
+  // anomaly mode: the graph's roots, where the chain of nodes in an error starts
+  std::vector<std::shared_ptr<Node>> anomaly_roots;
 
   struct Later {
     bool operator()(const std::shared_ptr<Node>& a, const std::shared_ptr<Node>& b) const {
@@ -139,7 +141,7 @@ struct BackwardEngine::State {
     } else {
       record.grad_inputs = node.apply_outputs(std::move(grads));
     }
-    if (anomaly_enabled) check_anomaly(node, record.grad_inputs);
+    if (anomaly_enabled) check_anomaly(node, record.grad_inputs, anomaly_roots);
     send(node, record, keep);
     if (!retain_graph) node.release_saved();
     for (const auto& observer : observers) observer(record);
@@ -224,6 +226,7 @@ BackwardEngine::BackwardEngine(const std::vector<Tensor>& outputs, const std::ve
                               shape_str(grad.sizes()), i, shape_str(out.sizes())));
     }
     roots.emplace_back(gradient_edge(out), grad);
+    if (s.anomaly_enabled) s.anomaly_roots.push_back(roots.back().first.function);
   }
 
   if (s.capture_mode) {
@@ -308,7 +311,7 @@ void BackwardEngine::step_into(StepRecord& record, bool keep) {
       record.grad_inputs = node.apply(grad);
     }
     if (node_hooks) record.grad_inputs = node.run_node_hooks(std::move(record.grad_inputs), {grad});
-    if (s.anomaly_enabled) check_anomaly(node, record.grad_inputs);
+    if (s.anomaly_enabled) check_anomaly(node, record.grad_inputs, s.anomaly_roots);
     s.send(node, record, keep);
   }
   if (!s.retain_graph) node.release_saved();

@@ -18,7 +18,9 @@ void observe_record(Node& node, const variable_list& inputs, const variable_list
 
 // Anomaly mode's part (autograd/src/anomaly_mode.cpp).
 std::shared_ptr<const AnomalyMetadata> capture_anomaly_metadata();
-// Raises a tg::Error if a gradient the node's rule produced holds a NaN or Inf.
-void check_anomaly(const Node& node, const variable_list& grad_inputs);
+// Raises a tg::Error if a gradient the node's rule produced holds a NaN or Inf, naming the node, the
+// slot, the chain of nodes from `roots` (the graph's outputs, where backward started) down to it,
+// and where its forward was called. Costs one pass over each gradient when none is bad.
+void check_anomaly(const Node& node, const variable_list& grad_inputs, const std::vector<std::shared_ptr<Node>>& roots);
 
 }  // namespace tg::autograd
