@@ -1,10 +1,11 @@
 // A terminal stepper: backward one node at a time. Enter runs the next step, q quits; --all prints
 // every step without waiting (ctest runs it so).
 //
-// The network is the documents' 2 -> 3 sigmoid -> 1 (seed 004) on one sample. Before each step the
-// stepper prints the node the engine will process and the gradient waiting for it; after the step,
-// the rule with its numbers and what went to each input. It drives BackwardEngine directly, so it
-// is also the smallest example of writing your own tool on the steppable engine.
+// The network is the documents' 2 -> 3 sigmoid -> 1 (seed 004) on one sample. tape.backward() runs
+// the steppable engine once and keeps every step; the stepper then walks that trace: before each
+// step it prints the node the engine processed next and the gradient waiting for it, after it the
+// rule with its numbers and what went to each input. (To pause the engine itself between steps,
+// drive tg::autograd::BackwardEngine: step() processes one node.)
 #include <tapegrad/tapegrad.h>
 
 #include <cstring>
