@@ -24,7 +24,7 @@
 #include "tapegrad/internal/kernels.h"
 
 // libbacktrace ships with GCC (Debian: libgcc-12-dev, installed with g++): its header sits in GCC's
-// own include directory, which clang does not search, so the four functions used here are declared
+// own include directory, which clang does not search, so the three functions used here are declared
 // by hand when it is not found (the API has been stable since GCC 4.8).
 #if __has_include(<backtrace.h>)
 #include <backtrace.h>
@@ -207,12 +207,14 @@ std::string location(const Frame& f) {
   return fmt::format("0x{:x} in {}", f.pc, f.object.empty() ? "?" : f.object);
 }
 
-std::string format_frames(const std::vector<Frame>& frames, std::size_t from) {
+// One line per frame from `from` on; with up_to_main, the C runtime's frames that call main are left out.
+std::string format_frames(const std::vector<Frame>& frames, std::size_t from, bool up_to_main) {
   std::string out;
   for (std::size_t i = from; i < frames.size(); ++i) {
     const Frame& f = frames[i];
     const bool inlined = i + 1 < frames.size() && frames[i + 1].index == f.index;
     out += fmt::format("  #{} {}{}\n", f.index, location(f), inlined ? " (inlined)" : "");
+    if (up_to_main && !inlined && f.function == "main") break;
   }
   return out;
 }
@@ -234,10 +236,10 @@ std::string AnomalyMetadata::forward_location() const {
 std::string AnomalyMetadata::forward_traceback() const {
   const std::vector<Frame> resolved = symbolize(frames);
   const std::size_t user = first_user_frame(resolved);
-  return format_frames(resolved, user < resolved.size() ? user : 0);
+  return format_frames(resolved, user < resolved.size() ? user : 0, /*up_to_main=*/true);
 }
 
-std::string AnomalyMetadata::traceback() const { return format_frames(symbolize(frames), 0); }
+std::string AnomalyMetadata::traceback() const { return format_frames(symbolize(frames), 0, /*up_to_main=*/false); }
 
 // ---- the check, after every backward step ----
 
@@ -335,7 +337,7 @@ void check_anomaly(const Node& node, const variable_list& grad_inputs,
                  (user < frames.size() ? location(frames[user]) : std::string("unknown (no frame outside tapegrad)")) +
                  "\n";
       message += "Traceback of forward call that caused the error:\n";
-      message += format_frames(frames, user < frames.size() ? user : 0);
+      message += format_frames(frames, user < frames.size() ? user : 0, /*up_to_main=*/true);
     } else {
       message += fmt::format(
           "  forward call: unknown: node #{} was recorded while anomaly mode was off (turn it on before the "

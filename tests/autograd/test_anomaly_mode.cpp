@@ -150,6 +150,8 @@ TEST_F(Anomaly, MetadataNamesTheForwardCall) {
   EXPECT_THAT(metadata->forward_location(), HasSubstr(here(line)));
   EXPECT_THAT(metadata->forward_location(), HasSubstr("TestBody"));
   EXPECT_THAT(metadata->forward_traceback(), HasSubstr(here(line)));
+  EXPECT_THAT(metadata->forward_traceback(), HasSubstr(" in main"));  // outward up to main, not beyond
+  EXPECT_THAT(metadata->forward_traceback(), Not(HasSubstr("libc_start")));
   EXPECT_THAT(metadata->traceback(), HasSubstr(here(line)));  // the whole stack holds it too
 }
 

@@ -54,8 +54,8 @@ struct AnomalyMetadata {
   std::string forward_location() const;
   // The stack from the user's forward call outward, one frame per line ("  #3 file.cpp:42 in f",
   // numbered by depth in the whole stack), as PyTorch's "Traceback of forward call": the frames
-  // of tapegrad and the C++ runtime inside the call are left out. The whole stack when no user
-  // frame is found.
+  // of tapegrad and the C++ runtime inside the call are left out, and so are those of the C
+  // runtime that call main. The whole stack when no user frame is found.
   std::string forward_traceback() const;
   // The whole stack, one frame per line, innermost first (tapegrad's own frames included).
   std::string traceback() const;
