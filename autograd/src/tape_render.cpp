@@ -56,7 +56,7 @@ const char* fill_of(TapeTensor::Kind kind) {
   return "#ffffff";
 }
 
-std::string dot_source(const Tape& tape, bool with_grads) {
+std::string dot_source(const Tape& tape) {
   const int64_t shown = tape.options().max_shown_;
   std::string out =
       "digraph tape {\n"
@@ -67,7 +67,7 @@ std::string dot_source(const Tape& tape, bool with_grads) {
     std::string label =
         fmt::format("<b>{}</b><br/><font point-size=\"8\">{} {}</font><br/>{}", escape_html(t.name),
                     shape_str(t.value.sizes), dtype_name(t.value.dtype), value_lines(t.value.str(shown)));
-    if (with_grads && t.grad_step >= 0)
+    if (t.grad_step >= 0)
       label += fmt::format("<br/><font color=\"#b91c1c\">grad {}</font>", value_lines(t.grad.str(shown)));
     out += fmt::format("  t{0} [id=\"t{0}\", shape=ellipse, style=filled, fillcolor=\"{1}\", label=<{2}>];\n", t.id,
                        fill_of(t.kind), label);
@@ -161,7 +161,8 @@ button { font-size: 14px; padding: 4px 10px; }
 #step-label { font-weight: bold; min-width: 110px; }
 main { flex: 1 1 auto; min-height: 0; display: flex; }
 #graph { flex: 1 1 auto; overflow: auto; padding: 8px; text-align: center; }
-#graph svg { overflow: visible; max-width: 100%; height: auto; }
+#graph svg { overflow: visible; }
+#graph.fit svg { max-width: 100%; height: auto; }
 #panel { flex: 0 0 400px; overflow: auto; padding: 8px 16px; border-left: 1px solid #cbd5e1; font-size: 13px; }
 #panel h2 { font-size: 15px; margin: 4px 0 8px; }
 #panel .label { color: #64748b; font-size: 11px; text-transform: uppercase; margin-top: 10px; }
@@ -173,7 +174,8 @@ g.node.done > path, g.node.done > polygon { fill: #d9f99d; }
 g.node.accumulated > ellipse { fill: #fbbf24; }
 g.edge.flow > path { stroke: #dc2626; stroke-width: 2.5px; }
 g.edge.flow > polygon { fill: #dc2626; stroke: #dc2626; }
-text.grad-label { fill: #b91c1c; font-size: 10px; font-family: Helvetica, Arial, sans-serif; paint-order: stroke; stroke: #ffffff; stroke-width: 3px; }
+text.grad-text { visibility: hidden; }
+text.grad-text.shown { visibility: visible; }
 )CSS";
 
 constexpr const char* kViewerJs = R"JS(
@@ -196,23 +198,21 @@ constexpr const char* kViewerJs = R"JS(
     parent.appendChild(e);
     return e;
   }
-  function addGradLabel(t) {
+  // Graphviz drew every gradient (red text under its tensor, space reserved by the layout); mark
+  // them so that render() shows each only from the step that completes it
+  const gradTexts = [];
+  data.tensors.forEach((t) => {
     const g = byId('t' + t.id);
-    if (!g) return;
-    const box = g.getBBox();
-    const text = document.createElementNS('http://www.w3.org/2000/svg', 'text');
-    text.setAttribute('x', box.x + box.width / 2);
-    text.setAttribute('y', box.y + box.height + 11);
-    text.setAttribute('text-anchor', 'middle');
-    text.setAttribute('class', 'grad-label');
-    text.setAttribute('data-tensor', t.id);
-    text.textContent = 'grad ' + t.grad.str;
-    g.appendChild(text);
-  }
+    if (!g || t.grad_step < 0) return;
+    g.querySelectorAll('text[fill="#b91c1c"]').forEach((text) => {
+      text.classList.add('grad-text');
+      text.setAttribute('data-tensor', t.id);
+      gradTexts.push([text, t.grad_step]);
+    });
+  });
   function render() {
-    document.querySelectorAll('#graph g.node').forEach((g) => g.classList.remove('current', 'done', 'accumulated', 'has-grad'));
+    document.querySelectorAll('#graph g.node').forEach((g) => g.classList.remove('current', 'done', 'accumulated'));
     document.querySelectorAll('#graph g.edge').forEach((g) => g.classList.remove('flow'));
-    document.querySelectorAll('#graph text.grad-label').forEach((e) => e.remove());
     for (let i = 0; i < k; ++i) {
       const s = data.steps[i];
       const current = i === k - 1;
@@ -221,9 +221,7 @@ constexpr const char* kViewerJs = R"JS(
       if (current && s.node >= 0)
         s.grad_inputs.forEach((gi) => { if (gi.to >= 0 && gi.grad) { const e = byId('e' + gi.to + '_' + s.node); if (e) e.classList.add('flow'); } });
     }
-    data.tensors.forEach((t) => {
-      if (t.grad_step >= 1 && t.grad_step <= k) { addGradLabel(t); const g = byId('t' + t.id); if (g) g.classList.add('has-grad'); }
-    });
+    gradTexts.forEach(([text, step]) => text.classList.toggle('shown', step >= 1 && step <= k));
     byId('step-label').textContent = 'step ' + k + ' of ' + N;
     document.body.setAttribute('data-step', String(k));
     const title = byId('step-title'), arriving = byId('step-arriving'), rule = byId('step-rule');
@@ -255,11 +253,13 @@ constexpr const char* kViewerJs = R"JS(
   byId('prev').onclick = () => go(k - 1);
   byId('next').onclick = () => go(k + 1);
   byId('last').onclick = () => go(N);
+  byId('fit').onclick = () => byId('graph').classList.toggle('fit');
   document.addEventListener('keydown', (e) => {
     if (e.key === 'ArrowRight') go(k + 1);
     else if (e.key === 'ArrowLeft') go(k - 1);
     else if (e.key === 'Home') go(0);
     else if (e.key === 'End') go(N);
+    else if (e.key === 'f') byId('graph').classList.toggle('fit');
   });
   window.addEventListener('hashchange', () => { k = parseHash(); render(); });
   k = parseHash();
@@ -269,14 +269,14 @@ constexpr const char* kViewerJs = R"JS(
 
 }  // namespace
 
-std::string Tape::to_dot() const { return dot_source(*this, /*with_grads=*/true); }
+std::string Tape::to_dot() const { return dot_source(*this); }
 
 void Tape::write_svg(const std::string& path) const {
   write_file(path, render_svg(to_dot(), "Tape::write_svg"), "Tape::write_svg");
 }
 
 void Tape::write_html(const std::string& path) const {
-  std::string svg = render_svg(dot_source(*this, /*with_grads=*/false), "Tape::write_html");
+  std::string svg = render_svg(dot_source(*this), "Tape::write_html");
   if (std::size_t at = svg.find("<svg"); at != std::string::npos) svg = svg.substr(at);
   std::string json = tape_json(*this).dump();
   // "</" would end the script element early
@@ -288,6 +288,7 @@ void Tape::write_html(const std::string& path) const {
       "<button id=\"first\" title=\"Home\">|&lt;</button><button id=\"prev\" title=\"left arrow\">&lt; Prev</button>"
       "<span id=\"step-label\"></span>"
       "<button id=\"next\" title=\"right arrow\">Next &gt;</button><button id=\"last\" title=\"End\">&gt;|</button>"
+      "<button id=\"fit\" title=\"f\">Fit to window</button>"
       "<span>{} nodes, {} backward steps. Blue: parameters, green: leaves, grey: constants.</span></header>\n"
       "<main><div id=\"graph\">{}</div>\n<div id=\"panel\"><h2 id=\"step-title\"></h2>"
       "<div class=\"label\">gradient arriving</div><div id=\"step-arriving\"></div>"

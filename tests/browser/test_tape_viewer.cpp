@@ -155,7 +155,9 @@ TEST_F(Viewer, OpensBeforeBackwardWithNothingHighlighted) {
     EXPECT_FALSE(has_class(dom, "op" + std::to_string(i), "current"));
     EXPECT_FALSE(has_class(dom, "op" + std::to_string(i), "done"));
   }
-  EXPECT_EQ(dom.find("class=\"grad-label\""), std::string::npos);
+  // the gradients are drawn (Graphviz reserved their place) but none is shown yet
+  EXPECT_NE(dom.find("grad-text"), std::string::npos);
+  EXPECT_EQ(dom.find("grad-text shown"), std::string::npos);
   // the forward values are drawn: hidden.weight's first entry as the tape recorded it
   EXPECT_NE(dom.find(">hidden.weight</text>"), std::string::npos);
 }
@@ -234,8 +236,10 @@ TEST_F(Viewer, LeavesLightUpAsTheyAccumulate) {
   auto shown = numbers_in(accumulated.substr(accumulated.find('=')));
   ASSERT_EQ(shown.size(), 1u) << accumulated;
   EXPECT_NEAR(shown[0], grad, 1e-3 * std::abs(grad));
-  // and the leaf's gradient is drawn under it
-  EXPECT_NE(at.find("data-tensor=\"" + std::to_string(leaf) + "\""), std::string::npos);
+  // and the leaf's gradient, drawn under it, appears at that step
+  const std::regex grad_shown("<text[^>]*class=\"grad-text shown\"[^>]*data-tensor=\"" + std::to_string(leaf) + "\"");
+  EXPECT_FALSE(std::regex_search(before, grad_shown));
+  EXPECT_TRUE(std::regex_search(at, grad_shown)) << tag_of(at, id);
 }
 
 TEST_F(Viewer, StepAllShowsEveryGradient) {
