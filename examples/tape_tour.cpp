@@ -90,10 +90,10 @@ int main(int argc, char** argv) {
   auto row = [&](const std::string& what, double by_hand, double by_tape) {
     bool same = std::abs(by_hand - by_tape) <= 1e-12 * (1 + std::abs(by_hand));
     agree = agree && same;
-    std::cout << "  " << std::left << std::setw(34) << what << std::right << std::setw(18) << by_hand << std::setw(18)
+    std::cout << "  " << std::left << std::setw(42) << what << std::right << std::setw(18) << by_hand << std::setw(18)
               << by_tape << (same ? "" : "   <-- differ") << "\n";
   };
-  std::cout << "  " << std::left << std::setw(34) << "quantity" << std::right << std::setw(18) << "by hand"
+  std::cout << "  " << std::left << std::setw(42) << "quantity" << std::right << std::setw(18) << "by hand"
             << std::setw(18) << "tape"
             << "\n";
   for (int j = 0; j < 3; ++j)
