@@ -97,8 +97,15 @@ class CustomNode final : public Node {
   }
 
   std::string backward_name() const override { return std::string(name()) + "Backward"; }
-  variable_list apply(const Tensor& grad_output) override { return run_backward({grad_output}); }
-  variable_list apply_outputs(variable_list grad_outputs) override { return run_backward(std::move(grad_outputs)); }
+  // The user's backward leaves no provenance notes, as a built-in rule's (provenance.h).
+  variable_list apply(const Tensor& grad_output) override {
+    BackwardRuleScope rule;
+    return run_backward({grad_output});
+  }
+  variable_list apply_outputs(variable_list grad_outputs) override {
+    BackwardRuleScope rule;
+    return run_backward(std::move(grad_outputs));
+  }
 
   variable_list unpack_saved() const {
     if (saved_released() && saved_.empty())

@@ -130,6 +130,7 @@ std::vector<Tensor> Node::saved_tensors() const {
 std::vector<Tensor> Node::apply(const Tensor& grad_output) {
   std::shared_ptr<Node> self = shared_from_this();
   VjpContext ctx(*this, self);
+  BackwardRuleScope rule;  // the rule's ops leave no provenance notes (provenance.h)
   return op_->vjp(ctx, grad_output);
 }
 
@@ -303,10 +304,12 @@ std::size_t count_names(const OpNames& names) {
 }
 }  // namespace
 
-uint64_t next_sequence_nr() {
-  static std::atomic<uint64_t> counter{0};
-  return counter.fetch_add(1, std::memory_order_relaxed);
-}
+namespace {
+std::atomic<uint64_t> sequence_counter{0};
+}  // namespace
+
+uint64_t next_sequence_nr() { return sequence_counter.fetch_add(1, std::memory_order_relaxed); }
+uint64_t peek_sequence_nr() { return sequence_counter.load(std::memory_order_relaxed); }
 
 bool needs_grad(std::initializer_list<const Tensor*> inputs) {
   if (!is_grad_enabled()) return false;

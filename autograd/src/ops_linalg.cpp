@@ -47,7 +47,8 @@ Tensor mm(const Tensor& self, const Tensor& mat2) {
                             shape_str(mat2.sizes())));
   if (self.size(1) != mat2.size(0)) cannot_multiply("mm", self, mat2, self.size(1), mat2.size(0));
   Tensor out = kernels::matmul2d(self, mat2);
-  if (autograd::needs_grad({&self, &mat2})) record(kMm, {&self, &mat2}, out).save("self", self).save("mat2", mat2);
+  if (autograd::needs_grad(kMm, {&self, &mat2}, out))
+    record(kMm, {&self, &mat2}, out).save("self", self).save("mat2", mat2);
   return out;
 }
 
@@ -72,7 +73,8 @@ Tensor bmm(const Tensor& self, const Tensor& mat2) {
         fmt::format("bmm: batch sizes differ: shapes {} and {}", shape_str(self.sizes()), shape_str(mat2.sizes())));
   if (self.size(2) != mat2.size(1)) cannot_multiply("bmm", self, mat2, self.size(2), mat2.size(1));
   Tensor out = kernels::bmm(self, mat2);
-  if (autograd::needs_grad({&self, &mat2})) record(kBmm, {&self, &mat2}, out).save("self", self).save("mat2", mat2);
+  if (autograd::needs_grad(kBmm, {&self, &mat2}, out))
+    record(kBmm, {&self, &mat2}, out).save("self", self).save("mat2", mat2);
   return out;
 }
 

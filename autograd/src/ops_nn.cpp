@@ -122,7 +122,7 @@ Tensor im2col(const Tensor& input, IntArrayRef kernel_size, IntArrayRef dilation
   Window2d w = make_window("im2col", kernel_size, dilation, padding, stride);
   set_output(w, "im2col", x.size(2), x.size(3), input.sizes());
   Tensor out = kernels::im2col(x, w);
-  if (autograd::needs_grad({&x})) save_window(record(kIm2col, {&x}, out), w);
+  if (autograd::needs_grad(kIm2col, {&x}, out)) save_window(record(kIm2col, {&x}, out), w);
   return unbatched ? out.squeeze(0) : out;
 }
 
@@ -159,7 +159,7 @@ Tensor col2im(const Tensor& input, IntArrayRef output_size, IntArrayRef kernel_s
                     "dilation, padding and stride gives {} x {} = {} blocks",
                     shape_str(input.sizes()), x.size(2), H, W, w.oh, w.ow, w.oh * w.ow));
   Tensor out = kernels::col2im(x, x.size(1) / K, H, W, w);
-  if (autograd::needs_grad({&x})) save_window(record(kCol2im, {&x}, out), w);
+  if (autograd::needs_grad(kCol2im, {&x}, out)) save_window(record(kCol2im, {&x}, out), w);
   return unbatched ? out.squeeze(0) : out;
 }
 
@@ -318,7 +318,7 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntArray
   set_output(w, "max_pool2d", x.size(2), x.size(3), input.sizes(), ceil_mode);
   auto [out_base, indices_base] = kernels::max_pool2d(x, w);
   Tensor out = out_base, indices = indices_base;
-  if (autograd::needs_grad({&x})) record(kMaxPool2d, {&x}, out).save("indices", indices);
+  if (autograd::needs_grad(kMaxPool2d, {&x}, out)) record(kMaxPool2d, {&x}, out).save("indices", indices);
   if (unbatched) return {out.squeeze(0), indices.squeeze(0)};
   return {out, indices};
 }

@@ -36,7 +36,7 @@ Tensor binary_checked(const Tensor& a, const Tensor& b, Binary op, const char* n
 
 // Records a one-input op, saving what its OpDef names: "self" (the input) and/or "result".
 Tensor recorded(const OpDef& def, const Tensor& self, Tensor out) {
-  if (!autograd::needs_grad({&self})) return out;
+  if (!autograd::needs_grad(def, {&self}, out)) return out;
   autograd::Recorder r = record(def, {&self}, out);
   if (autograd::op_slot(def.saved, "self") >= 0) r.save("self", self);
   if (autograd::op_slot(def.saved, "result") >= 0) r.save("result", out);
@@ -64,7 +64,7 @@ const OpDef kSub{.name = "sub",
 
 Tensor add(const Tensor& self, const Tensor& other, double alpha) {
   Tensor out = binary_checked(self, other, alpha == 1 ? Binary::Add : Binary::AddScaled, "add", alpha);
-  if (autograd::needs_grad({&self, &other})) record(kAdd, {&self, &other}, out).arg("alpha", alpha);
+  if (autograd::needs_grad(kAdd, {&self, &other}, out)) record(kAdd, {&self, &other}, out).arg("alpha", alpha);
   return out;
 }
 
@@ -72,7 +72,7 @@ Tensor sub(const Tensor& self, const Tensor& other, double alpha) {
   if (self.defined() && other.defined() && self.dtype() == kBool && other.dtype() == kBool)
     throw Error("sub: subtraction of two Bool tensors is not supported (use logical_xor or ne)");
   Tensor out = binary_checked(self, other, alpha == 1 ? Binary::Sub : Binary::AddScaled, "sub", -alpha);
-  if (autograd::needs_grad({&self, &other})) record(kSub, {&self, &other}, out).arg("alpha", -alpha);
+  if (autograd::needs_grad(kSub, {&self, &other}, out)) record(kSub, {&self, &other}, out).arg("alpha", -alpha);
   return out;
 }
 
@@ -89,7 +89,8 @@ const OpDef kMul{.name = "mul",
 
 Tensor mul(const Tensor& self, const Tensor& other) {
   Tensor out = binary_checked(self, other, Binary::Mul, "mul");
-  if (autograd::needs_grad({&self, &other})) record(kMul, {&self, &other}, out).save("self", self).save("other", other);
+  if (autograd::needs_grad(kMul, {&self, &other}, out))
+    record(kMul, {&self, &other}, out).save("self", self).save("other", other);
   return out;
 }
 
@@ -112,7 +113,8 @@ Tensor div(const Tensor& self, const Tensor& other) {
   if (!is_floating_point(self.dtype()) && !is_floating_point(other.dtype()))
     return div(self.to(kFloat32), other.to(kFloat32));
   Tensor out = binary_checked(self, other, Binary::Div, "div");
-  if (autograd::needs_grad({&self, &other})) record(kDiv, {&self, &other}, out).save("self", self).save("other", other);
+  if (autograd::needs_grad(kDiv, {&self, &other}, out))
+    record(kDiv, {&self, &other}, out).save("self", self).save("other", other);
   return out;
 }
 
@@ -140,7 +142,7 @@ Tensor add(const Tensor& self, double other, double alpha) {
   ScalarType dtype = ops::scalar_result_dtype(self, value);
   Tensor x = self.dtype() == dtype ? self : self.to(dtype);
   Tensor out = kernels::unary(x, Unary::AddScalar, value);
-  if (autograd::needs_grad({&self})) record(kAddScalar, {&self}, out);
+  if (autograd::needs_grad(kAddScalar, {&self}, out)) record(kAddScalar, {&self}, out);
   return out;
 }
 
@@ -151,7 +153,7 @@ Tensor mul(const Tensor& self, double other) {
   ScalarType dtype = ops::scalar_result_dtype(self, other);
   Tensor x = self.dtype() == dtype ? self : self.to(dtype);
   Tensor out = kernels::unary(x, Unary::MulScalar, other);
-  if (autograd::needs_grad({&self})) record(kMulScalar, {&self}, out).arg("other", other);
+  if (autograd::needs_grad(kMulScalar, {&self}, out)) record(kMulScalar, {&self}, out).arg("other", other);
   return out;
 }
 
@@ -159,7 +161,7 @@ Tensor div(const Tensor& self, double other) {
   ops::check_defined(self, "div");
   Tensor x = is_floating_point(self.dtype()) ? self : self.to(kFloat32);
   Tensor out = kernels::binary(x, scalar_tensor(other, x.dtype()), Binary::Div);
-  if (autograd::needs_grad({&self})) record(kDivScalar, {&self}, out).arg("other", other);
+  if (autograd::needs_grad(kDivScalar, {&self}, out)) record(kDivScalar, {&self}, out).arg("other", other);
   return out;
 }
 
@@ -193,7 +195,7 @@ const OpDef kPow{.name = "pow",
 
 Tensor pow(const Tensor& self, double exponent) {
   Tensor out = unary_float(self, Unary::PowScalar, "pow", exponent);
-  if (autograd::needs_grad({&self})) record(kPow, {&self}, out).save("self", self).arg("exponent", exponent);
+  if (autograd::needs_grad(kPow, {&self}, out)) record(kPow, {&self}, out).save("self", self).arg("exponent", exponent);
   return out;
 }
 
@@ -228,7 +230,7 @@ Tensor pow(const Tensor& self, const Tensor& exponent) {
   ops::check_floating(self, "pow");
   ops::check_defined(exponent, "pow", "exponent");
   Tensor out = binary_checked(self, exponent, Binary::Pow, "pow");
-  if (autograd::needs_grad({&self, &exponent}))
+  if (autograd::needs_grad(kPowTensor, {&self, &exponent}, out))
     record(kPowTensor, {&self, &exponent}, out).save("self", self).save("exponent", exponent).save("result", out);
   return out;
 }
@@ -327,7 +329,7 @@ Tensor step(const Tensor& self, double threshold) {
 Tensor heaviside(const Tensor& self, const Tensor& values) {
   ops::check_not_bool(self, "heaviside");
   Tensor out = binary_checked(self, values, Binary::Heaviside, "heaviside");
-  if (autograd::needs_grad({&self, &values})) record(kHeaviside, {&self, &values}, out);
+  if (autograd::needs_grad(kHeaviside, {&self, &values}, out)) record(kHeaviside, {&self, &values}, out);
   return out;
 }
 
@@ -356,7 +358,7 @@ const OpDef kTanh{.name = "tanh",
 
 Tensor tanh_backward(const Tensor& grad_output, const Tensor& output) {
   Tensor out = binary_checked(grad_output, output, Binary::TanhBackward, "tanh_backward");
-  if (autograd::needs_grad({&grad_output, &output}))
+  if (autograd::needs_grad(kTanhBackward, {&grad_output, &output}, out))
     record(kTanhBackward, {&grad_output, &output}, out).save("grad_output", grad_output).save("output", output);
   return out;
 }
@@ -383,7 +385,7 @@ const OpDef kSigmoid{.name = "sigmoid",
 
 Tensor sigmoid_backward(const Tensor& grad_output, const Tensor& output) {
   Tensor out = binary_checked(grad_output, output, Binary::SigmoidBackward, "sigmoid_backward");
-  if (autograd::needs_grad({&grad_output, &output}))
+  if (autograd::needs_grad(kSigmoidBackward, {&grad_output, &output}, out))
     record(kSigmoidBackward, {&grad_output, &output}, out).save("grad_output", grad_output).save("output", output);
   return out;
 }
@@ -409,7 +411,7 @@ const OpDef kRelu{.name = "relu",
 
 Tensor relu_backward(const Tensor& grad_output, const Tensor& output) {
   Tensor out = binary_checked(grad_output, output, Binary::ReluBackward, "relu_backward");
-  if (autograd::needs_grad({&grad_output, &output}))
+  if (autograd::needs_grad(kReluBackward, {&grad_output, &output}, out))
     record(kReluBackward, {&grad_output, &output}, out).save("output", output);
   return out;
 }
@@ -437,7 +439,8 @@ Tensor clamp(const Tensor& self, std::optional<double> min, std::optional<double
   if (!min && !max) throw Error("clamp: at least one of min and max must be given");
   double lo = min.value_or(-kInf), hi = max.value_or(kInf);
   Tensor out = kernels::unary(self, Unary::Clamp, lo, hi);
-  if (autograd::needs_grad({&self})) record(kClamp, {&self}, out).save("self", self).arg("min", lo).arg("max", hi);
+  if (autograd::needs_grad(kClamp, {&self}, out))
+    record(kClamp, {&self}, out).save("self", self).arg("min", lo).arg("max", hi);
   return out;
 }
 Tensor clamp_min(const Tensor& self, double min) { return clamp(self, min, std::nullopt); }
@@ -460,7 +463,7 @@ const OpDef kHardtanh{.name = "hardtanh",
 Tensor hardtanh(const Tensor& self, double min_val, double max_val) {
   ops::check_not_bool(self, "hardtanh");
   Tensor out = kernels::unary(self, Unary::Clamp, min_val, max_val);
-  if (autograd::needs_grad({&self}))
+  if (autograd::needs_grad(kHardtanh, {&self}, out))
     record(kHardtanh, {&self}, out).save("self", self).arg("min_val", min_val).arg("max_val", max_val);
   return out;
 }
@@ -495,14 +498,14 @@ const OpDef kMinimum{
 Tensor maximum(const Tensor& self, const Tensor& other) {
   ops::check_not_bool(self, "maximum");
   Tensor out = binary_checked(self, other, Binary::Maximum, "maximum");
-  if (autograd::needs_grad({&self, &other}))
+  if (autograd::needs_grad(kMaximum, {&self, &other}, out))
     record(kMaximum, {&self, &other}, out).save("self", self).save("other", other);
   return out;
 }
 Tensor minimum(const Tensor& self, const Tensor& other) {
   ops::check_not_bool(self, "minimum");
   Tensor out = binary_checked(self, other, Binary::Minimum, "minimum");
-  if (autograd::needs_grad({&self, &other}))
+  if (autograd::needs_grad(kMinimum, {&self, &other}, out))
     record(kMinimum, {&self, &other}, out).save("self", self).save("other", other);
   return out;
 }
@@ -530,7 +533,7 @@ Tensor where(const Tensor& condition, const Tensor& self, const Tensor& other) {
     throw Error(fmt::format("where: condition must be a Bool tensor, got {} (shape {})", dtype_name(condition.dtype()),
                             shape_str(condition.sizes())));
   Tensor out = kernels::where(condition, self, other);
-  if (autograd::needs_grad({&self, &other}))
+  if (autograd::needs_grad(kWhere, {&self, &other}, out))
     record(kWhere, {&condition, &self, &other}, out).save("condition", condition);
   return out;
 }
@@ -546,9 +549,13 @@ Tensor where(const Tensor& condition, double self, const Tensor& other) {
   return where(condition, scalar_tensor(self, other.dtype()), other);
 }
 
-// ---- comparisons and logic: no gradient ----
-#define TG_COMPARISON(NAME, OP) \
-  Tensor NAME(const Tensor& a, const Tensor& b) { return binary_checked(a, b, Binary::OP, #NAME); }
+// ---- comparisons and logic: no gradient (an input that requires grad is noted: provenance.h) ----
+#define TG_COMPARISON(NAME, OP)                              \
+  Tensor NAME(const Tensor& a, const Tensor& b) {            \
+    Tensor out = binary_checked(a, b, Binary::OP, #NAME);    \
+    autograd::note_not_differentiable(#NAME, {&a, &b}, out); \
+    return out;                                              \
+  }
 TG_COMPARISON(eq, Eq)
 TG_COMPARISON(ne, Ne)
 TG_COMPARISON(lt, Lt)
@@ -561,15 +568,21 @@ TG_COMPARISON(logical_xor, LogicalXor)
 #undef TG_COMPARISON
 Tensor logical_not(const Tensor& a) {
   ops::check_defined(a, "logical_not");
-  return kernels::unary(a, Unary::LogicalNot);
+  Tensor out = kernels::unary(a, Unary::LogicalNot);
+  autograd::note_not_differentiable("logical_not", {&a}, out);
+  return out;
 }
 Tensor isnan(const Tensor& a) {
   ops::check_defined(a, "isnan");
-  return kernels::unary(a, Unary::IsNan);
+  Tensor out = kernels::unary(a, Unary::IsNan);
+  autograd::note_not_differentiable("isnan", {&a}, out);
+  return out;
 }
 Tensor isfinite(const Tensor& a) {
   ops::check_defined(a, "isfinite");
-  return kernels::unary(a, Unary::IsFinite);
+  Tensor out = kernels::unary(a, Unary::IsFinite);
+  autograd::note_not_differentiable("isfinite", {&a}, out);
+  return out;
 }
 
 // ================================================================ composites

@@ -67,7 +67,8 @@ Tensor reduce_op(const OpDef& def, const Tensor& x, IntArrayRef dims_in, bool ke
   DimVector dims = reduction_dims(x, dims_in, name);
   Tensor input = dtype && *dtype != x.dtype() ? x.to(*dtype) : x;
   Tensor out = kernels::reduce(input, dims, keepdim, kind);
-  if (autograd::needs_grad({&input}) && is_floating_point(out.dtype())) record_reduction(def, input, out, dims);
+  if (autograd::needs_grad(def, {&input}, out) && is_floating_point(out.dtype()))
+    record_reduction(def, input, out, dims);
   return out;
 }
 
@@ -188,7 +189,7 @@ Tensor prod(const Tensor& x, std::optional<ScalarType> dtype) {
   Tensor input = dtype ? x.to(*dtype) : x;
   DimVector dims = reduction_dims(input, {}, "prod");
   Tensor out = kernels::reduce(input, dims, false, kernels::Reduce::Prod);
-  if (autograd::needs_grad({&input})) record_reduction(kProd, input, out, dims);
+  if (autograd::needs_grad(kProd, {&input}, out)) record_reduction(kProd, input, out, dims);
   return out;
 }
 Tensor prod(const Tensor& x, int64_t dim, bool keepdim, std::optional<ScalarType> dtype) {
@@ -196,7 +197,7 @@ Tensor prod(const Tensor& x, int64_t dim, bool keepdim, std::optional<ScalarType
   Tensor input = dtype ? x.to(*dtype) : x;
   DimVector dims = reduction_dims(input, {dim}, "prod");
   Tensor out = kernels::reduce(input, dims, keepdim, kernels::Reduce::Prod);
-  if (autograd::needs_grad({&input})) record_reduction(kProd, input, out, dims);
+  if (autograd::needs_grad(kProd, {&input}, out)) record_reduction(kProd, input, out, dims);
   return out;
 }
 
@@ -214,12 +215,16 @@ Tensor min(const Tensor& x) { return amin(x); }
 Tensor argmax(const Tensor& x, std::optional<int64_t> dim, bool keepdim) {
   ops::check_defined(x, "argmax");
   if (dim) dim = detail::normalize_dim(*dim, x.dim(), "argmax");
-  return kernels::arg_reduce(x, dim, keepdim, true);
+  Tensor out = kernels::arg_reduce(x, dim, keepdim, true);
+  autograd::note_not_differentiable("argmax", {&x}, out);  // indices: no gradient
+  return out;
 }
 Tensor argmin(const Tensor& x, std::optional<int64_t> dim, bool keepdim) {
   ops::check_defined(x, "argmin");
   if (dim) dim = detail::normalize_dim(*dim, x.dim(), "argmin");
-  return kernels::arg_reduce(x, dim, keepdim, false);
+  Tensor out = kernels::arg_reduce(x, dim, keepdim, false);
+  autograd::note_not_differentiable("argmin", {&x}, out);  // indices: no gradient
+  return out;
 }
 
 // values = gather(x, dim, indices): the gradient flows to the selected index, as libtorch.
@@ -230,6 +235,7 @@ static std::tuple<Tensor, Tensor> max_min_dim(const Tensor& x, int64_t dim, bool
   if (x.dim() > 0 && x.size(d) == 0)
     throw Error(fmt::format("{}: cannot reduce over dim {} of size 0 (shape {})", name, d, shape_str(x.sizes())));
   Tensor indices = kernels::arg_reduce(x, d, true, is_max);
+  autograd::note_not_differentiable(is_max ? "max (its indices)" : "min (its indices)", {&x}, indices);
   if (x.dim() == 0) return {x.clone(), zeros({}, kInt64)};
   Tensor values = gather(x, d, indices);
   if (!keepdim) {
@@ -269,7 +275,7 @@ Tensor norm(const Tensor& x, double p, IntArrayRef dims, bool keepdim) {
     Tensor out =
         kernels::unary(kernels::reduce(kernels::unary(x, kernels::Unary::Square), d, keepdim, kernels::Reduce::Sum),
                        kernels::Unary::Sqrt);
-    if (autograd::needs_grad({&x})) record_reduction(kNorm, x, out, d);
+    if (autograd::needs_grad(kNorm, {&x}, out)) record_reduction(kNorm, x, out, d);
     return out;
   }
   if (p == 1) return sum(abs(x), d, keepdim);

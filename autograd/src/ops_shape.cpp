@@ -112,7 +112,7 @@ const OpDef kView{.name = "view",
 // The one forward of view, reshape, squeeze and unsqueeze: a view of x with new sizes and strides.
 Tensor view_impl(const Tensor& x, IntArrayRef new_sizes, IntArrayRef new_strides) {
   Tensor out = detail::make_view(x, new_sizes, new_strides, x.storage_offset());
-  if (autograd::needs_grad({&x})) record(kView, {&x}, out);
+  if (autograd::needs_grad(kView, {&x}, out)) record(kView, {&x}, out);
   return out;
 }
 }  // namespace
@@ -215,7 +215,7 @@ Tensor permute(const Tensor& x, IntArrayRef dims) {
     strides.push_back(x.stride(nd));
   }
   Tensor out = detail::make_view(x, sizes, strides, x.storage_offset());
-  if (autograd::needs_grad({&x})) record(kPermute, {&x}, out).ints("dims", normalized);
+  if (autograd::needs_grad(kPermute, {&x}, out)) record(kPermute, {&x}, out).ints("dims", normalized);
   return out;
 }
 
@@ -286,7 +286,7 @@ Tensor expand(const Tensor& x, IntArrayRef sizes) {
   }
   if (IntArrayRef(out_sizes).equals(x.sizes())) return x;
   Tensor out = detail::make_view(x, out_sizes, out_strides, x.storage_offset(), "expand");
-  if (autograd::needs_grad({&x})) record(kExpand, {&x}, out);
+  if (autograd::needs_grad(kExpand, {&x}, out)) record(kExpand, {&x}, out);
   return out;
 }
 
@@ -328,7 +328,7 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
   DimVector sizes(x.sizes());
   sizes[d] = length;
   Tensor out = detail::make_view(x, sizes, x.strides(), x.storage_offset() + start * x.stride(d));
-  if (autograd::needs_grad({&x})) record(kNarrow, {&x}, out).int_arg("dim", d).int_arg("start", start);
+  if (autograd::needs_grad(kNarrow, {&x}, out)) record(kNarrow, {&x}, out).int_arg("dim", d).int_arg("start", start);
   return out;
 }
 
@@ -382,7 +382,7 @@ Tensor slice(const Tensor& x, int64_t dim, std::optional<int64_t> start_opt, std
   sizes[d] = length;
   strides[d] = checked_mul(strides[d], step, "slice", x.sizes(), "the stride times the step");
   Tensor out = detail::make_view(x, sizes, strides, x.storage_offset() + start * x.stride(d));
-  if (autograd::needs_grad({&x}))
+  if (autograd::needs_grad(kSlice, {&x}, out))
     record(kSlice, {&x}, out).int_arg("dim", d).int_arg("start", start).int_arg("end", end).int_arg("step", step);
   return out;
 }
@@ -451,7 +451,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
     out_sizes[d] = checked_add(out_sizes[d], t.size(d), "cat", out_sizes, "the size of the cat dimension");
   }
   Tensor out = kernels::cat(std::vector<TensorBase>(tensors.begin(), tensors.end()), d, out_sizes);
-  if (autograd::needs_grad(tensors)) record(kCat, tensors, out).int_arg("dim", d);
+  if (autograd::needs_grad(kCat, tensors, out)) record(kCat, tensors, out).int_arg("dim", d);
   return out;
 }
 
@@ -564,7 +564,7 @@ const OpDef kPad{.name = "pad",
 namespace {
 Tensor pad_dims(const Tensor& x, IntArrayRef before, IntArrayRef after, double value) {
   Tensor out = kernels::pad(x, before, after, value);
-  if (autograd::needs_grad({&x})) record(kPad, {&x}, out).ints("before", before).arg("value", value);
+  if (autograd::needs_grad(kPad, {&x}, out)) record(kPad, {&x}, out).ints("before", before).arg("value", value);
   return out;
 }
 }  // namespace
@@ -624,7 +624,7 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
                       "larger)",
                       shape_str(index.sizes()), shape_str(x.sizes()), k, d));
   Tensor out = kernels::gather(x, d, index);
-  if (autograd::needs_grad({&x})) record(kGather, {&x}, out).save("index", index).int_arg("dim", d);
+  if (autograd::needs_grad(kGather, {&x}, out)) record(kGather, {&x}, out).save("index", index).int_arg("dim", d);
   return out;
 }
 
@@ -661,7 +661,7 @@ Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tens
       throw Error(fmt::format("scatter_add: index {} is larger than src {} or self {} at dim {}",
                               shape_str(index.sizes()), shape_str(src.sizes()), shape_str(x.sizes()), k));
   Tensor out = kernels::scatter_add(x, d, index, src);
-  if (autograd::needs_grad({&x, &src}))
+  if (autograd::needs_grad(kScatterAdd, {&x, &src}, out))
     record(kScatterAdd, {&x, &index, &src}, out).save("index", index).int_arg("dim", d);
   return out;
 }
@@ -704,7 +704,7 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
     std::memcpy(dst + static_cast<std::size_t>(i) * row_bytes, src + static_cast<std::size_t>(r) * row_bytes,
                 row_bytes);
   }
-  if (autograd::needs_grad({&x})) record(kGather, {&x}, out).save("index", expanded).int_arg("dim", 0);
+  if (autograd::needs_grad(kGather, {&x}, out)) record(kGather, {&x}, out).save("index", expanded).int_arg("dim", 0);
   return out;
 }
 
@@ -744,7 +744,7 @@ Tensor clone(const Tensor& x) {
   ops::check_defined(x, "clone");
   Tensor out = detail::make_tensor(x.sizes(), x.dtype());
   kernels::copy(out, x);
-  if (autograd::needs_grad({&x})) record(kClone, {&x}, out);
+  if (autograd::needs_grad(kClone, {&x}, out)) record(kClone, {&x}, out);
   return out;
 }
 

@@ -1,6 +1,7 @@
 // How an op records itself on the tape. An op's file defines its OpDef and, right after it, its
 // forward; after computing the output the forward calls
-//   if (needs_grad({&self, &other})) record(kMul, {&self, &other}, out).save("self", self).save("other", other);
+//   if (needs_grad(kMul, {&self, &other}, out)) record(kMul, {&self, &other}, out).save("self", self).save("other",
+//   other);
 // which appends a Node with edges to the inputs' nodes, and stores the op's state under the names
 // its OpDef declares (an undeclared name is a tg::Error, so a typo fails the op's first test).
 #pragma once
@@ -46,6 +47,40 @@ inline AutogradMeta& materialize_autograd_meta(TensorImpl& impl) {
 bool needs_grad(std::initializer_list<const Tensor*> inputs);
 bool needs_grad(const std::vector<Tensor>& inputs);
 
+// ---- provenance: why a tensor has no graph (read by explain_grad, see provenance.h) ----
+// The code in TensorImpl::untracked_reason.
+enum class Untracked : uint8_t {
+  None = 0,
+  GradModeOff = 1,        // the op ran with grad mode off while an input required grad
+  Detached = 2,           // detach() of a tensor that required grad
+  NotDifferentiable = 3,  // an op without a gradient (argmax, eq, to(kInt64), ...) got such an input
+};
+// Added to the code of a tensor computed (with nothing requiring grad) from a tensor with a note.
+inline constexpr uint8_t kUntrackedInherited = 0x80;
+
+// What every op's forward calls before recording: true if grad mode is on and some input requires
+// grad, and then the op must call record(op, inputs, output). Otherwise it leaves a note on
+// `output` for explain_grad, at no cost when there is nothing to note: grad mode off with an input
+// that requires grad -> "op.name ran while grad mode was off" (and the cut is remembered on this
+// thread, see provenance.h); no input requires grad but one carries a note -> output inherits it.
+bool needs_grad(const OpDef& op, std::initializer_list<const Tensor*> inputs, Tensor& output);
+bool needs_grad(const OpDef& op, const std::vector<Tensor>& inputs, Tensor& output);
+// For an op that has no gradient (argmax, comparisons, logical ops, to() an integer dtype): when an
+// input requires grad, notes on `output` that `op` (a string literal) cut the graph there and
+// remembers the cut; otherwise passes an input's note on, as needs_grad does.
+void note_not_differentiable(const char* op, std::initializer_list<const Tensor*> inputs, Tensor& output);
+// detach(): when `input` requires grad, notes on `output` that `op` ("detach") cut it out.
+void note_detached(const char* op, const Tensor& input, Tensor& output);
+// While a node's backward rule runs (Node::apply), the ops it calls leave no notes: a rule runs
+// with grad mode off over saved inputs that require grad, which cuts nothing the user made.
+extern thread_local int backward_rule_depth;
+struct BackwardRuleScope {
+  BackwardRuleScope() { ++backward_rule_depth; }
+  ~BackwardRuleScope() { --backward_rule_depth; }
+  BackwardRuleScope(const BackwardRuleScope&) = delete;
+  BackwardRuleScope& operator=(const BackwardRuleScope&) = delete;
+};
+
 // The edge a gradient for `t` flows along: its grad_fn, or its leaf's AccumulateGrad node.
 Edge gradient_edge(const Tensor& t);
 
@@ -69,6 +104,8 @@ Recorder record(const OpDef& op, std::initializer_list<const Tensor*> inputs, Te
 Recorder record(const OpDef& op, const std::vector<Tensor>& inputs, Tensor& output);
 
 uint64_t next_sequence_nr();
+// The number the next node will get (no node takes it): a position in time on the tape.
+uint64_t peek_sequence_nr();
 
 // The one place allowed to write a node's fields: record() and in-place ops (which move a node's
 // output onto the tensor they modify).

@@ -32,7 +32,12 @@ Tensor Tensor::to(ScalarType target) const {
   if (dtype() == target) return *this;
   Tensor out = detail::make_tensor(sizes(), target);
   kernels::copy(out, *this);
-  if (tg::is_floating_point(target) && autograd::needs_grad({this})) record(kTo, {this}, out);
+  if (!tg::is_floating_point(target)) {
+    // an integer or Bool result has no gradient: note the cut (provenance.h)
+    autograd::note_not_differentiable(target == kBool ? "to(kBool)" : "to(kInt64)", {this}, out);
+  } else if (autograd::needs_grad(kTo, {this}, out)) {
+    record(kTo, {this}, out);
+  }
   return out;
 }
 
@@ -239,7 +244,9 @@ Tensor Tensor::operator[](int64_t index) const { return tg::select(*this, 0, ind
 namespace {
 Tensor compare_scalar(const Tensor& t, double v, Unary op, const char* name) {
   ops::check_defined(t, name);
-  return kernels::unary(t, op, v);
+  Tensor out = kernels::unary(t, op, v);
+  autograd::note_not_differentiable(name, {&t}, out);
+  return out;
 }
 }  // namespace
 Tensor Tensor::eq(double o) const { return compare_scalar(*this, o, Unary::EqScalar, "eq"); }
@@ -398,11 +405,16 @@ Tensor Tensor::detach() const {
   const TensorImpl& impl = impl_of(*this, "detach");
   Tensor out = detail::make_view(*this, impl.sizes, impl.strides, impl.offset);
   out.unsafe_impl()->is_view = impl.is_view;
+  autograd::note_detached("detach", *this, out);
   return out;
 }
 
 Tensor& Tensor::detach_() const {
   TensorImpl& impl = impl_of(*this, "detach_");
+  if (impl.requires_grad || impl.grad_fn) {  // it now carries no graph: say why (provenance.h)
+    impl.untracked_origin = "detach_";
+    impl.untracked_reason = static_cast<uint8_t>(autograd::Untracked::Detached);
+  }
   impl.grad_fn.reset();
   impl.output_nr = 0;
   impl.requires_grad = false;

@@ -10,6 +10,7 @@
 #include "tapegrad/data.h"
 #include "tapegrad/dtype.h"
 #include "tapegrad/error.h"
+#include "tapegrad/explain_grad.h"
 #include "tapegrad/format.h"
 #include "tapegrad/nn.h"
 #include "tapegrad/ops.h"

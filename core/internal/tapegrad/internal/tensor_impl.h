@@ -48,6 +48,14 @@ struct TensorImpl {
   bool requires_grad = false;  // leaves: set by the user; non-leaves: true iff grad_fn
   bool is_view = false;        // shares storage with another tensor that may carry a graph
   uint16_t output_nr = 0;      // which output of grad_fn this is (libtorch's output_nr; fits the padding)
+  // Provenance, for diagnostics only (tg::autograd::explain_grad): why this tensor carries no
+  // graph although it was computed from a tensor that did. `untracked_origin` names the op that
+  // made it (a string literal, never freed: "mul", "detach", "argmax", ...) and `untracked_reason`
+  // says how (a code owned by the autograd layer; 0 with a null origin). Written by the ops of the
+  // autograd layer only when an input required grad (or carried such a note); nothing reads them
+  // on the way of an op. Core never reads or writes them.
+  uint8_t untracked_reason = 0;  // fits the padding after output_nr
+  const char* untracked_origin = nullptr;
   std::shared_ptr<autograd::Node> grad_fn;
   // Set once, by whichever thread first needs it (compare-exchange): threads that record over a
   // shared leaf may create it while another reads the leaf's grad. Owned: deleted with the impl.

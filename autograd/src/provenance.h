@@ -1,0 +1,40 @@
+// Provenance: the notes ops leave when they cut a tensor out of the graph, for explain_grad.
+//
+// An op that returns a tensor without a graph although an input required grad (grad mode was off,
+// detach(), or an op without a gradient such as argmax) writes two things, and only then:
+//  - on the output's TensorImpl, `untracked_origin` (the op's name, a string literal) and
+//    `untracked_reason` (an Untracked code, record.h): one pointer and one byte, no allocation;
+//  - a CutEvent in a small per-thread ring of the last kCutHistory cuts, so that explain_grad can
+//    tell whether the tensor it is asked about fed that op (weak references: the ring keeps no
+//    tensor or graph alive).
+// Ops that record (grad mode on, an input requires grad) do neither: the check costs nothing there.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "record.h"
+
+namespace tg::autograd {
+
+// One cut: `op` received `input`, which required grad, and returned a tensor without a graph.
+struct CutEvent {
+  const char* op = nullptr;
+  Untracked reason = Untracked::None;
+  uint64_t serial = 0;              // 1, 2, ... in the order of the cuts on this thread
+  uint64_t tape_position = 0;       // peek_sequence_nr() then: nodes numbered below it are older
+  bool input_was_leaf = false;      // the input that required grad was a leaf:
+  std::weak_ptr<TensorImpl> input;  //   then the input itself,
+  std::weak_ptr<Node> input_fn;     //   else its grad_fn (its identity on the graph)
+  DimVector input_sizes;
+  ScalarType input_dtype = kFloat32;
+  DimVector output_sizes;
+  ScalarType output_dtype = kFloat32;
+};
+
+inline constexpr std::size_t kCutHistory = 256;
+
+// The cuts remembered on the calling thread, newest first (at most kCutHistory).
+std::vector<CutEvent> recent_cuts();
+
+}  // namespace tg::autograd
