@@ -9,6 +9,7 @@
 #include <cmath>
 #include <ostream>
 #include <sstream>
+#include <unordered_map>
 
 #include "observe.h"
 #include "tape_internal.h"
@@ -73,7 +74,13 @@ std::ostream& operator<<(std::ostream& out, const TapeStep& step) {
 
 // ---- recording ----
 
-Tape::Tape(TapeOptions options) : options_(options) {
+struct Tape::Index {
+  std::unordered_map<const TensorImpl*, int> leaves;          // leaf or constant -> tensor id
+  std::unordered_map<const Node*, std::vector<int>> outputs;  // node -> tensor id per output_nr
+  std::unordered_map<const Node*, int> nodes;                 // node -> index in nodes_
+};
+
+Tape::Tape(TapeOptions options) : options_(options), index_(std::make_unique<Index>()) {
   if (current_tape)
     throw Error("Tape: a Tape is already recording on this thread; Tapes do not nest (stop() the first one)");
   current_tape = this;
@@ -129,34 +136,31 @@ void Tape::watch(const Tensor& t, const std::string& name) {
   int id = -1;
   if (t.grad_fn()) {
     id = find_output(t.grad_fn().get(), t.output_nr());
-  } else {
-    for (const auto& [impl, i] : by_impl_)
-      if (impl == t.unsafe_impl()) id = i;
+  } else if (auto it = index_->leaves.find(t.unsafe_impl()); it != index_->leaves.end()) {
+    id = it->second;
   }
   if (id >= 0) tensors_[id].name = name;
 }
 
 void Tape::watch_parameter(const Tensor& t, const std::string& name) {
   names_.push_back({t.unsafe_impl(), {name, true}});
-  for (const auto& [impl, i] : by_impl_)
-    if (impl == t.unsafe_impl()) {
-      tensors_[i].name = name;
-      tensors_[i].kind = TapeTensor::Kind::Parameter;
-    }
+  if (auto it = index_->leaves.find(t.unsafe_impl()); it != index_->leaves.end()) {
+    tensors_[it->second].name = name;
+    tensors_[it->second].kind = TapeTensor::Kind::Parameter;
+  }
 }
 
 int Tape::find_output(const Node* node, uint32_t output_nr) const {
-  for (const auto& [key, id] : by_output_)
-    if (key.first == node && key.second == output_nr) return id;
-  return -1;
+  auto it = index_->outputs.find(node);
+  if (it == index_->outputs.end() || output_nr >= it->second.size()) return -1;
+  return it->second[output_nr];
 }
 
 int Tape::tensor_id(const Tensor& t) {
   if (const auto& fn = t.grad_fn()) {
     if (int id = find_output(fn.get(), t.output_nr()); id >= 0) return id;
-  } else {
-    for (const auto& [impl, id] : by_impl_)
-      if (impl == t.unsafe_impl()) return id;
+  } else if (auto it = index_->leaves.find(t.unsafe_impl()); it != index_->leaves.end()) {
+    return it->second;
   }
   TapeTensor tensor;
   tensor.id = static_cast<int>(tensors_.size());
@@ -171,12 +175,14 @@ int Tape::tensor_id(const Tensor& t) {
     // made before this Tape started: an output of a node the tape did not see
     tensor.kind = TapeTensor::Kind::Output;
     tensor.output_nr = t.output_nr();
-    by_output_.push_back({{fn.get(), t.output_nr()}, tensor.id});
+    std::vector<int>& ids = index_->outputs[fn.get()];
+    if (ids.size() <= t.output_nr()) ids.resize(t.output_nr() + 1, -1);
+    ids[t.output_nr()] = tensor.id;
     held_.push_back(t);
   } else {
     if (tensor.kind != TapeTensor::Kind::Parameter)
       tensor.kind = t.requires_grad() ? TapeTensor::Kind::Leaf : TapeTensor::Kind::Constant;
-    by_impl_.push_back({t.unsafe_impl(), tensor.id});
+    index_->leaves[t.unsafe_impl()] = tensor.id;
     held_.push_back(t);
   }
   tensors_.push_back(std::move(tensor));
@@ -210,10 +216,13 @@ void Tape::on_record(Node& node, const variable_list& inputs, const variable_lis
     tensor.producer = index;
     tensor.output_nr = k;
     tensor.value = snapshot(out);
-    by_output_.push_back({{&node, k}, tensor.id});
+    std::vector<int>& ids = index_->outputs[&node];
+    if (ids.size() <= k) ids.resize(k + 1, -1);
+    ids[k] = tensor.id;
     n.outputs.push_back(tensor.id);
     tensors_.push_back(std::move(tensor));
   }
+  index_->nodes[&node] = index;
   nodes_.push_back(std::move(n));
 }
 
@@ -345,9 +354,8 @@ void Tape::backward(const Tensor& root, const Tensor& gradient, bool retain_grap
   if (gradient.defined()) grads.push_back(gradient);
   BackwardEngine engine({root}, grads, retain_graph, /*create_graph=*/false);
   auto node_index = [&](const Node* node) {
-    for (std::size_t i = 0; i < nodes_.size(); ++i)
-      if (nodes_[i].node.get() == node) return static_cast<int>(i);
-    return -1;
+    auto it = index_->nodes.find(node);
+    return it == index_->nodes.end() ? -1 : it->second;
   };
   while (!engine.done()) {
     std::shared_ptr<Node> next = engine.peek();
@@ -397,8 +405,7 @@ void Tape::backward(const Tensor& root, const Tensor& gradient, bool retain_grap
         }
     if (record.node->is_accumulate_grad()) {
       Tensor leaf = static_cast<const AccumulateGrad&>(*record.node).variable();
-      for (const auto& [impl, id] : by_impl_)
-        if (impl == leaf.unsafe_impl()) step.leaf = id;
+      if (auto it = index_->leaves.find(leaf.unsafe_impl()); it != index_->leaves.end()) step.leaf = it->second;
       step.accumulated = snapshot(leaf.grad());
       if (step.leaf >= 0) {
         step.leaf_name = tensors_[step.leaf].name;

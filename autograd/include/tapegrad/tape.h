@@ -17,6 +17,7 @@
 #pragma once
 #include <cstdint>
 #include <iosfwd>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -177,8 +178,8 @@ class Tape {
   std::vector<TapeNode> nodes_;
   std::vector<TapeStep> steps_;
   std::vector<Tensor> held_;  // leaves and constants, kept alive so their addresses stay theirs
-  std::vector<std::pair<const TensorImpl*, int>> by_impl_;                         // leaf/constant -> id
-  std::vector<std::pair<std::pair<const Node*, uint32_t>, int>> by_output_;        // (node, nr) -> id
+  struct Index;               // tensor and node lookups (tape.cpp)
+  std::unique_ptr<Index> index_;
   std::vector<std::pair<const TensorImpl*, std::pair<std::string, bool>>> names_;  // watched names
 };
 
