@@ -2,6 +2,7 @@
 // without a gradient and of detach(), and the per-thread ring of recent cuts.
 #include "provenance.h"
 
+#include <algorithm>
 #include <array>
 
 namespace tg::autograd {
@@ -12,7 +13,8 @@ namespace {
 
 struct CutRing {
   std::array<CutEvent, kCutHistory> events;
-  uint64_t count = 0;
+  uint64_t written = 0;  // slots used so far (the next one is written % kCutHistory)
+  uint64_t serial = 0;   // the last serial handed out
 };
 
 // Made on a thread's first cut, so threads that never cut carry nothing.
@@ -22,9 +24,16 @@ CutRing& cut_ring() {
   return *ring;
 }
 
+template <typename T>
+bool same_owner(const std::weak_ptr<T>& a, const std::shared_ptr<T>& b) {
+  return !a.owner_before(b) && !b.owner_before(a);
+}
+
 // Out of line and cold: an op that records never reaches them, nor does an op on plain data
-// (nothing requires grad, no input has a note). A cut costs two stores, a weak reference and a
-// few copies of shapes: no allocation after the thread's first cut.
+// (nothing requires grad, no input has a note). A cut costs two stores on the output and one ring
+// entry: no allocation after the thread's first cut. The same cut repeated (no-grad inference
+// over the same parameters, batch after batch) refreshes its recent entry instead of taking a new
+// one, so it costs no reference-count traffic either.
 [[gnu::noinline, gnu::cold]] void note_cut(const char* op, Untracked reason, const Tensor& input, Tensor& output) {
   TensorImpl* out = output.unsafe_impl();
   const TensorImpl* in = input.unsafe_impl();
@@ -32,24 +41,36 @@ CutRing& cut_ring() {
   out->untracked_origin = op;
   out->untracked_reason = static_cast<uint8_t>(reason);
   CutRing& ring = cut_ring();
-  CutEvent& event = ring.events[ring.count % kCutHistory];
-  ++ring.count;
-  event.op = op;
-  event.reason = reason;
-  event.serial = ring.count;
-  event.tape_position = peek_sequence_nr();
-  event.input_was_leaf = in->grad_fn == nullptr;
-  if (event.input_was_leaf) {
-    event.input = input.impl_ptr();
-    event.input_fn.reset();
-  } else {
-    event.input.reset();
-    event.input_fn = in->grad_fn;
+  const bool leaf = in->grad_fn == nullptr;
+  CutEvent* event = nullptr;
+  constexpr uint64_t kRecent = 8;
+  for (uint64_t k = 1; k <= std::min(kRecent, ring.written) && !event; ++k) {
+    CutEvent& e = ring.events[(ring.written - k) % kCutHistory];
+    if (e.op != op || e.reason != reason || e.input_was_leaf != leaf) continue;
+    const bool same = leaf ? !e.input.expired() && same_owner(e.input, input.impl_ptr())
+                           : !e.input_fn.expired() && same_owner(e.input_fn, in->grad_fn);
+    if (same) event = &e;
   }
-  event.input_sizes = in->sizes;
-  event.input_dtype = in->dtype;
-  event.output_sizes = out->sizes;
-  event.output_dtype = out->dtype;
+  if (!event) {
+    event = &ring.events[ring.written % kCutHistory];
+    ++ring.written;
+    event->op = op;
+    event->reason = reason;
+    event->input_was_leaf = leaf;
+    if (leaf) {
+      event->input = input.impl_ptr();
+      event->input_fn.reset();
+    } else {
+      event->input.reset();
+      event->input_fn = in->grad_fn;
+    }
+  }
+  event->serial = ++ring.serial;
+  event->tape_position = peek_sequence_nr();
+  event->input_sizes = in->sizes;
+  event->input_dtype = in->dtype;
+  event->output_sizes = out->sizes;
+  event->output_dtype = out->dtype;
 }
 
 [[gnu::noinline, gnu::cold]] void inherit_note(const TensorImpl& from, Tensor& output) {
@@ -119,11 +140,10 @@ void note_detached(const char* op, const Tensor& input, Tensor& output) {
 }
 
 std::vector<CutEvent> recent_cuts() {
-  std::vector<CutEvent> out;
   const CutRing& ring = cut_ring();
-  const uint64_t n = std::min<uint64_t>(ring.count, kCutHistory);
-  out.reserve(n);
-  for (uint64_t i = 0; i < n; ++i) out.push_back(ring.events[(ring.count - 1 - i) % kCutHistory]);
+  const uint64_t n = std::min<uint64_t>(ring.written, kCutHistory);
+  std::vector<CutEvent> out(ring.events.begin(), ring.events.begin() + static_cast<std::ptrdiff_t>(n));
+  std::sort(out.begin(), out.end(), [](const CutEvent& a, const CutEvent& b) { return a.serial > b.serial; });
   return out;
 }
 

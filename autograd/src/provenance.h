@@ -21,7 +21,7 @@ namespace tg::autograd {
 struct CutEvent {
   const char* op = nullptr;
   Untracked reason = Untracked::None;
-  uint64_t serial = 0;              // 1, 2, ... in the order of the cuts on this thread
+  uint64_t serial = 0;              // when it last happened: 1, 2, ... on this thread
   uint64_t tape_position = 0;       // peek_sequence_nr() then: nodes numbered below it are older
   bool input_was_leaf = false;      // the input that required grad was a leaf:
   std::weak_ptr<TensorImpl> input;  //   then the input itself,
@@ -34,7 +34,8 @@ struct CutEvent {
 
 inline constexpr std::size_t kCutHistory = 256;
 
-// The cuts remembered on the calling thread, newest first (at most kCutHistory).
+// The cuts remembered on the calling thread, newest first (at most kCutHistory). A cut repeated
+// with the same op and input refreshes its entry (serial, tape position, shapes).
 std::vector<CutEvent> recent_cuts();
 
 }  // namespace tg::autograd
