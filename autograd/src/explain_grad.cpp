@@ -28,6 +28,11 @@ std::string The_tensor(const Tensor& t) { return fmt::format("The tensor ({})", 
 std::string the_output(const Tensor& out) {
   return fmt::format("the output ({})", shape_dtype(out.sizes(), out.dtype()));
 }
+// The output as the replay sees it: a non-scalar output is seeded with ones, as output.sum() would be.
+std::string the_seeded_output(const Tensor& out) {
+  if (out.numel() == 1) return the_output(out);
+  return fmt::format("the output ({}; seeded with ones, as for output.sum())", shape_dtype(out.sizes(), out.dtype()));
+}
 
 // "{3, 2}", for a factory call in advice.
 std::string braces(IntArrayRef sizes) {
@@ -403,14 +408,14 @@ std::string why_zero(const Node& node, std::size_t i) {
   if (name == "mul_scalar" && arg("other") == 0.0) return "it multiplies by 0";
   if (name == "pow" && arg("exponent") == 0.0) return "the exponent is 0, so the result does not depend on the input";
   if (name == "sign" || name == "step" || name == "heaviside")
-    return fmt::format("{} is flat: its gradient is zero everywhere", name);
+    return fmt::format("{} is flat, so its gradient is zero everywhere", name);
   if (name == "where") return "the condition chose the other branch at every position";
   if (name == "maximum" || name == "minimum")
     return fmt::format("the other input was {} at every position", name == "maximum" ? "larger" : "smaller");
   if (name == "sigmoid" && every(saved_named("result"), [](const Tensor& r) { return logical_or(r == 0.0, r == 1.0); }))
-    return "it was saturated: every output was exactly 0 or 1, where sigmoid is flat";
+    return "it was saturated (every output was exactly 0 or 1), where sigmoid is flat";
   if (name == "tanh" && every(saved_named("result"), [](const Tensor& r) { return logical_or(r == -1.0, r == 1.0); }))
-    return "it was saturated: every output was exactly -1 or 1, where tanh is flat";
+    return "it was saturated (every output was exactly -1 or 1), where tanh is flat";
   return fmt::format("its backward rule ({}) gave zeros for this input", op.formula);
 }
 
@@ -505,10 +510,10 @@ std::string explain_two(const Tensor& t, const Tensor& output) {
                        r.error);
   if (r.grad.defined() && !all_zero(r.grad))
     return fmt::format("The gradient of {} with respect to {} exists and is nonzero: shape {}, norm {}.{}",
-                       the_output(output), the_tensor(t), shape_str(r.grad.sizes()), number(norm_of(r.grad)),
+                       the_seeded_output(output), the_tensor(t), shape_str(r.grad.sizes()), number(norm_of(r.grad)),
                        note_non_leaf);
-  std::string head =
-      fmt::format("The gradient of {} with respect to {} exists but is all zero.", the_output(output), the_tensor(t));
+  std::string head = fmt::format("The gradient of {} with respect to {} exists but is all zero.",
+                                 the_seeded_output(output), the_tensor(t));
   if (r.zero_node) {
     const Node& z = *r.zero_node;
     std::string others =
