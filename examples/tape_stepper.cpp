@@ -14,18 +14,28 @@
 
 int main(int argc, char** argv) {
   const bool all = argc > 1 && std::strcmp(argv[1], "--all") == 0;
-  tg::manual_seed(4);
   auto nn_options = tg::TensorOptions().dtype(tg::kFloat64);
   tg::nn::Linear hidden(2, 3), output(3, 1);
   hidden->to(tg::kFloat64);
   output->to(tg::kFloat64);
+  {  // tape_tour's weights, so that the numbers are the guide's
+    tg::NoGradGuard no_grad;
+    hidden->weight.copy_(tg::tensor({{0.15, 0.20}, {0.25, 0.30}, {0.35, -0.40}}, nn_options));
+    hidden->bias.copy_(tg::tensor({0.35, -0.1, 0.2}, nn_options));
+    output->weight.copy_(tg::tensor({{0.40, -0.45, 0.50}}, nn_options));
+    output->bias.copy_(tg::tensor({0.60}, nn_options));
+  }
   tg::Tensor x = tg::tensor({{0.05, 0.10}}, nn_options);
 
   tg::autograd::Tape tape;
   tape.watch(hidden, "hidden.");
   tape.watch(output, "output.");
   tape.watch(x, "x");
-  tg::Tensor loss = 0.5 * (tg::sigmoid(output(tg::sigmoid(hidden(x)))) - 1.0).pow(2).sum();
+  tg::Tensor y = tg::tensor({{1.0}}, nn_options);
+  tape.watch(y, "y");
+  tg::Tensor y_hat = tg::sigmoid(output(tg::sigmoid(hidden(x))));
+  tg::Tensor loss = 0.5 * (y_hat - y).pow(2).sum();
+  tape.watch(y_hat, "y_hat");
   tape.watch(loss, "loss");
   std::cout << tape.table() << "\n";
   tape.backward(loss);

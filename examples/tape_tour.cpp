@@ -26,7 +26,7 @@ struct NetImpl : nn::Module {
 };
 TG_MODULE(Net);
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   std::filesystem::path out_dir = ".";
   for (int i = 1; i + 1 < argc; ++i)
     if (std::strcmp(argv[i], "--out") == 0) out_dir = argv[i + 1];
@@ -112,4 +112,7 @@ int main(int argc, char** argv) {
   }
   std::cout << (agree ? "The tape's gradients are the hand-derived ones.\n" : "MISMATCH\n");
   return agree ? 0 : 1;
+} catch (const std::exception& e) {
+  std::cerr << "tape_tour: " << e.what() << "\n";
+  return 1;
 }

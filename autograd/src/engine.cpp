@@ -109,7 +109,11 @@ struct BackwardEngine::State {
       if (!edge.is_valid() || !g.defined() || !is_needed(edge.function.get())) continue;
       const TensorMeta& meta = node.input_meta()[i];
       Tensor reduced = g.sizes().equals(meta.sizes) ? g : reduce_to_input(node, i, g, meta.sizes);
-      if (keep && !reduced.is_same(g)) record.grad_inputs[i] = reduced;
+      if (keep && !reduced.is_same(g)) {
+        record.grad_inputs_before_sum.resize(record.grad_inputs.size());
+        record.grad_inputs_before_sum[i] = g;
+        record.grad_inputs[i] = reduced;
+      }
       deliver(edge.function, reduced.dtype() == meta.dtype ? reduced : reduced.to(meta.dtype), edge.input_nr);
     }
   }

@@ -47,19 +47,21 @@ Tensor recorded(const OpDef& def, const Tensor& self, Tensor out) {
 
 // ================================================================ arithmetic
 
-// ---------------------------------------------------------------- add, sub: self + alpha other
-// (sub records as add with alpha negated)
+// ---------------------------------------------------------------- add, sub: self +- alpha other
 namespace {
 variable_list add_vjp(const VjpContext& ctx, const Tensor& grad) {
   const double alpha = ctx.arg("alpha");
   return {grad, ctx.needs_input_grad(1) ? (alpha == 1 ? grad : grad * alpha) : Tensor()};
 }
+// sub keeps the user's alpha, so that its formula reads as written when a tool puts the numbers in
+variable_list sub_vjp(const VjpContext& ctx, const Tensor& grad) {
+  const double alpha = ctx.arg("alpha");
+  return {grad, ctx.needs_input_grad(1) ? (alpha == 1 ? -grad : grad * -alpha) : Tensor()};
+}
 const OpDef kAdd{
     .name = "add", .formula = "grad_self = grad;  grad_other = alpha * grad", .scalars = {"alpha"}, .vjp = &add_vjp};
-const OpDef kSub{.name = "sub",
-                 .formula = "grad_self = grad;  grad_other = -alpha * grad  (alpha stored negated)",
-                 .scalars = {"alpha"},
-                 .vjp = &add_vjp};
+const OpDef kSub{
+    .name = "sub", .formula = "grad_self = grad;  grad_other = -alpha * grad", .scalars = {"alpha"}, .vjp = &sub_vjp};
 }  // namespace
 
 Tensor add(const Tensor& self, const Tensor& other, double alpha) {
@@ -72,7 +74,7 @@ Tensor sub(const Tensor& self, const Tensor& other, double alpha) {
   if (self.defined() && other.defined() && self.dtype() == kBool && other.dtype() == kBool)
     throw Error("sub: subtraction of two Bool tensors is not supported (use logical_xor or ne)");
   Tensor out = binary_checked(self, other, alpha == 1 ? Binary::Sub : Binary::AddScaled, "sub", -alpha);
-  if (autograd::needs_grad(kSub, {&self, &other}, out)) record(kSub, {&self, &other}, out).arg("alpha", -alpha);
+  if (autograd::needs_grad(kSub, {&self, &other}, out)) record(kSub, {&self, &other}, out).arg("alpha", alpha);
   return out;
 }
 

@@ -60,6 +60,7 @@ std::ostream& operator<<(std::ostream& out, const TapeStep& step) {
   for (std::size_t k = 0; k < step.grad_outputs.size(); ++k)
     out << "  grad arriving" << (step.grad_outputs.size() > 1 ? fmt::format(" at output {}", k) : "") << ": "
         << step.grad_outputs[k].str() << "\n";
+  for (const std::string& note : step.notes) out << "  note: " << note << "\n";
   if (!step.formula.empty()) out << "  rule: " << step.formula << "\n";
   for (const std::string& s : step.substituted) out << "        " << s << "\n";
   for (std::size_t i = 0; i < step.grad_inputs.size(); ++i)
@@ -67,7 +68,8 @@ std::ostream& operator<<(std::ostream& out, const TapeStep& step) {
         << (i < step.grad_input_names.size() && !step.grad_input_names[i].empty()
                 ? " (" + step.grad_input_names[i] + ")"
                 : std::string())
-        << ": " << step.grad_inputs[i].str() << "\n";
+        << ": " << (step.grad_inputs[i].defined ? step.grad_inputs[i].str() : std::string("none (needs no gradient)"))
+        << "\n";
   if (step.leaf >= 0) out << "  accumulated: " << step.leaf_name << ".grad = " << step.accumulated.str() << "\n";
   return out;
 }
@@ -331,7 +333,17 @@ std::vector<std::string> substitute_rule(const std::string& formula, const TapeS
       }
       i = j;
     }
-    if (per_input) text += " = " + (step.grad_inputs[c].defined ? step.grad_inputs[c].str(max_shown) : "(not needed)");
+    if (per_input && !step.hooks_ran) {
+      const TapeValue& sent = step.grad_inputs[c];
+      if (!sent.defined) {
+        text += " = (not needed)";
+      } else if (c < step.grad_inputs_before_sum.size() && step.grad_inputs_before_sum[c].defined) {
+        text += " = " + step.grad_inputs_before_sum[c].str(max_shown) + ", summed to the input's shape " +
+                shape_str(sent.sizes) + ": " + sent.str(max_shown);
+      } else {
+        text += " = " + sent.str(max_shown);
+      }
+    }
     out.push_back(trim(text));
   }
   return out;
@@ -357,6 +369,18 @@ void Tape::backward(const Tensor& root, const Tensor& gradient, bool retain_grap
     auto it = index_->nodes.find(node);
     return it == index_->nodes.end() ? -1 : it->second;
   };
+  // what each step sent to each tensor, to say how a gradient that came by several paths was summed
+  std::unordered_map<int, std::vector<std::pair<int, TapeValue>>> sent_to;
+  auto sum_note = [&](int id, const TapeValue& total) -> std::string {
+    auto it = sent_to.find(id);
+    if (it == sent_to.end() || it->second.size() < 2) return "";
+    std::string parts;
+    for (const auto& [from, value] : it->second)
+      parts += fmt::format("{}{} (from step {}, {})", parts.empty() ? "" : " + ", value.str(options_.max_shown_), from,
+                           steps_[from - 1].backward_name);
+    return fmt::format("{} arrived by {} paths and was summed: {} = {}", tensors_[id].name, it->second.size(), parts,
+                       total.str(options_.max_shown_));
+  };
   while (!engine.done()) {
     std::shared_ptr<Node> next = engine.peek();
     const int ni = node_index(next.get());
@@ -372,13 +396,31 @@ void Tape::backward(const Tensor& root, const Tensor& gradient, bool retain_grap
       for (std::size_t i = 0; i < next->scalar_args().size(); ++i)
         if (i < scalars.size() && scalars[i]) n.scalars.emplace_back(scalars[i], next->scalar_args()[i]);
     }
-    StepRecord record = engine.step();
     TapeStep step;
     step.index = static_cast<int>(steps_.size()) + 1;
     step.node = ni;
-    step.sequence_nr = record.node->sequence_nr();
-    step.backward_name = record.node->backward_name();
-    step.formula = record.node->op().formula ? record.node->op().formula : "";
+    step.sequence_nr = next->sequence_nr();
+    step.backward_name = next->backward_name();
+    step.formula = next->op().formula ? next->op().formula : "";
+    step.hooks_ran = next->has_node_hooks();
+    if (ni < 0 && !next->is_accumulate_grad())
+      step.notes.push_back("this node was recorded before the Tape started, so the tape has no forward values for it");
+    if (step.hooks_ran)
+      step.notes.push_back(
+          "node hooks ran at this step: the gradient arriving is shown after its pre-hooks and what was sent after "
+          "its hooks, so they may differ from the rule's own result");
+    // kept for the trace if the step raises (anomaly mode, a hook, a freed graph): the failing step is
+    // the one a reader wants to see
+    const TapeValue waiting = snapshot(engine.pending_grad(next.get()));
+    StepRecord record;
+    try {
+      record = engine.step();
+    } catch (const std::exception& e) {
+      step.grad_outputs.push_back(waiting);
+      step.notes.push_back(std::string("this step raised an error: ") + e.what());
+      steps_.push_back(std::move(step));
+      throw;
+    }
     if (record.grad_outputs.empty()) {
       step.grad_outputs.push_back(snapshot(record.grad_output));
     } else {
@@ -386,22 +428,28 @@ void Tape::backward(const Tensor& root, const Tensor& gradient, bool retain_grap
     }
     for (std::size_t i = 0; i < record.grad_inputs.size(); ++i) {
       step.grad_inputs.push_back(snapshot(record.grad_inputs[i]));
-      int target = ni >= 0 && i < nodes_[ni].inputs.size() ? nodes_[ni].inputs[i] : -1;
-      if (!record.node->next_edges()[i].is_valid()) target = -1;
+      step.grad_inputs_before_sum.push_back(
+          i < record.grad_inputs_before_sum.size() ? snapshot(record.grad_inputs_before_sum[i]) : TapeValue{});
+      const int target = ni >= 0 && i < nodes_[ni].inputs.size() ? nodes_[ni].inputs[i] : -1;
       step.grad_input_targets.push_back(target);
       step.grad_input_names.push_back(target >= 0 ? tensors_[target].name : "");
+      if (target >= 0 && step.grad_inputs.back().defined && record.node->next_edges()[i].is_valid())
+        sent_to[target].emplace_back(step.index, step.grad_inputs.back());
     }
     // An output's gradient is complete once its last consumer has sent its part (every consumer
     // runs before the producer); its value is the sum that arrives at the producer.
     for (std::size_t i = 0; i < step.grad_inputs.size(); ++i)
-      if (int target = step.grad_input_targets[i];
-          target >= 0 && step.grad_inputs[i].defined && tensors_[target].kind == TapeTensor::Kind::Output)
+      if (int target = step.grad_input_targets[i]; target >= 0 && step.grad_inputs[i].defined &&
+                                                   record.node->next_edges()[i].is_valid() &&
+                                                   tensors_[target].kind == TapeTensor::Kind::Output)
         tensors_[target].grad_step = step.index;
     if (ni >= 0)
       for (std::size_t k = 0; k < nodes_[ni].outputs.size() && k < step.grad_outputs.size(); ++k)
         if (int id = nodes_[ni].outputs[k]; id >= 0 && step.grad_outputs[k].defined) {
           tensors_[id].grad = step.grad_outputs[k];
           if (tensors_[id].grad_step < 0) tensors_[id].grad_step = step.index;  // the root
+          if (std::string note = sum_note(id, step.grad_outputs[k]); !note.empty())
+            step.notes.insert(step.notes.begin(), note);
         }
     if (record.node->is_accumulate_grad()) {
       Tensor leaf = static_cast<const AccumulateGrad&>(*record.node).variable();
@@ -411,6 +459,8 @@ void Tape::backward(const Tensor& root, const Tensor& gradient, bool retain_grap
         step.leaf_name = tensors_[step.leaf].name;
         tensors_[step.leaf].grad = step.accumulated;
         tensors_[step.leaf].grad_step = step.index;
+        if (std::string note = sum_note(step.leaf, step.grad_outputs[0]); !note.empty())
+          step.notes.insert(step.notes.begin(), note);
       }
     }
     step.substituted = substitute_rule(step.formula, step, ni >= 0 ? &nodes_[ni] : nullptr, *this);
@@ -420,8 +470,12 @@ void Tape::backward(const Tensor& root, const Tensor& gradient, bool retain_grap
 
 const TapeStep& Tape::step(std::size_t k) const {
   if (k < 1 || k > steps_.size())
-    throw Error(fmt::format("Tape::step: step {} does not exist; the backward trace has {} steps (1 to {})", k,
-                            steps_.size(), steps_.size()));
+    throw Error(steps_.empty() ? fmt::format("Tape::step: step {} does not exist: no backward was traced yet "
+                                             "(call tape.backward(loss); a plain loss.backward() runs untraced)",
+                                             k)
+                               : fmt::format("Tape::step: step {} does not exist; the backward trace has {} steps "
+                                             "(1 to {})",
+                                             k, steps_.size(), steps_.size()));
   return steps_[k - 1];
 }
 
@@ -435,6 +489,17 @@ std::string tensor_kind_name(TapeTensor::Kind kind) {
     case TapeTensor::Kind::Output: return "output";
   }
   return "";
+}
+
+std::string node_args(const Node& node) {
+  std::string out;
+  const OpNames& scalars = node.op().scalars;
+  for (std::size_t i = 0; i < node.scalar_args().size() && i < scalars.size() && scalars[i]; ++i)
+    out += fmt::format("{}{}={}", out.empty() ? "" : ", ", scalars[i], format_number(node.scalar_args()[i]));
+  const OpNames& lists = node.op().int_lists;
+  for (std::size_t i = 0; i < node.int_lists().size() && i < lists.size() && lists[i]; ++i)
+    out += fmt::format("{}{}={}", out.empty() ? "" : ", ", lists[i], shape_str(node.int_lists()[i]));
+  return out;
 }
 
 std::string describe_tensor(const TapeTensor& t) {
@@ -467,9 +532,12 @@ std::string Tape::table() const {
     }
     return out;
   };
+  if (nodes_.empty())
+    return "(nothing recorded: a Tape records the ops run on its thread while it is alive; create it before the "
+           "forward pass)\n";
   std::string out = "Leaves and constants\n" + render(rows) + "\nNodes, in the order recorded\n";
   std::vector<std::vector<std::string>> ops;
-  ops.push_back({"seq", "op", "inputs", "output", "saved", "value"});
+  ops.push_back({"seq", "op", "inputs", "args", "output", "saved", "value"});
   for (const TapeNode& n : nodes_) {
     std::string ins;
     for (int id : n.inputs) ins += (ins.empty() ? "" : ", ") + (id >= 0 ? describe_tensor(tensors_[id]) : "-");
@@ -483,13 +551,17 @@ std::string Tape::table() const {
     const OpNames& names = n.node->op().saved;
     for (const char* name : names)
       if (name) saved += (saved.empty() ? "" : ", ") + std::string(name);
-    ops.push_back({fmt::format("#{}", n.sequence_nr), n.backward_name, ins, outs, saved.empty() ? "-" : saved, values});
+    std::string args = node_args(*n.node);
+    ops.push_back({fmt::format("#{}", n.sequence_nr), n.backward_name, ins, args.empty() ? "-" : args, outs,
+                   saved.empty() ? "-" : saved, values});
   }
   out += render(ops);
   return out;
 }
 
 std::string Tape::trace() const {
+  if (steps_.empty())
+    return "(no backward traced yet: call tape.backward(loss); a plain loss.backward() runs untraced)\n";
   std::ostringstream out;
   for (const TapeStep& s : steps_) out << s;
   return out.str();
@@ -541,6 +613,7 @@ nlohmann::json tape_json(const Tape& tape) {
                           {"name", n.name},
                           {"backward_name", n.backward_name},
                           {"formula", n.formula},
+                          {"args", node_args(*n.node)},
                           {"inputs", n.inputs},
                           {"outputs", n.outputs},
                           {"saved", saved},
@@ -557,7 +630,11 @@ nlohmann::json tape_json(const Tape& tape) {
     nlohmann::json outs = nlohmann::json::array(), ins = nlohmann::json::array();
     for (const TapeValue& v : s.grad_outputs) outs.push_back(value_json(v, shown));
     for (std::size_t i = 0; i < s.grad_inputs.size(); ++i)
-      ins.push_back({{"to", s.grad_input_targets[i]}, {"grad", value_json(s.grad_inputs[i], shown)}});
+      ins.push_back({{"to", s.grad_input_targets[i]},
+                     {"name", s.grad_input_names[i]},
+                     {"grad", value_json(s.grad_inputs[i], shown)},
+                     {"before_sum",
+                      i < s.grad_inputs_before_sum.size() ? value_json(s.grad_inputs_before_sum[i], shown) : nullptr}});
     j["steps"].push_back({{"index", s.index},
                           {"node", s.node},
                           {"leaf", s.leaf},
@@ -565,6 +642,8 @@ nlohmann::json tape_json(const Tape& tape) {
                           {"backward_name", s.backward_name},
                           {"formula", s.formula},
                           {"substituted", s.substituted},
+                          {"notes", s.notes},
+                          {"hooks_ran", s.hooks_ran},
                           {"grad_outputs", outs},
                           {"grad_inputs", ins},
                           {"accumulated", s.leaf >= 0 ? value_json(s.accumulated, shown) : nullptr}});

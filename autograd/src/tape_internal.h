@@ -11,6 +11,7 @@ namespace tg::autograd {
 std::string format_number(double v);                  // 4 significant digits, as every tape output prints numbers
 std::string tensor_kind_name(TapeTensor::Kind kind);  // "parameter", "leaf", "constant", "output"
 std::string describe_tensor(const TapeTensor& t);     // "w [2, 3] float64"
+std::string node_args(const Node& node);              // "alpha=1, dim=[0]": its non-tensor arguments
 // The rule's clauses with the step's numbers put in (see tape.cpp).
 std::vector<std::string> substitute_rule(const std::string& formula, const TapeStep& step, const TapeNode* node,
                                          const Tape& tape);

@@ -65,7 +65,7 @@ std::string dot_source(const Tape& tape) {
       "  edge [arrowsize=0.6, color=\"#64748b\"];\n";
   for (const TapeTensor& t : tape.tensors()) {
     std::string label =
-        fmt::format("<b>{}</b><br/><font point-size=\"8\">{} {}</font><br/>{}", escape_html(t.name),
+        fmt::format("<b>{}</b><br/><font point-size=\"9\">{} {}</font><br/>{}", escape_html(t.name),
                     shape_str(t.value.sizes), dtype_name(t.value.dtype), value_lines(t.value.str(shown)));
     if (t.grad_step >= 0)
       label += fmt::format("<br/><font color=\"#b91c1c\">grad {}</font>", value_lines(t.grad.str(shown)));
@@ -86,8 +86,9 @@ std::string dot_source(const Tape& tape) {
     }
     out += fmt::format(
         "  op{0} [id=\"op{0}\", shape=box, style=\"rounded,filled\", fillcolor=\"#fde68a\", "
-        "label=<<b>{1}</b> #{2}<font point-size=\"8\" color=\"#44403c\">{3}</font>>];\n",
-        i, escape_html(n.backward_name), n.sequence_nr, formula);
+        "label=<<b>{1}</b> #{2}<font point-size=\"9\" color=\"#44403c\">{3}{4}</font>>];\n",
+        i, escape_html(n.backward_name), n.sequence_nr, formula,
+        node_args(*n.node).empty() ? "" : "<br/>" + escape_html(node_args(*n.node)));
     for (std::size_t k = 0; k < n.inputs.size(); ++k)
       if (n.inputs[k] >= 0) out += fmt::format("  t{0} -> op{1} [id=\"e{0}_{1}\"];\n", n.inputs[k], i);
     for (int id : n.outputs)
@@ -159,10 +160,13 @@ header { padding: 8px 16px; background: #f1f5f9; border-bottom: 1px solid #cbd5e
 header h1 { font-size: 16px; margin: 0 12px 0 0; }
 button { font-size: 14px; padding: 4px 10px; }
 #step-label { font-weight: bold; min-width: 110px; }
+.legend { font-size: 12px; }
+.sw { display: inline-block; width: 11px; height: 11px; border: 1px solid #64748b; margin: 0 3px 0 6px; vertical-align: -1px; }
+#step-notes div { color: #7c2d12; margin: 2px 0; }
 main { flex: 1 1 auto; min-height: 0; display: flex; }
 #graph { flex: 1 1 auto; overflow: auto; padding: 8px; text-align: center; }
 #graph svg { overflow: visible; }
-#graph.fit svg { max-width: 100%; height: auto; }
+#graph.fit svg { max-width: 100%; max-height: calc(100vh - 70px); width: auto; height: auto; }
 #panel { flex: 0 0 400px; overflow: auto; padding: 8px 16px; border-left: 1px solid #cbd5e1; font-size: 13px; }
 #panel h2 { font-size: 15px; margin: 4px 0 8px; }
 #panel .label { color: #64748b; font-size: 11px; text-transform: uppercase; margin-top: 10px; }
@@ -170,7 +174,7 @@ main { flex: 1 1 auto; min-height: 0; display: flex; }
 #step-rule div { margin: 2px 0; }
 #step-sent { padding-left: 18px; margin: 4px 0; }
 g.node.current > path, g.node.current > polygon, g.node.current > ellipse { stroke: #dc2626; stroke-width: 3px; }
-g.node.done > path, g.node.done > polygon { fill: #d9f99d; }
+g.node.done > path, g.node.done > polygon { fill: #c7d2fe; }
 g.node.accumulated > ellipse { fill: #fbbf24; }
 g.edge.flow > path { stroke: #dc2626; stroke-width: 2.5px; }
 g.edge.flow > polygon { fill: #dc2626; stroke: #dc2626; }
@@ -225,8 +229,8 @@ constexpr const char* kViewerJs = R"JS(
     byId('step-label').textContent = 'step ' + k + ' of ' + N;
     document.body.setAttribute('data-step', String(k));
     const title = byId('step-title'), arriving = byId('step-arriving'), rule = byId('step-rule');
-    const sent = byId('step-sent'), accumulated = byId('step-accumulated');
-    [arriving, rule, sent, accumulated].forEach((e) => { e.textContent = ''; });
+    const sent = byId('step-sent'), accumulated = byId('step-accumulated'), notes = byId('step-notes');
+    [arriving, rule, sent, accumulated, notes].forEach((e) => { e.textContent = ''; });
     if (k === 0) {
       title.textContent = 'Forward pass: ' + data.nodes.length + ' nodes recorded';
       line(arriving, 'div', 'Press Next (or the right arrow key) to run backward one node at a time.');
@@ -235,10 +239,11 @@ constexpr const char* kViewerJs = R"JS(
     const s = data.steps[k - 1];
     title.textContent = 'Step ' + k + ' of ' + N + ': ' + s.backward_name + ' (#' + s.seq + ')';
     s.grad_outputs.forEach((g, i) => line(arriving, 'code', (s.grad_outputs.length > 1 ? 'output ' + i + ': ' : '') + (g ? g.str : 'none')));
+    s.notes.forEach((n) => line(notes, 'div', n, 'note'));
     if (s.formula) line(rule, 'div', s.formula, 'formula');
     s.substituted.forEach((c) => line(rule, 'div', c, 'substituted'));
     s.grad_inputs.forEach((gi, i) => {
-      const li = line(sent, 'li', 'input ' + i + ' -> ' + tensorName(gi.to) + ': ' + (gi.grad ? gi.grad.str : 'none (not needed)'));
+      const li = line(sent, 'li', 'input ' + i + ' -> ' + (gi.name || tensorName(gi.to)) + ': ' + (gi.grad ? gi.grad.str : 'none (needs no gradient)'));
       li.setAttribute('data-input', i);
     });
     if (s.leaf >= 0) { const g = byId('t' + s.leaf); if (g && g.scrollIntoView) g.scrollIntoView({ block: 'center', inline: 'center' }); }
@@ -289,9 +294,16 @@ void Tape::write_html(const std::string& path) const {
       "<span id=\"step-label\"></span>"
       "<button id=\"next\" title=\"right arrow\">Next &gt;</button><button id=\"last\" title=\"End\">&gt;|</button>"
       "<button id=\"fit\" title=\"f\">Fit to window</button>"
-      "<span>{} nodes, {} backward steps. Blue: parameters, green: leaves, grey: constants.</span></header>\n"
+      "<span class=\"legend\">{} nodes, {} backward steps. Tensors: <i class=\"sw\" "
+      "style=\"background:#bfdbfe\"></i>parameter "
+      "<i class=\"sw\" style=\"background:#bbf7d0\"></i>leaf <i class=\"sw\" "
+      "style=\"background:#e5e7eb\"></i>constant; "
+      "ops <i class=\"sw\" style=\"background:#fde68a\"></i>to run <i class=\"sw\" "
+      "style=\"background:#c7d2fe\"></i>done; "
+      "<b style=\"color:#dc2626\">red</b>: this step, the gradients it sends and each gradient once complete; "
+      "<i class=\"sw\" style=\"background:#fbbf24\"></i>a leaf's .grad() written</span></header>\n"
       "<main><div id=\"graph\">{}</div>\n<div id=\"panel\"><h2 id=\"step-title\"></h2>"
-      "<div class=\"label\">gradient arriving</div><div id=\"step-arriving\"></div>"
+      "<div class=\"label\">gradient arriving</div><div id=\"step-arriving\"></div><div id=\"step-notes\"></div>"
       "<div class=\"label\">local rule</div><div id=\"step-rule\"></div>"
       "<div class=\"label\">gradients sent on</div><ul id=\"step-sent\"></ul>"
       "<div class=\"label\">accumulated into a leaf</div><div id=\"step-accumulated\"></div></div></main>\n"

@@ -345,3 +345,98 @@ TEST(NodeHooks, AHookReturningTheWrongCountIsAnErrorNamingTheNode) {
     EXPECT_NE(std::string(e.what()).find("returned 3 gradients for 2 inputs"), std::string::npos) << e.what();
   }
 }
+
+// ---- every equation the trace prints is true ----
+
+namespace {
+const tg::autograd::TapeStep& step_named(const Tape& tape, const std::string& backward_name) {
+  for (const auto& s : tape.steps())
+    if (s.backward_name == backward_name) return s;
+  throw std::runtime_error("no step " + backward_name);
+}
+}  // namespace
+
+TEST(TapeTrace, SubtractionShowsTheAlphaTheUserGave) {
+  Tensor a = tg::tensor({3.0}, f64(true)), b = tg::tensor({1.0}, f64(true));
+  Tape tape;
+  tape.backward(tg::sub(a, b, 2.0).sum());
+  const auto& sub = step_named(tape, "SubBackward0");
+  ASSERT_EQ(sub.substituted.size(), 2u);
+  EXPECT_EQ(sub.substituted[1], "grad_other = -2 * 1 = -2");
+  EXPECT_EQ(b.grad().item<double>(), -2.0);
+}
+
+TEST(TapeTrace, ABroadcastInputShowsTheSumTheEngineMade) {
+  Tensor x = tg::tensor({{1.0}, {2.0}}, f64()), b = tg::tensor({0.5}, f64(true));
+  Tape tape;
+  tape.watch(b, "b");
+  tape.backward((x + b).sum());
+  const auto& add = step_named(tape, "AddBackward0");
+  ASSERT_EQ(add.substituted.size(), 2u);
+  EXPECT_EQ(add.substituted[1], "grad_other = 1 * [[1], [1]] = [[1], [1]], summed to the input's shape [1]: 2")
+      << add.substituted[1];
+  EXPECT_EQ(add.grad_inputs_before_sum[1].str(), "[[1], [1]]");
+  EXPECT_EQ(b.grad().item<double>(), 2.0);
+}
+
+TEST(TapeTrace, AGradientThatCameBySeveralPathsSaysHowItWasSummed) {
+  Tensor a = tg::tensor({2.0}, f64(true));
+  Tape tape;
+  tape.watch(a, "a");
+  Tensor h = a * 3.0;
+  tape.watch(h, "h");
+  tape.backward((h * h + h).sum());  // dL/dh = 2h + 1 = 13: h * h sends h twice, the add once
+  const auto& mul = step_named(tape, "MulScalarBackward0");
+  ASSERT_FALSE(mul.notes.empty());
+  EXPECT_EQ(mul.notes[0],
+            "h arrived by 3 paths and was summed: 1 (from step 2, AddBackward0) + 6 (from step 3, MulBackward0) + 6 "
+            "(from step 3, MulBackward0) = 13");
+  EXPECT_EQ(mul.grad_outputs[0].str(), "13");
+}
+
+TEST(TapeTrace, HooksAreNamedAndTheRuleIsNotClaimedToGiveTheirResult) {
+  Tensor a = tg::tensor({2.0}, f64(true));
+  Tape tape;
+  Tensor y = a * a;
+  y.grad_fn()->register_hook([](const tg::autograd::variable_list& grad_inputs, const tg::autograd::variable_list&) {
+    return tg::autograd::variable_list{grad_inputs[0] * 0 + 7, grad_inputs[1] * 0 + 7};
+  });
+  tape.backward(y.sum());
+  const auto& mul = step_named(tape, "MulBackward0");
+  EXPECT_TRUE(mul.hooks_ran);
+  ASSERT_FALSE(mul.notes.empty());
+  EXPECT_NE(mul.notes.back().find("node hooks ran"), std::string::npos);
+  EXPECT_EQ(mul.substituted[0], "grad_self = 1 * 2");  // the rule, without a false "= 7"
+  EXPECT_EQ(mul.grad_inputs[0].str(), "7");
+}
+
+TEST(TapeTrace, TheStepThatRaisesIsKeptInTheTrace) {
+  Tensor a = tg::tensor({0.0}, f64(true));
+  Tape tape;
+  Tensor loss = tg::sqrt(a).sum();
+  tg::autograd::DetectAnomalyGuard anomaly;
+  EXPECT_THROW(tape.backward(loss), tg::Error);
+  ASSERT_EQ(tape.steps().size(), 2u);
+  const auto& failed = tape.steps().back();
+  EXPECT_EQ(failed.backward_name, "SqrtBackward0");
+  EXPECT_EQ(failed.grad_outputs[0].str(), "1");
+  ASSERT_FALSE(failed.notes.empty());
+  EXPECT_NE(failed.notes.back().find("this step raised an error: "), std::string::npos);
+  EXPECT_NE(failed.notes.back().find("SqrtBackward0"), std::string::npos) << failed.notes.back();
+}
+
+TEST(TapeTrace, SaysWhatToDoWhenNothingWasTracedOrRecorded) {
+  Tensor a = tg::tensor({2.0}, f64(true));
+  Tensor before = (a * a).sum();  // recorded before the Tape
+  Tape tape;
+  EXPECT_NE(tape.table().find("create it before the forward pass"), std::string::npos) << tape.table();
+  EXPECT_NE(tape.trace().find("call tape.backward(loss)"), std::string::npos);
+  try {
+    tape.step(1);
+    FAIL();
+  } catch (const tg::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no backward was traced yet"), std::string::npos) << e.what();
+  }
+  tape.backward(before);
+  EXPECT_NE(tape.step(1).notes.at(0).find("recorded before the Tape started"), std::string::npos);
+}

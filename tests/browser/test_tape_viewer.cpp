@@ -13,6 +13,8 @@
 #include <sstream>
 #include <string>
 
+#include <unistd.h>
+
 namespace fs = std::filesystem;
 namespace nn = tg::nn;
 using tg::Tensor;
@@ -25,10 +27,12 @@ const fs::path kArtifacts = TG_BROWSER_ARTIFACTS;
 
 std::string quote(const std::string& s) { return "'" + std::regex_replace(s, std::regex("'"), "'\\''") + "'"; }
 
+// ctest runs the tests of this program in parallel processes: each gets its own Chromium profile
+// (two Chromiums cannot share one).
 std::string chromium_args() {
   return " --headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run --disable-dev-shm-usage"
          " --user-data-dir=" +
-         quote((kArtifacts / "chromium-profile").string());
+         quote((kArtifacts / ("chromium-profile-" + std::to_string(::getpid()))).string());
 }
 
 void require_chromium() {
@@ -126,9 +130,14 @@ struct Viewer : ::testing::Test {
     Tensor loss = 0.5 * (net->forward(x) - 1.0).pow(2).sum();
     tape.backward(loss);
     fs::create_directories(kArtifacts);
-    const fs::path page = kArtifacts / "tape_viewer.html";
+    const fs::path page = kArtifacts / ("tape_viewer_" + std::to_string(::getpid()) + ".html");
     tape.write_html(page.string());
     url = "file://" + fs::absolute(page).string();
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    fs::remove_all(kArtifacts / ("chromium-profile-" + std::to_string(::getpid())), ignored);
+    fs::remove(kArtifacts / ("tape_viewer_" + std::to_string(::getpid()) + ".html"), ignored);
   }
   int step_of_node(const std::string& backward_name, int nth = 0) {
     for (const auto& s : tape.steps())

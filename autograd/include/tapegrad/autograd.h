@@ -263,6 +263,10 @@ struct StepRecord {
   // A node with several outputs: the gradient of each (undefined where none arrived; grad_output
   // is the first). Empty for a one-output node.
   std::vector<Tensor> grad_outputs;
+  // Where the rule returned a gradient in the output's shape for a broadcast input, that gradient
+  // before the engine summed it to the input's shape (grad_inputs holds the sum); empty, or
+  // undefined entries, where no sum was needed.
+  std::vector<Tensor> grad_inputs_before_sum;
 };
 
 // Runs backward from `outputs` one node at a time, newest sequence number first. Usage:

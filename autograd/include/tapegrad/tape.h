@@ -89,15 +89,22 @@ struct TapeStep {
   int node = -1;  // index in Tape::nodes(); -1 for a leaf's accumulation or an unrecorded node
   int leaf = -1;  // a leaf's accumulation (AccumulateGrad): the TapeTensor id of the leaf
   uint64_t sequence_nr = 0;
-  std::string backward_name;                  // "MulBackward0", "AccumulateGrad"
-  std::string formula;                        // the local rule
-  std::vector<TapeValue> grad_outputs;        // what arrived, one per output of the node
-  std::vector<TapeValue> grad_inputs;         // what was sent, one per input (undefined: none)
-  std::vector<int> grad_input_targets;        // the TapeTensor id each went to (-1: none)
-  std::vector<std::string> grad_input_names;  // and its name ("hidden.weight", "t3"; "" for none)
-  std::string leaf_name;                      // the leaf of an accumulation
-  std::vector<std::string> substituted;       // the rule's clauses with the numbers put in
-  TapeValue accumulated;                      // a leaf's .grad() after this step
+  std::string backward_name;            // "MulBackward0", "AccumulateGrad"
+  std::string formula;                  // the local rule
+  std::vector<TapeValue> grad_outputs;  // what arrived, one per output of the node
+  std::vector<TapeValue> grad_inputs;   // what was sent, one per input (undefined: none)
+  // Where the rule's result had the output's shape for a broadcast input: that result, before the
+  // engine summed it to the input's shape (grad_inputs holds the sum). Undefined where no sum ran.
+  std::vector<TapeValue> grad_inputs_before_sum;
+  std::vector<int> grad_input_targets;        // the TapeTensor id of each input (-1: not on the tape)
+  std::vector<std::string> grad_input_names;  // and its name ("hidden.weight", "t3"; "" if unknown)
+  // What a reader must know to trust the numbers: how a gradient that came by several paths was
+  // summed, that hooks replaced values, that the node was recorded before the Tape, that it raised.
+  std::vector<std::string> notes;
+  bool hooks_ran = false;                // node hooks ran at this step: the values shown are after them
+  std::string leaf_name;                 // the leaf of an accumulation
+  std::vector<std::string> substituted;  // the rule's clauses with the numbers put in
+  TapeValue accumulated;                 // a leaf's .grad() after this step
 };
 std::ostream& operator<<(std::ostream& out, const TapeStep& step);
 
