@@ -56,7 +56,64 @@ double norm_of(const Tensor& g) {
   return g.to(kFloat64).norm().item_double();
 }
 
+// The exactly-zero entries of g (defined, some entries nonzero) in words: ", but 1 of its 2 columns
+// is all zero (column 1, counting from 0)", or "" when every entry is nonzero. For a matrix, whole
+// zero columns first (a dead unit), then whole zero rows, then single entries.
+std::string zero_parts(const Tensor& g) {
+  if (!g.defined() || g.numel() == 0) return "";
+  NoGradGuard no_grad;
+  Tensor d = g.to(kFloat64).contiguous();
+  const double* v = d.data_ptr<double>();
+  const int64_t n = d.numel();
+  int64_t zeros = 0;
+  for (int64_t i = 0; i < n; ++i) zeros += v[i] == 0.0;
+  if (zeros == 0 || zeros == n) return "";
+  auto list = [](const std::vector<int64_t>& idx) {
+    std::string s;
+    for (std::size_t i = 0; i < idx.size() && i < 5; ++i) s += (i ? ", " : "") + std::to_string(idx[i]);
+    return idx.size() > 5 ? s + ", ..." : s;
+  };
+  auto phrase = [&](const std::vector<int64_t>& idx, int64_t of, const char* one, const char* many) {
+    return fmt::format(", but {} of its {} {} {} all zero ({} {}, counting from 0)", idx.size(), of, many,
+                       idx.size() == 1 ? "is" : "are", idx.size() == 1 ? one : many, list(idx));
+  };
+  if (d.dim() == 2) {
+    const int64_t rows = d.size(0), cols = d.size(1);
+    std::vector<int64_t> zero_cols, zero_rows;
+    for (int64_t c = 0; c < cols; ++c) {
+      bool all = true;
+      for (int64_t r = 0; r < rows && all; ++r) all = v[r * cols + c] == 0.0;
+      if (all) zero_cols.push_back(c);
+    }
+    for (int64_t r = 0; r < rows; ++r) {
+      bool all = true;
+      for (int64_t c = 0; c < cols && all; ++c) all = v[r * cols + c] == 0.0;
+      if (all) zero_rows.push_back(r);
+    }
+    if (!zero_cols.empty() && cols > 1) return phrase(zero_cols, cols, "column", "columns");
+    if (!zero_rows.empty() && rows > 1) return phrase(zero_rows, rows, "row", "rows");
+  }
+  if (d.dim() == 1) {
+    std::vector<int64_t> idx;
+    for (int64_t i = 0; i < n; ++i)
+      if (v[i] == 0.0) idx.push_back(i);
+    return fmt::format(", but {} of its {} entries {} exactly zero ({} {}, counting from 0)", zeros, n,
+                       zeros == 1 ? "is" : "are", zeros == 1 ? "index" : "indices", list(idx));
+  }
+  return fmt::format(", but {} of its {} entries {} exactly zero", zeros, n, zeros == 1 ? "is" : "are");
+}
+
+bool has_zero_entry(const Tensor& g) {
+  if (!g.defined() || g.numel() == 0) return false;
+  NoGradGuard no_grad;
+  return g.abs().min().item_double() == 0.0;
+}
+
 Untracked reason_of(const TensorImpl& impl) { return static_cast<Untracked>(impl.untracked_reason & 0x7f); }
+// A note that says why the tensor has no graph (not the LeafGrad mark, which is no cut).
+bool has_cut_note(const TensorImpl& impl) {
+  return impl.untracked_origin && reason_of(impl) != Untracked::None && reason_of(impl) != Untracked::LeafGrad;
+}
 bool inherited(const TensorImpl& impl) { return (impl.untracked_reason & kUntrackedInherited) != 0; }
 
 // The node a gradient for `t` arrives at: its grad_fn, or its leaf accumulator if one is alive.
@@ -110,7 +167,8 @@ std::string note_clause(const TensorImpl& impl) {
     case Untracked::NotDifferentiable:
       return fmt::format("it {} {}, which has no gradient, so no gradient can flow back through it",
                          from ? "was computed from the result of" : "was made by", op);
-    case Untracked::None: break;
+    case Untracked::None:
+    case Untracked::LeafGrad: break;
   }
   return "";
 }
@@ -118,7 +176,7 @@ std::string note_clause(const TensorImpl& impl) {
 // The answer for a tensor that does not require grad and carries a note; nullopt without one.
 std::optional<std::string> note_answer(const Tensor& t) {
   const TensorImpl& impl = *t.unsafe_impl();
-  if (!impl.untracked_origin || reason_of(impl) == Untracked::None) return std::nullopt;
+  if (!has_cut_note(impl)) return std::nullopt;
   std::string advice;
   switch (reason_of(impl)) {
     case Untracked::GradModeOff:
@@ -166,11 +224,18 @@ std::optional<std::string> no_graph_answer(const Tensor& t) {
       The_tensor(t), braces(t.sizes()));
 }
 
-// A leaf replaced by `w = w - lr * w.grad()` made with grad mode on: t's grad_fn is a chain of
-// update-like ops (one input requiring grad, same shape) ending at the accumulator of a leaf of
-// t's shape and dtype whose .grad() is defined (the update read it).
-std::optional<std::string> replaced_leaf_answer(const Tensor& t) {
+// A leaf replaced by `w = w - lr * w.grad()` made with grad mode on. Evidence, all required: t was
+// computed by a recorded op from a tensor without a graph that came from a leaf's .grad() (the
+// LeafGrad mark that AccumulateGrad leaves on a gradient and record() passes on), and t's grad_fn
+// is a chain of update-like ops (one input requiring grad, same shape) ending at the accumulator
+// of a leaf of t's shape and dtype. A residual such as r = p - target has no such mark.
+struct Replaced {
+  const Node* top;
+  int updates;
+};
+std::optional<Replaced> replaced_leaf(const Tensor& t) {
   static const char* const kUpdateOps[] = {"sub", "add", "add_scalar", "mul_scalar", "div_scalar"};
+  if (reason_of(*t.unsafe_impl()) != Untracked::LeafGrad) return std::nullopt;
   const Node* top = t.unsafe_impl()->grad_fn.get();
   const Node* node = top;
   int updates = 0;
@@ -190,14 +255,31 @@ std::optional<std::string> replaced_leaf_answer(const Tensor& t) {
   }
   if (!node || updates == 0) return std::nullopt;
   Tensor leaf = static_cast<const AccumulateGrad*>(node)->variable();
-  if (!leaf.sizes().equals(t.sizes()) || leaf.dtype() != t.dtype() || !leaf.grad().defined()) return std::nullopt;
+  if (!leaf.sizes().equals(t.sizes()) || leaf.dtype() != t.dtype()) return std::nullopt;
+  return Replaced{top, updates};
+}
+
+std::optional<std::string> replaced_leaf_answer(const Tensor& t) {
+  auto r = replaced_leaf(t);
+  if (!r) return std::nullopt;
   return fmt::format(
       "{} is no longer the leaf you created: it is the output of {} ({}), made by {} like w = w - lr * w.grad() "
       "that ran with grad mode on, so it is a non-leaf whose .grad() stays undefined (the gradient goes to the old "
       "leaf). Update the leaf in place under a tg::NoGradGuard, {{ tg::NoGradGuard no_grad; w.sub_(lr * "
       "w.grad()); }}, or let an optimizer such as tg::optim::SGD do it.",
-      The_tensor(t), top->name(), top->backward_name(),
-      updates == 1 ? std::string("an update") : fmt::format("{} updates", updates));
+      The_tensor(t), r->top->name(), r->top->backward_name(),
+      r->updates == 1 ? std::string("an update") : fmt::format("{} updates", r->updates));
+}
+
+// The second sentence of a two-argument answer about a replaced leaf.
+std::string replaced_leaf_hint(const Tensor& t) {
+  auto r = replaced_leaf(t);
+  if (!r) return "";
+  return fmt::format(
+      " Note: it is no longer the leaf you created but the output of {} ({}), an update like w = w - lr * w.grad() "
+      "made with grad mode on, so backward() fills the old leaf's .grad(), not its own; update the leaf in place "
+      "under a tg::NoGradGuard instead.",
+      r->top->name(), r->top->backward_name());
 }
 
 std::string non_leaf_answer(const Tensor& t) {
@@ -212,15 +294,28 @@ std::string non_leaf_answer(const Tensor& t) {
 
 enum class Relation { None, Direct, ComputedFrom, Unknown };
 
-Relation relate(const CutEvent& e, const TensorImpl* t_impl, const Node* target) {
+// How the cut `e` relates to t. A cut made before t existed (a leaf: before it started requiring
+// grad; a non-leaf: before its node was recorded) cannot be about it.
+Relation relate(const CutEvent& e, const Tensor& t, const Node* target) {
+  const TensorImpl* t_impl = t.unsafe_impl();
   if (e.input_was_leaf) {  // a dead leaf is not t, which is alive
     std::shared_ptr<TensorImpl> in = e.input.lock();
     return in && in.get() == t_impl ? Relation::Direct : Relation::None;
   }
-  std::shared_ptr<Node> fn = e.input_fn.lock();
-  if (!fn) return Relation::Unknown;  // the input and its node are gone
-  if (fn.get() == t_impl->grad_fn.get()) return Relation::Direct;
-  return reaches(fn.get(), target) ? Relation::ComputedFrom : Relation::None;
+  if (std::shared_ptr<Node> fn = e.input_fn.lock()) {
+    if (fn.get() == t_impl->grad_fn.get()) return Relation::Direct;
+    return reaches(fn.get(), target) ? Relation::ComputedFrom : Relation::None;
+  }
+  // the input and its node are gone
+  if (!t_impl->grad_fn) {
+    for (const auto& l : e.input_leaves)
+      if (std::shared_ptr<TensorImpl> leaf = l.lock(); leaf && leaf.get() == t_impl) return Relation::ComputedFrom;
+    const AutogradMeta* meta = autograd_meta(*t_impl);
+    if (meta && meta->cuts_before != 0 && e.id < meta->cuts_before) return Relation::None;
+  } else if (e.first_tape_position <= t_impl->grad_fn->sequence_nr()) {
+    return Relation::None;
+  }
+  return Relation::Unknown;
 }
 
 std::string cut_reason(const CutEvent& e) {
@@ -228,7 +323,8 @@ std::string cut_reason(const CutEvent& e) {
     case Untracked::GradModeOff: return "because it ran while grad mode was off (inside a tg::NoGradGuard)";
     case Untracked::Detached: return "because detach() cuts the graph on purpose";
     case Untracked::NotDifferentiable: return fmt::format("because {} has no gradient", e.op);
-    case Untracked::None: break;
+    case Untracked::None:
+    case Untracked::LeafGrad: break;
   }
   return "";
 }
@@ -261,7 +357,7 @@ std::optional<std::pair<CutEvent, Relation>> find_cut(const Tensor& t, const Nod
   std::optional<std::pair<CutEvent, Relation>> unknown;
   for (CutEvent& e : recent_cuts()) {
     if (e.tape_position > before) continue;
-    Relation r = relate(e, t.unsafe_impl(), target);
+    Relation r = relate(e, t, target);
     if (r == Relation::Direct || r == Relation::ComputedFrom) return std::make_pair(std::move(e), r);
     if (r == Relation::Unknown && include_unknown && !unknown) unknown = std::make_pair(std::move(e), r);
   }
@@ -275,9 +371,11 @@ std::string not_on_path_answer(const Tensor& t, const Tensor& output, const Node
                                  The_tensor(t), the_output(output));
   auto cut = find_cut(t, target, before, true);
   if (!cut)
-    return head +
-           " The output was not computed from it: check that it is used in the forward pass that produced the "
-           "output (and that no op in between returned a new tensor without a graph).";
+    return fmt::format(
+        "{} does not appear in the graph of {}: nothing computed from it reached the output, so backward() from "
+        "the output never reaches it and its .grad() stays undefined. Check that it is used in the forward pass "
+        "that computes the output.",
+        The_tensor(t), the_output(output));
   const auto& [e, r] = *cut;
   if (r == Relation::Unknown)
     return head + fmt::format(
@@ -292,12 +390,14 @@ std::string not_on_path_answer(const Tensor& t, const Tensor& output, const Node
 // ---------------------------------------------------------------- replaying backward
 
 struct Replay {
-  Tensor grad;                       // what reached t (undefined: nothing)
-  std::shared_ptr<Node> zero_node;   // the first node that got a nonzero gradient and sent zeros toward t
-  std::size_t zero_input = 0;        // which of its inputs leads to t
-  int zero_nodes = 0;                // how many such nodes
-  std::shared_ptr<Node> freed_node;  // a node whose saved tensors backward() released
-  std::string error;                 // a rule that threw
+  Tensor grad;                         // what reached t (undefined: nothing)
+  std::shared_ptr<Node> zero_node;     // the first node that got a nonzero gradient and sent zeros toward t
+  std::size_t zero_input = 0;          // which of its inputs leads to t
+  int zero_nodes = 0;                  // how many such nodes
+  std::shared_ptr<Node> partial_node;  // the first node that got a gradient without zero entries and
+                                       // sent one with some (not all) zero entries toward t
+  std::shared_ptr<Node> freed_node;    // a node whose saved tensors backward() released
+  std::string error;                   // a rule that threw
 };
 
 Tensor reduce_to(const Node& node, std::size_t i, const Tensor& g) {
@@ -348,7 +448,10 @@ Replay replay(const Tensor& output, const std::vector<std::shared_ptr<Node>>& ta
       result.error = e.what();
       return result;
     }
-    bool toward = false, zeros_toward = true;
+    const bool incoming_full = incoming_nonzero && std::none_of(incoming.begin(), incoming.end(), [](const Tensor& g) {
+                                 return g.defined() && has_zero_entry(g);
+                               });
+    bool toward = false, zeros_toward = true, some_zero_toward = false;
     std::size_t first_toward = 0;
     const auto& edges = node->next_edges();
     for (std::size_t i = 0; i < edges.size(); ++i) {
@@ -357,9 +460,13 @@ Replay replay(const Tensor& output, const std::vector<std::shared_ptr<Node>>& ta
       if (!toward) first_toward = i;
       toward = true;
       if (i >= sent.size() || !sent[i].defined()) continue;
-      if (!all_zero(sent[i])) zeros_toward = false;
+      if (!all_zero(sent[i])) {
+        zeros_toward = false;
+        if (incoming_full && !result.partial_node && has_zero_entry(sent[i])) some_zero_toward = true;
+      }
       deliver(e.function, e.input_nr, reduce_to(*node, i, sent[i]));
     }
+    if (some_zero_toward) result.partial_node = node;
     if (incoming_nonzero && toward && zeros_toward) {
       if (!result.zero_node) {
         result.zero_node = node;
@@ -427,8 +534,8 @@ std::string grad_status(const Tensor& t) {  // the one-argument answer for a lea
         "{} has a gradient, but it is all zero. To see which op made it zero, call explain_grad(t, loss) before "
         "loss.backward(), or after loss.backward({{}}, /*retain_graph=*/true).",
         The_tensor(t));
-  return fmt::format("{} has a nonzero gradient: .grad() has shape {} and norm {}.", The_tensor(t),
-                     shape_str(g.sizes()), number(norm_of(g)));
+  return fmt::format("{} has a nonzero gradient: .grad() has shape {} and norm {}{}.", The_tensor(t),
+                     shape_str(g.sizes()), number(norm_of(g)), zero_parts(g));
 }
 
 std::string explain_one(const Tensor& t) {
@@ -440,8 +547,8 @@ std::string explain_one(const Tensor& t) {
   }
   if (std::string status = grad_status(t); !status.empty()) return status;
   std::string answer = fmt::format(
-      "{} requires grad, but its .grad() is undefined: no backward() has reached it yet (backward() was not "
-      "called, or the loss does not depend on it).",
+      "{} requires grad, but its .grad() is undefined: no backward() has reached it since it was created or "
+      "since its gradient was last reset (optimizer.zero_grad() sets it to undefined).",
       The_tensor(t));
   std::shared_ptr<Node> target = target_node(t);
   if (auto cut = find_cut(t, target.get(), UINT64_MAX, false))
@@ -462,7 +569,7 @@ std::string explain_two(const Tensor& t, const Tensor& output) {
   if (auto answer = no_graph_answer(t)) return *answer;
   if (!output.requires_grad()) {
     const TensorImpl& out = *output.unsafe_impl();
-    std::string why = out.untracked_origin && reason_of(out) != Untracked::None
+    std::string why = has_cut_note(out)
                           ? note_clause(out)
                           : "none of the tensors it was computed from required grad while grad mode was on";
     return fmt::format("{} does not require grad, so backward() from it cannot reach {}: {}.",
@@ -482,18 +589,19 @@ std::string explain_two(const Tensor& t, const Tensor& output) {
       if (leads) needed.insert(n);
     }
   if (!target || !needed.count(target.get())) return not_on_path_answer(t, output, target.get(), tape);
-  if (!t.is_leaf())
-    if (auto answer = replaced_leaf_answer(t)) return *answer;
 
   const uint32_t output_nr = t.is_leaf() ? 0 : t.output_nr();
   Replay r = replay(output, tape, needed, target.get(), output_nr);
-  std::string note_non_leaf =
-      !t.is_leaf() && !t.retains_grad()
-          ? fmt::format(
-                " Note: it is not a leaf ({}), so its .grad() stays undefined unless you call retain_grad() "
-                "before backward().",
-                t.grad_fn()->backward_name())
-          : "";
+  const std::string replaced_hint = !t.is_leaf() ? replaced_leaf_hint(t) : "";
+  std::string note_non_leaf = replaced_hint;
+  if (note_non_leaf.empty())
+    note_non_leaf =
+        !t.is_leaf() && !t.retains_grad()
+            ? fmt::format(
+                  " Note: it is not a leaf ({}), so its .grad() stays undefined unless you call retain_grad() "
+                  "before backward().",
+                  t.grad_fn()->backward_name())
+            : "";
   if (r.freed_node) {
     const Tensor& g = t.grad();
     std::string status = !(t.is_leaf() || t.retains_grad()) || !g.defined() ? "Its .grad() is undefined"
@@ -502,30 +610,47 @@ std::string explain_two(const Tensor& t, const Tensor& output) {
     return fmt::format(
         "The graph behind {} was already freed by backward() ({} (#{}) released its saved tensors), so explain_grad "
         "cannot replay it for {}. {}: call explain_grad(t, loss) before loss.backward(), or after "
-        "loss.backward({{}}, /*retain_graph=*/true), to see where its gradient comes from.",
-        the_output(output), r.freed_node->name(), r.freed_node->sequence_nr(), the_tensor(t), status);
+        "loss.backward({{}}, /*retain_graph=*/true), to see where its gradient comes from.{}",
+        the_output(output), r.freed_node->name(), r.freed_node->sequence_nr(), the_tensor(t), status, replaced_hint);
   }
   if (!r.error.empty())
     return fmt::format("explain_grad could not replay backward from {} to {}: {}", the_output(output), the_tensor(t),
                        r.error);
-  if (r.grad.defined() && !all_zero(r.grad))
-    return fmt::format("The gradient of {} with respect to {} exists and is nonzero: shape {}, norm {}.{}",
+  if (r.grad.defined() && !all_zero(r.grad)) {
+    std::string parts = zero_parts(r.grad);
+    if (!parts.empty() && r.partial_node)
+      parts += fmt::format("; the zeros come from {} (#{}){}", r.partial_node->name(), r.partial_node->sequence_nr(),
+                           std::strcmp(r.partial_node->name(), "relu") == 0
+                               ? ", whose input was negative or zero there (relu passes a gradient only where its "
+                                 "input is positive)"
+                               : "");
+    return fmt::format("The gradient of {} with respect to {} exists and is nonzero: shape {}, norm {}{}.{}",
                        the_seeded_output(output), the_tensor(t), shape_str(r.grad.sizes()), number(norm_of(r.grad)),
-                       note_non_leaf);
+                       parts, note_non_leaf);
+  }
   std::string head = fmt::format("The gradient of {} with respect to {} exists but is all zero.",
                                  the_seeded_output(output), the_tensor(t));
+  // another use of t that was cut before the output was made gives no gradient at all
+  std::string cut_use;
+  const uint64_t before = output.grad_fn() ? output.grad_fn()->sequence_nr() : UINT64_MAX;
+  if (auto cut = find_cut(t, target.get(), before, false))
+    cut_use = fmt::format(" Another use of it gives no gradient at all, because its path was cut: {}.",
+                          cut_description(cut->first, cut->second));
   if (r.zero_node) {
     const Node& z = *r.zero_node;
     std::string others =
         r.zero_nodes > 1 ? fmt::format(" ({} other nodes on the way did the same.)", r.zero_nodes - 1) : "";
-    return head + fmt::format(
-                      " It became zero at {} (#{}), which received a nonzero gradient but sent zeros "
-                      "toward it: {}.{}",
-                      z.name(), z.sequence_nr(), why_zero(z, r.zero_input), others);
+    return head +
+           fmt::format(
+               " It became zero at {} (#{}), which received a nonzero gradient but sent zeros "
+               "toward it: {}.{}",
+               z.name(), z.sequence_nr(), why_zero(z, r.zero_input), cut_use.empty() ? others : "") +
+           cut_use + replaced_hint;
   }
   return head +
          " Every op on the way passed a nonzero gradient: the gradients arriving along different paths cancel out "
-         "(they sum to zero).";
+         "(they sum to zero)." +
+         cut_use + replaced_hint;
 }
 
 }  // namespace

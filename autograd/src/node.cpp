@@ -279,6 +279,12 @@ std::vector<Tensor> AccumulateGrad::apply(const Tensor& grad_output) {
                       g->offset == 0 && !g->grad_fn && g->dtype == leaf_->dtype &&
                       static_cast<std::size_t>(g->numel) * element_size(g->dtype) == g->storage->nbytes;
     slot = create_graph || sole_owner ? grad : grad.detach().clone();
+    // explain_grad: a note that this tensor is a leaf's gradient, passed on to what is computed from
+    // it without a graph (lr * w.grad()), so that an update w = w - lr * w.grad() is recognised.
+    if (!slot.unsafe_impl()->grad_fn) {
+      slot.unsafe_impl()->untracked_origin = "grad";
+      slot.unsafe_impl()->untracked_reason = static_cast<uint8_t>(Untracked::LeafGrad);
+    }
   } else if (create_graph) {
     slot = slot + grad;
   } else {
@@ -360,9 +366,14 @@ Node& NodeBuilder::record(const OpDef& op, const Inputs& inputs, Get get, Tensor
   auto node = std::allocate_shared<Node>(detail::PoolAllocator<Node>(), &op, next_sequence_nr());
   node->next_edges_ = std::move(edges);
   node->input_meta_.reserve(inputs.size());
+  bool from_leaf_grad = false;
   for (const auto& item : inputs) {
     const Tensor& t = get(item);
     node->input_meta_.push_back(t.defined() ? TensorMeta{t.sizes(), t.dtype()} : TensorMeta{});
+    // an input without a graph computed from a leaf's .grad(): explain_grad's evidence of an update
+    if (t.defined() && (t.unsafe_impl()->untracked_reason & 0x7f) == static_cast<uint8_t>(Untracked::LeafGrad) &&
+        !t.unsafe_impl()->grad_fn) [[unlikely]]
+      from_leaf_grad = true;
   }
   node->output_meta_ = TensorMeta{output.sizes(), output.dtype()};
   // one slot per name the OpDef declares, filled by the Recorder
@@ -372,6 +383,10 @@ Node& NodeBuilder::record(const OpDef& op, const Inputs& inputs, Get get, Tensor
   TensorImpl* out = output.unsafe_impl();
   out->grad_fn = node;
   out->requires_grad = true;
+  if (from_leaf_grad) [[unlikely]] {
+    out->untracked_origin = "grad";
+    out->untracked_reason = static_cast<uint8_t>(Untracked::LeafGrad) | kUntrackedInherited;
+  }
   if (observing_records()) [[unlikely]] {
     variable_list observed_inputs;
     for (const auto& item : inputs) observed_inputs.push_back(get(item));

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 
 namespace tg::autograd {
 
@@ -22,6 +23,32 @@ CutRing& cut_ring() {
   static thread_local std::unique_ptr<CutRing> ring;
   if (!ring) ring = std::make_unique<CutRing>();
   return *ring;
+}
+
+std::atomic<uint64_t> cuts_made{0};
+
+// The leaves a non-leaf input's graph reaches, looking at most kWalk nodes deep into it: enough for
+// the usual x.mm(w).detach() or scores.argmax(1), bounded so that detaching a long graph (an RNN's
+// hidden state) stays cheap. Only for a new ring entry, never for a refreshed one.
+void note_input_leaves(const Node& from, CutEvent& event) {
+  constexpr std::size_t kWalk = 32;
+  std::array<const Node*, kWalk> seen{};
+  std::size_t n_seen = 0, n_leaves = 0;
+  std::array<const Node*, kWalk> stack{};
+  std::size_t top = 0;
+  stack[top++] = &from;
+  for (auto& l : event.input_leaves) l.reset();
+  while (top > 0 && n_seen < kWalk && n_leaves < event.input_leaves.size()) {
+    const Node* n = stack[--top];
+    if (std::find(seen.begin(), seen.begin() + n_seen, n) != seen.begin() + n_seen) continue;
+    seen[n_seen++] = n;
+    if (n->is_accumulate_grad()) {
+      event.input_leaves[n_leaves++] = static_cast<const AccumulateGrad*>(n)->variable().impl_ptr();
+      continue;
+    }
+    for (const Edge& e : n->next_edges())
+      if (e.function && top < kWalk) stack[top++] = e.function.get();
+  }
 }
 
 template <typename T>
@@ -60,10 +87,14 @@ bool same_owner(const std::weak_ptr<T>& a, const std::shared_ptr<T>& b) {
     if (leaf) {
       event->input = input.impl_ptr();
       event->input_fn.reset();
+      for (auto& l : event->input_leaves) l.reset();
     } else {
       event->input.reset();
       event->input_fn = in->grad_fn;
+      note_input_leaves(*in->grad_fn, *event);
     }
+    event->id = cuts_made.fetch_add(1, std::memory_order_relaxed) + 1;
+    event->first_tape_position = peek_sequence_nr();
   }
   event->serial = ++ring.serial;
   event->tape_position = peek_sequence_nr();
@@ -138,6 +169,8 @@ void note_detached(const char* op, const Tensor& input, Tensor& output) {
     inherit_note(*impl, output);
   }
 }
+
+uint64_t cut_clock() { return cuts_made.load(std::memory_order_relaxed); }
 
 std::vector<CutEvent> recent_cuts() {
   const CutRing& ring = cut_ring();

@@ -23,6 +23,9 @@ struct AutogradMeta : AutogradMetaInterface {
   std::weak_ptr<Node> grad_accumulator;                                          // leaves only
   std::vector<std::pair<unsigned, std::function<Tensor(const Tensor&)>>> hooks;  // leaves only
   bool retains_grad = false;
+  // For explain_grad: when this leaf started requiring grad, as cut_clock()+1 then (0: unknown).
+  // A cut numbered below it was made before the leaf existed, so it cannot have cut a use of it.
+  uint64_t cuts_before = 0;
 };
 // The tensor's AutogradMeta, or nullptr when it has none yet.
 inline AutogradMeta* autograd_meta(const TensorImpl& impl) {
@@ -54,6 +57,7 @@ enum class Untracked : uint8_t {
   GradModeOff = 1,        // the op ran with grad mode off while an input required grad
   Detached = 2,           // detach() of a tensor that required grad
   NotDifferentiable = 3,  // an op without a gradient (argmax, eq, to(kInt64), ...) got such an input
+  LeafGrad = 4,           // a leaf's .grad() (set by AccumulateGrad), or computed from one: not a cut
 };
 // Added to the code of a tensor computed (with nothing requiring grad) from a tensor with a note.
 inline constexpr uint8_t kUntrackedInherited = 0x80;

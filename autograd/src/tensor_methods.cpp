@@ -8,6 +8,7 @@
 // <tapegrad/functions_and_methods.h>. One primitive lives here, the dtype conversion `to`: its
 // OpDef and right after it its forward.
 #include "ops_common.h"
+#include "provenance.h"
 
 namespace tg {
 
@@ -348,7 +349,11 @@ Tensor& Tensor::requires_grad_(bool flag) const {
   // A leaf that requires grad gets its AutogradMeta now, as libtorch's set_requires_grad does: a
   // reference from grad() then follows later backward passes, and the first use from several
   // threads finds it made.
-  if (flag) autograd::materialize_autograd_meta(impl);
+  if (flag) {
+    autograd::AutogradMeta& meta = autograd::materialize_autograd_meta(impl);
+    // explain_grad: cuts made before this leaf existed are not about it (provenance.h)
+    if (meta.cuts_before == 0) meta.cuts_before = autograd::cut_clock() + 1;
+  }
   impl.requires_grad = flag;
   return const_cast<Tensor&>(*this);
 }

@@ -122,13 +122,32 @@ TEST(ExplainGrad, NotOnThePathBecauseOfArgmax) {
               AllOf(HasSubstr("dtype Int64"), HasSubstr("made by argmax from a tensor that required grad")));
 }
 
-// 5, the chain written in one line: the tensor argmax was given is gone, so the answer is hedged.
+// 5, the chain written in one line: the tensor argmax was given is gone, but the cut remembered
+// which leaves its graph reached, so the answer still names argmax and ties it to w.
 TEST(ExplainGrad, NotOnThePathWhenTheCutInputIsGone) {
   tg::manual_seed(0);
   auto w = tg::randn({3, 2}, tg::requires_grad());
   auto b = tg::zeros({1}, tg::requires_grad());
   auto x = tg::randn({4, 3});
   auto loss = (x.mm(w).argmax(1).to(tg::kFloat32) + b).sum();
+  std::string answer = shown(explain_grad(w, loss));
+  EXPECT_THAT(answer, AllOf(HasSubstr("is not on any path"), HasSubstr("most likely cut at argmax"),
+                            HasSubstr("argmax was given a tensor computed from this one")));
+}
+
+// 5, the same with a long forward pass hidden in a helper: the cut cannot be tied to w any more
+// (its graph is gone and too deep to have been remembered), so the answer is hedged.
+TEST(ExplainGrad, NotOnThePathWhenTheCutInputIsGoneAndDeep) {
+  tg::manual_seed(0);
+  auto w = tg::randn({3, 2}, tg::requires_grad());
+  auto b = tg::zeros({1}, tg::requires_grad());
+  auto x = tg::randn({4, 3});
+  auto predict = [&] {
+    auto h = x.mm(w);
+    for (int layer = 0; layer < 40; ++layer) h = h * 1.01;
+    return h.argmax(1).to(tg::kFloat32);  // "the predicted class"
+  };
+  auto loss = (predict() + b).sum();
   std::string answer = shown(explain_grad(w, loss));
   EXPECT_THAT(answer, AllOf(HasSubstr("is not on any path"), HasSubstr("cannot tell for sure"), HasSubstr("argmax")));
 }
@@ -223,6 +242,122 @@ TEST(ExplainGrad, NonzeroGradient) {
   std::string after = shown(explain_grad(w));
   EXPECT_THAT(after, AllOf(HasSubstr("nonzero gradient"), HasSubstr("shape [3, 2] and " + norm)));
   EXPECT_THAT(explain_grad(hidden), HasSubstr("nonzero gradient"));
+}
+
+// Review findings: programs written by a confused newcomer.
+
+// "explain_grad(r) says r came from an update, but r is just a residual": p - target is not an
+// update, even after backward() gave p a gradient of r's shape.
+TEST(ExplainGrad, ResidualOfALeafIsNotAnUpdate) {
+  auto target = tg::ones({3});
+  auto p = tg::zeros({3}, tg::requires_grad());
+  auto r = p - target;
+  r.pow(2).sum().backward();
+  std::string answer = shown(explain_grad(r));
+  EXPECT_THAT(answer,
+              AllOf(Not(HasSubstr("no longer the leaf")), Not(HasSubstr("w = w - lr * w.grad()")),
+                    HasSubstr("is not a leaf"), HasSubstr("computed by SubBackward0"), HasSubstr("retain_grad()")));
+  // and with a tensor that was never given a gradient
+  tg::manual_seed(0);
+  auto pred = tg::randn({4, 1}, tg::requires_grad());
+  auto diff = pred - tg::randn({4, 1});
+  diff.pow(2).mean().backward();
+  EXPECT_THAT(shown(explain_grad(diff)), AllOf(Not(HasSubstr("no longer the leaf")), HasSubstr("is not a leaf")));
+}
+
+// "w is never used: why does it blame a detach I did somewhere else?": a cut made before w existed,
+// in a finished block, on another tensor, is not about w.
+TEST(ExplainGrad, UnusedTensorIsNotBlamedOnAnEarlierCut) {
+  {  // some earlier, finished computation that detached something
+    auto a = tg::randn({5}, tg::requires_grad());
+    auto d = (a * 2.0).detach();
+  }
+  auto w = tg::randn({3}, tg::requires_grad());  // never used below
+  auto v = tg::randn({3}, tg::requires_grad());
+  auto loss = (v * v).sum();
+  std::string answer = shown(explain_grad(w, loss));
+  EXPECT_THAT(answer,
+              AllOf(HasSubstr("shape [3], dtype Float32"), HasSubstr("does not appear in the graph of the output"),
+                    HasSubstr("nothing computed from it reached the output"), Not(HasSubstr("detach")),
+                    Not(HasSubstr("most recent cut")), Not(HasSubstr("[5]"))));
+  // an earlier evaluation under NoGradGuard over another parameter is not about w either
+  auto x = tg::randn({4, 3});
+  auto u = tg::randn({3, 1}, tg::requires_grad());
+  {
+    tg::NoGradGuard no_grad;
+    auto eval = x.mm(u);
+  }
+  auto loss2 = x.mm(u).pow(2).mean();
+  EXPECT_THAT(shown(explain_grad(w, loss2)),
+              AllOf(HasSubstr("does not appear in the graph of the output"), Not(HasSubstr("grad mode was off"))));
+}
+
+// "w2 is my updated weight: does loss2 depend on it?": the two-argument question is answered
+// first, and the replaced-leaf hint comes second.
+TEST(ExplainGrad, UpdatedCopyAnswersTheTwoArgumentQuestionFirst) {
+  tg::manual_seed(0);
+  auto x = tg::randn({4, 3});
+  auto y = tg::randn({4, 1});
+  auto w = tg::randn({3, 1}, tg::requires_grad());
+  auto loss = (x.mm(w) - y).pow(2).mean();
+  loss.backward();
+  auto w2 = w - 0.1 * w.grad();  // grad mode on
+  auto loss2 = (x.mm(w2) - y).pow(2).mean();
+  std::string answer = shown(explain_grad(w2, loss2));
+  EXPECT_THAT(answer, AllOf(testing::StartsWith("The gradient of the output"), HasSubstr("exists and is nonzero"),
+                            HasSubstr("no longer the leaf you created"), HasSubstr("SubBackward0")));
+  EXPECT_LT(answer.find("exists and is nonzero"), answer.find("no longer the leaf"));
+}
+
+// "I called opt.zero_grad() and now explain_grad says backward was never called": it was; the
+// answer must be true after zero_grad() too.
+TEST(ExplainGrad, UndefinedAfterZeroGrad) {
+  tg::manual_seed(0);
+  auto x = tg::randn({4, 3});
+  auto y = tg::randn({4, 1});
+  auto w = tg::randn({3, 1}, tg::requires_grad());
+  tg::optim::SGD opt({w}, tg::optim::SGDOptions(0.1));
+  auto loss = (x.mm(w) - y).pow(2).mean();
+  loss.backward();
+  opt.step();
+  opt.zero_grad();
+  std::string answer = shown(explain_grad(w));
+  EXPECT_THAT(answer, AllOf(HasSubstr(".grad() is undefined"), HasSubstr("since its gradient was last reset"),
+                            HasSubstr("optimizer.zero_grad() sets it to undefined"),
+                            Not(HasSubstr("backward() was not called"))));
+}
+
+// "the gradient is nonzero, so why does my second unit never learn?": one column of w is dead.
+TEST(ExplainGrad, PartlyDeadReluNamesTheZeroColumn) {
+  auto w = tg::tensor({{1.0f, -1.0f}, {1.0f, -1.0f}, {1.0f, -1.0f}}, tg::requires_grad());
+  auto x = tg::ones({4, 3});
+  auto hidden = x.mm(w);
+  auto loss = hidden.relu().sum();
+  const uint64_t relu_nr = loss.grad_fn()->next_edges()[0].function->sequence_nr();
+  std::string answer = shown(explain_grad(w, loss));
+  EXPECT_THAT(answer, AllOf(HasSubstr("exists and is nonzero"), HasSubstr("1 of its 2 columns is all zero (column 1"),
+                            HasSubstr(fmt::format("relu (#{})", relu_nr))));
+  loss.backward();
+  EXPECT_THAT(shown(explain_grad(w)),
+              AllOf(HasSubstr("nonzero gradient"), HasSubstr("1 of its 2 columns is all zero (column 1")));
+  // a vector: the zero entries are counted
+  auto v = tg::tensor({1.0f, -2.0f, 3.0f}, tg::requires_grad());
+  EXPECT_THAT(shown(explain_grad(v, v.relu().sum())),
+              AllOf(HasSubstr("exists and is nonzero"), HasSubstr("1 of its 3 entries is exactly zero (index 1")));
+}
+
+// "loss uses w twice and its gradient is zero": the * 0.0 path is zero, and the other use was cut
+// by detach(); both are said.
+TEST(ExplainGrad, ZeroThroughOnePathAndCutOnAnother) {
+  tg::manual_seed(0);
+  auto x = tg::randn({4, 3});
+  auto y = tg::randn({4, 1});
+  auto w = tg::randn({3, 1}, tg::requires_grad());
+  auto loss = (x.mm(w).detach() * 2.0 - y).pow(2).mean() + w.sum() * 0.0;
+  std::string answer = shown(explain_grad(w, loss));
+  EXPECT_THAT(answer, AllOf(HasSubstr("exists but is all zero"), HasSubstr("mul_scalar"), HasSubstr("multiplies by 0"),
+                            HasSubstr("Another use of it gives no gradient at all"),
+                            HasSubstr("detach was given a tensor computed from this one")));
 }
 
 }  // namespace
