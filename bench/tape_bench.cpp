@@ -68,9 +68,9 @@ int main(int argc, char** argv) {
   Figures off = chain(reps, false), on = chain(reps, true), off_again = chain(reps, false);
   std::printf("small chain, 16 floats, %d steps, median of %d runs, 1 thread\n", kSteps, reps);
   std::printf("  %-34s %10s %10s\n", "", "no Tape", "Tape");
-  std::printf("  %-34s %10.3f %10.3f   (no Tape again: %.3f)\n", "forward, us per recorded op", off.forward,
-              on.forward, off_again.forward);
-  std::printf("  %-34s %10.3f %10.3f   (no Tape again: %.3f)\n", "backward, us per node", off.backward,
-              on.backward, off_again.backward);
+  std::printf("  %-34s %10.3f %10.3f   (no Tape again: %.3f)\n", "forward, us per recorded op", off.forward, on.forward,
+              off_again.forward);
+  std::printf("  %-34s %10.3f %10.3f   (no Tape again: %.3f)\n", "backward, us per node", off.backward, on.backward,
+              off_again.backward);
   return 0;
 }
