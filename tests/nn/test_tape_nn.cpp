@@ -25,7 +25,7 @@ TEST(TapeNn, WatchNamesEveryParameterOfAModuleHolderWithItsPrefix) {
   for (const auto& step : tape.steps()) {
     if (step.leaf < 0) continue;
     ++accumulations;
-    const auto& p = net->named_parameters()[step.leaf_name.substr(4)];
+    const tg::Tensor p = net->named_parameters()[step.leaf_name.substr(4)];  // a copy: the dict is a temporary
     EXPECT_TRUE(tg::allclose(step.accumulated.value.to(p.dtype()), p.grad())) << step.leaf_name;
   }
   EXPECT_EQ(accumulations, 4);
