@@ -265,3 +265,45 @@ TEST_F(Viewer, StepAllShowsEveryGradient) {
   const std::string past = dump_dom(url + "#step=" + std::to_string(n + 50));
   EXPECT_NE(past.find("data-step=\"" + std::to_string(n) + "\""), std::string::npos);
 }
+
+// The controls, clicked: a harness page loads the viewer in an iframe and clicks its buttons and
+// presses its keys (file pages may script each other with --allow-file-access-from-files); after
+// each action it logs the step the viewer shows and the address it moved to.
+TEST_F(Viewer, ButtonsAndKeysStepOneNodeAtATime) {
+  require_chromium();
+  const fs::path harness = kArtifacts / ("tape_viewer_harness_" + std::to_string(::getpid()) + ".html");
+  const std::string page = "tape_viewer_" + std::to_string(::getpid()) + ".html";
+  {
+    std::ofstream out(harness);
+    out << "<!DOCTYPE html><html><body><iframe id=\"v\" src=\"" << page
+        << "#step=2\" width=\"1200\" height=\"800\"></iframe><script>\n"
+           "const f = document.getElementById('v');\n"
+           "f.addEventListener('load', () => {\n"
+           "  const d = f.contentDocument, w = f.contentWindow, log = [];\n"
+           "  const state = () => log.push(d.body.getAttribute('data-step') + w.location.hash);\n"
+           "  const click = (id) => { d.getElementById(id).click(); state(); };\n"
+           "  const key = (k) => { d.dispatchEvent(new KeyboardEvent('keydown', {key: k})); state(); };\n"
+           "  state(); click('next'); click('next'); click('prev'); key('End'); click('first'); key('ArrowRight');\n"
+           "  click('last'); click('next'); key('Home'); click('prev');\n"
+           "  document.body.setAttribute('data-log', log.join(' '));\n"
+           "});\n</script></body></html>\n";
+  }
+  std::string command = "timeout 120 " + quote(kChromium) + chromium_args() +
+                        " --allow-file-access-from-files --dump-dom " +
+                        quote("file://" + fs::absolute(harness).string()) + " 2>/dev/null";
+  std::string dom;
+  if (FILE* pipe = popen(command.c_str(), "r")) {
+    char buffer[4096];
+    std::size_t n;
+    while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) dom.append(buffer, n);
+    EXPECT_EQ(pclose(pipe), 0);
+  }
+  std::error_code ignored;
+  fs::remove(harness, ignored);
+  const std::string n = std::to_string(tape.steps().size());
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(dom, m, std::regex("data-log=\"([^\"]*)\""))) << dom.substr(0, 500);
+  // start at 2; Next, Next, Prev; End; |<; right arrow; >|; Next at the end stays; Home; Prev at 0 stays
+  EXPECT_EQ(m[1].str(), "2#step=2 3#step=3 4#step=4 3#step=3 " + n + "#step=" + n + " 0#step=0 1#step=1 " + n +
+                            "#step=" + n + " " + n + "#step=" + n + " 0#step=0 0#step=0");
+}
