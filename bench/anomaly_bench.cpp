@@ -10,6 +10,8 @@
 // h = tanh(h*w + x) on 16 floats, 1000 steps, 3 recorded ops per step.
 #include <tapegrad/tapegrad.h>
 
+#include "timing.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -22,18 +24,10 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::median;
+using bench::us_since;
 using tg::Tensor;
-
-double us_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::micro>(Clock::now() - start).count();
-}
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const std::size_t n = values.size();
-  return n % 2 == 1 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
-}
 
 // Runs f `depth` frames below the caller: the stack a node's capture walks grows with it (a test
 // under GoogleTest records ops about 15 frames below main; a training loop, 3-5).

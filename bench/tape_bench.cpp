@@ -7,6 +7,8 @@
 //   tape_bench [--reps N]        every figure is the median of N runs (default 21)
 #include <tapegrad/tapegrad.h>
 
+#include "timing.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -16,17 +18,10 @@
 #include <vector>
 
 namespace {
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::median;
+using bench::us_since;
 using tg::Tensor;
-
-double us_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::micro>(Clock::now() - start).count();
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
-}
 
 constexpr int kSteps = 1000, kOpsPerStep = 3;
 

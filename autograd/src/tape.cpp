@@ -241,14 +241,7 @@ std::string trim(std::string s) {
 }
 }  // namespace
 
-// "grad_self = grad * other" with grad = 0.5 and other = 2: "grad_self = 0.5 * 2 = 1". Each
-// identifier the node knows (grad, its saved tensors and arguments, X.sizes) is replaced by its
-// value when it is small enough to print in full; the clause for input i ends with what was sent.
-std::vector<std::string> substitute_rule(const std::string& formula, const TapeStep& step, const TapeNode* node,
-                                         const Tape& tape) {
-  std::vector<std::string> out;
-  if (formula.empty()) return out;
-  const int64_t max_shown = tape.options().max_shown_;
+std::vector<std::string> rule_clauses(const std::string& formula) {
   std::vector<std::string> clauses;
   std::size_t start = 0;
   while (start <= formula.size()) {
@@ -258,6 +251,18 @@ std::vector<std::string> substitute_rule(const std::string& formula, const TapeS
     if (!clause.empty()) clauses.push_back(clause);
     start = end + 1;
   }
+  return clauses;
+}
+
+// "grad_self = grad * other" with grad = 0.5 and other = 2: "grad_self = 0.5 * 2 = 1". Each
+// identifier the node knows (grad, its saved tensors and arguments, X.sizes) is replaced by its
+// value when it is small enough to print in full; the clause for input i ends with what was sent.
+std::vector<std::string> substitute_rule(const std::string& formula, const TapeStep& step, const TapeNode* node,
+                                         const Tape& tape) {
+  std::vector<std::string> out;
+  if (formula.empty()) return out;
+  const int64_t max_shown = tape.options().max_shown_;
+  const std::vector<std::string> clauses = rule_clauses(formula);
   // the input each clause is for, by its left-hand side "grad_<name>" in input order
   std::vector<std::string> input_names;
   for (const std::string& clause : clauses) {

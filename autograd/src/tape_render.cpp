@@ -74,21 +74,13 @@ std::string dot_source(const Tape& tape) {
   }
   for (std::size_t i = 0; i < tape.nodes().size(); ++i) {
     const TapeNode& n = tape.nodes()[i];
-    std::string formula;
-    std::size_t start = 0;
-    while (start < n.formula.size()) {
-      std::size_t end = n.formula.find(';', start);
-      if (end == std::string::npos) end = n.formula.size();
-      std::string clause = n.formula.substr(start, end - start);
-      while (!clause.empty() && clause.front() == ' ') clause.erase(clause.begin());
-      formula += "<br/>" + escape_html(clause);
-      start = end + 1;
-    }
+    std::string lines;  // one line per clause of the rule, then the op's arguments
+    for (const std::string& clause : rule_clauses(n.formula)) lines += "<br/>" + escape_html(clause);
+    if (const std::string args = node_args(*n.node); !args.empty()) lines += "<br/>" + escape_html(args);
     out += fmt::format(
         "  op{0} [id=\"op{0}\", shape=box, style=\"rounded,filled\", fillcolor=\"#fde68a\", "
-        "label=<<b>{1}</b> #{2}<font point-size=\"9\" color=\"#44403c\">{3}{4}</font>>];\n",
-        i, escape_html(n.backward_name), n.sequence_nr, formula,
-        node_args(*n.node).empty() ? "" : "<br/>" + escape_html(node_args(*n.node)));
+        "label=<<b>{1}</b> #{2}<font point-size=\"9\" color=\"#44403c\">{3}</font>>];\n",
+        i, escape_html(n.backward_name), n.sequence_nr, lines);
     for (std::size_t k = 0; k < n.inputs.size(); ++k)
       if (n.inputs[k] >= 0) out += fmt::format("  t{0} -> op{1} [id=\"e{0}_{1}\"];\n", n.inputs[k], i);
     for (int id : n.outputs)
