@@ -2,7 +2,7 @@
 // same lines prefixed "libtorch ". Not part of tapegrad's build (libtorch costs ~24 s and 1.2 GB
 // of compiler memory per translation unit); bench/run_libtorch_baseline.sh compiles and runs it.
 //
-//   libtorch_bench [small|big|gemm|alloc|all] [--reps N] [--threads N]
+//   libtorch_bench [small|big|gemm|alloc|mlp|cnn|memory|all] [--reps N] [--threads N]
 //
 // Keep the workloads in step with tg_bench.cpp: the figures are compared line by line.
 #include <torch/torch.h>
@@ -18,6 +18,8 @@
 #include <ctime>
 #include <string>
 #include <vector>
+
+#include "train_epoch.h"
 
 namespace {
 
@@ -196,8 +198,9 @@ int parse_reps(int argc, char** argv, int fallback) { return parse_int_flag(argc
 int main(int argc, char** argv) {
   const std::string command = argc > 1 && argv[1][0] != '-' ? argv[1] : "all";
   const bool all = command == "all";
-  if (!all && command != "small" && command != "big" && command != "gemm" && command != "alloc") {
-    std::fprintf(stderr, "usage: %s [small|big|gemm|alloc|all] [--reps N] [--threads N]\n", argv[0]);
+  if (!all && command != "small" && command != "big" && command != "gemm" && command != "alloc" && command != "mlp" &&
+      command != "cnn" && command != "memory") {
+    std::fprintf(stderr, "usage: %s [small|big|gemm|alloc|mlp|cnn|memory|all] [--reps N] [--threads N]\n", argv[0]);
     return 1;
   }
   // Default: libtorch's own choice (on this machine 1 intra-op thread; OpenBLAS runs its own).
@@ -208,6 +211,8 @@ int main(int argc, char** argv) {
     if (all || command == "big") bench_big(parse_reps(argc, argv, 7));
     if (all || command == "gemm") bench_gemm(parse_reps(argc, argv, 20));
     if (command == "alloc") bench_alloc(parse_reps(argc, argv, 7));
+    if (command == "mlp" || command == "cnn" || command == "memory")
+      train_subcommand("libtorch ", command, parse_reps(argc, argv, 3));
   } catch (const std::exception& error) {
     std::fprintf(stderr, "libtorch_bench: %s\n", error.what());
     return 2;

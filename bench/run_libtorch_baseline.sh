@@ -5,7 +5,7 @@
 #   bench/run_libtorch_baseline.sh [RUNS] [SUBCOMMAND...]
 #     RUNS        how many times to run each subcommand (default 3; quote the median of runs);
 #                 0 only builds the binary
-#     SUBCOMMAND  small, big, gemm, alloc (default: small big gemm)
+#     SUBCOMMAND  small, big, gemm, alloc, mlp, cnn, memory (default: small big gemm)
 #   Environment: BUILD_DIR (default /tmp/tapegrad-libtorch-bench), OUT (raw output file, default
 #   bench/results/libtorch_baseline.txt), CXX (default g++), BENCH_ARGS (passed to every run,
 #   e.g. "--threads 2" or "--reps 40"), WAIT_IDLE (seconds to wait, before each run, for the
@@ -40,7 +40,7 @@ compile=("$cxx" -std=c++17 -O3 -march=native -DNDEBUG
          -I/usr/include/x86_64-linux-gnu/openblas-pthread
          "$here/libtorch_bench.cpp" -o "$binary"
          -ltorch -ltorch_cpu -lc10 -lopenblas -pthread)
-if [[ ! -x "$binary" || "$here/libtorch_bench.cpp" -nt "$binary" ]]; then
+if [[ ! -x "$binary" || "$here/libtorch_bench.cpp" -nt "$binary" || "$here/train_epoch.h" -nt "$binary" ]]; then
   echo "compiling: ${compile[*]}" >&2
   /usr/bin/time -v "${compile[@]}" 2>"$build_dir/compile_time.txt" || {
     cat "$build_dir/compile_time.txt" >&2

@@ -2,12 +2,15 @@
 // (then the spread over runs) that docs/PERFORMANCE.md quotes. bench/libtorch_bench.cpp runs the
 // same workloads against libtorch and prints the same lines prefixed "libtorch ".
 //
-//   tg_bench [small|big|gemm|alloc|grain|all] [--reps N] [--threads N]   (all = small, big, gemm)
+//   tg_bench [small|big|gemm|alloc|grain|mlp|cnn|memory|limits|all] [--reps N] [--threads N]   (all = small, big, gemm)
 //
 // Every workload checks its result before printing, so a broken kernel cannot report a figure.
 #include <tapegrad/tapegrad.h>
+namespace torch = tg;
 
 #include <cblas.h>
+
+#include <thread>
 
 #include <algorithm>
 #include <chrono>
@@ -18,6 +21,8 @@
 #include <ctime>
 #include <string>
 #include <vector>
+
+#include "train_epoch.h"
 
 namespace {
 
@@ -129,7 +134,11 @@ void bench_big(int reps) {
     check(std::fabs(gb[i] - (active ? pa[i] : 0.f)) < 1e-5f, "big: grad of b");
   }
 
-  std::printf("big (relu(a*b+a).sum(), 16M floats, fwd+bwd): %.4f s per iter\n", median(times));
+  // The memory traffic of the recorded ops, in 64 MB passes (a read or a write of one tensor):
+  // forward mul 3, add 3, relu 2, sum 1; backward relu's masked gradient 3, mul's two gradients
+  // 3 + 3, and a's two contributions summed 3: 21. One fused kernel could do with 6.
+  std::printf("big (relu(a*b+a).sum(), 16M floats, fwd+bwd): %.4f s per iter (1.41 GB: 21 passes of 64 MB)\n",
+              median(times));
   print_spread(times, 1.0, "s");
   std::printf("  (warm-up iteration %.4g s)\n", warm_up);
 }
@@ -145,16 +154,24 @@ void bench_gemm(int reps) {
   std::vector<float> c_direct(kN * kN);
 
   auto run_library = [&] { return tg::mm(a, b); };
+  // The direct call gets OpenBLAS's own threads (tapegrad keeps OpenBLAS at 1 thread and splits
+  // products over its TBB workers); afterwards its spinning workers are given 0.2 s to go to sleep,
+  // so that they do not slow the next library call.
+  const int threads = tg::get_num_threads();
   auto run_direct = [&] {
+    openblas_set_num_threads(threads);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, kN, kN, kN, 1.0f, a.data_ptr<float>(), kN,
                 b.data_ptr<float>(), kN, 0.0f, c_direct.data(), kN);
+    openblas_set_num_threads(1);
   };
+  auto settle = [] { std::this_thread::sleep_for(std::chrono::milliseconds(200)); };
   tg::Tensor c = run_library();  // warm-up (and OpenBLAS's thread start) for both
   run_direct();
   check(tg::allclose(c, tg::from_blob(c_direct.data(), {kN, kN}), 1e-3, 1e-3), "gemm: mm agrees with cblas_sgemm");
 
   std::vector<double> library_gflops, direct_gflops;
   for (int rep = 0; rep < reps; ++rep) {
+    settle();
     auto start = Clock::now();
     c = run_library();
     library_gflops.push_back(kFlops / seconds_since(start) * 1e-9);
@@ -167,6 +184,51 @@ void bench_gemm(int reps) {
   std::printf("sgemm 1024: %.1f GFLOP/s (direct OpenBLAS: %.1f GFLOP/s, ratio %.2f)\n", library, direct,
               library / direct);
   print_spread(library_gflops, 1.0, "GFLOP/s");
+}
+
+// The machine's limits, measured in the same run as the workloads (bench/compare divides by them):
+// memory bandwidth from a plain triad loop a = b + s * c over 64 MB float arrays on as many threads
+// as tapegrad uses (std::thread, no library), and the BLAS peak from direct cblas_sgemm 1024 calls
+// with OpenBLAS's own threads (tapegrad runs OpenBLAS single-threaded inside its TBB tasks).
+void bench_limits(int reps) {
+  constexpr int64_t kSize = int64_t{16} << 20;
+  const int threads = tg::get_num_threads();
+  std::vector<float> a(kSize), b(kSize, 1.0f), c(kSize, 2.0f);
+  auto triad = [&] {
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t)
+      pool.emplace_back([&, t] {
+        const int64_t begin = kSize * t / threads, end = kSize * (t + 1) / threads;
+        float* pa = a.data();
+        const float* pb = b.data();
+        const float* pc = c.data();
+        for (int64_t i = begin; i < end; ++i) pa[i] = pb[i] + 3.0f * pc[i];
+      });
+    for (std::thread& t : pool) t.join();
+  };
+  triad();  // first touch
+  std::vector<double> bandwidth;
+  for (int rep = 0; rep < reps; ++rep) {
+    const auto start = Clock::now();
+    triad();
+    bandwidth.push_back(3.0 * kSize * sizeof(float) / seconds_since(start) * 1e-9);
+  }
+  check(a[kSize / 3] == 7.0f, "limits: triad result");
+  std::printf("triad bandwidth (3 x 64 MB, %d threads): %.1f GB/s\n", threads, median(bandwidth));
+
+  constexpr int64_t kN = 1024;
+  std::vector<float> x(kN * kN, 0.5f), y(kN * kN, 0.25f), z(kN * kN);
+  openblas_set_num_threads(threads);
+  std::vector<double> gflops;
+  for (int rep = 0; rep < reps + 1; ++rep) {
+    const auto start = Clock::now();
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, kN, kN, kN, 1.0f, x.data(), kN, y.data(), kN, 0.0f, z.data(),
+                kN);
+    if (rep > 0) gflops.push_back(2.0 * kN * kN * kN / seconds_since(start) * 1e-9);
+  }
+  openblas_set_num_threads(1);
+  check(z[0] == 128.0f, "limits: sgemm result");
+  std::printf("direct OpenBLAS sgemm 1024 (%d threads): %.1f GFLOP/s\n", threads, median(gflops));
 }
 
 // Allocating and writing a 64 MB tensor: fresh memory from the system (empty_cache before each
@@ -241,8 +303,10 @@ void bench_grain() {
 int main(int argc, char** argv) {
   const std::string command = argc > 1 && argv[1][0] != '-' ? argv[1] : "all";
   const bool all = command == "all";
-  if (!all && command != "small" && command != "big" && command != "gemm" && command != "alloc" && command != "grain") {
-    std::fprintf(stderr, "usage: %s [small|big|gemm|alloc|grain|all] [--reps N] [--threads N]\n", argv[0]);
+  if (!all && command != "small" && command != "big" && command != "gemm" && command != "alloc" && command != "grain" &&
+      command != "mlp" && command != "cnn" && command != "memory" && command != "limits") {
+    std::fprintf(stderr, "usage: %s [small|big|gemm|alloc|grain|mlp|cnn|memory|limits|all] [--reps N] [--threads N]\n",
+                 argv[0]);
     return 1;
   }
   // Default: tapegrad's own choice (TG_NUM_THREADS or the number of cores).
@@ -254,6 +318,12 @@ int main(int argc, char** argv) {
     if (all || command == "gemm") bench_gemm(parse_reps(argc, argv, 20));
     if (command == "alloc") bench_alloc(parse_reps(argc, argv, 7));
     if (command == "grain") bench_grain();
+    if (command == "limits") bench_limits(parse_reps(argc, argv, 10));
+    if ((command == "mlp" || command == "cnn" || command == "memory") &&
+        !train_subcommand("", command, parse_reps(argc, argv, 3))) {
+      std::fprintf(stderr, "tg_bench: check failed: %s\n", command.c_str());
+      return 2;
+    }
   } catch (const std::exception& error) {
     std::fprintf(stderr, "tg_bench: %s\n", error.what());
     return 2;

@@ -1,5 +1,6 @@
-// A small CNN on Fashion-MNIST: conv3x3(32)-ReLU-maxpool-conv3x3(64)-ReLU-maxpool-FC128-FC10 with
-// Adam (the dataset's table lists 0.916 for 2 conv layers with pooling).
+// A small CNN on Fashion-MNIST: conv3x3(32, padding 1)-ReLU-maxpool-conv3x3(64, padding 1)-ReLU-
+// maxpool-FC128-FC10 with Adam (the dataset's table lists 0.916 for 2 conv layers with pooling).
+// Padding 1 keeps the borders: 28 -> 14 -> 7 (unpadded, 28 -> 13 -> 5 reached 0.9003 after 12 epochs).
 //   fashion_mnist_cnn [--epochs 12] [--lr-decay 0.8] [--data DIR] [--min-accuracy 0.91]
 #include <tapegrad/tapegrad.h>
 
@@ -9,15 +10,15 @@
 
 struct CnnImpl : tg::nn::Module {
   CnnImpl()
-      : conv1(register_module("conv1", tg::nn::Conv2d(tg::nn::Conv2dOptions(1, 32, 3)))),
-        conv2(register_module("conv2", tg::nn::Conv2d(tg::nn::Conv2dOptions(32, 64, 3)))),
+      : conv1(register_module("conv1", tg::nn::Conv2d(tg::nn::Conv2dOptions(1, 32, 3).padding(1)))),
+        conv2(register_module("conv2", tg::nn::Conv2d(tg::nn::Conv2dOptions(32, 64, 3).padding(1)))),
         pool(register_module("pool", tg::nn::MaxPool2d(tg::nn::MaxPool2dOptions(2)))),
-        fc1(register_module("fc1", tg::nn::Linear(64 * 5 * 5, 128))),
+        fc1(register_module("fc1", tg::nn::Linear(64 * 7 * 7, 128))),
         fc2(register_module("fc2", tg::nn::Linear(128, 10))) {}
 
   tg::Tensor forward(tg::Tensor x) {
-    x = pool->forward(tg::relu(conv1->forward(x)));  // [N, 32, 13, 13]
-    x = pool->forward(tg::relu(conv2->forward(x)));  // [N, 64, 5, 5]
+    x = pool->forward(tg::relu(conv1->forward(x)));  // [N, 32, 14, 14]
+    x = pool->forward(tg::relu(conv2->forward(x)));  // [N, 64, 7, 7]
     x = tg::relu(fc1->forward(x.flatten(1)));
     return fc2->forward(x);
   }

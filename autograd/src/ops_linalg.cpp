@@ -29,14 +29,27 @@ void check_operands(const Tensor& a, const Tensor& b, const char* op) {
 
 }  // namespace
 
+namespace {
+// a @ b, laid out as `like` is: when `like` is a transposed view (a weight used as weight.t()),
+// computed as (b.t() @ a.t()).t(), the same numbers written in like's order. A gradient in its
+// input's layout reaches the leaf contiguous: no strided copy when it is accumulated, no clone when
+// it is adopted. (The same BLAS call, with the operands' flags swapped.)
+Tensor mm_like(const Tensor& like, const Tensor& a, const Tensor& b) {
+  const bool transposed =
+      like.dim() == 2 && like.size(0) > 1 && like.size(1) > 1 && like.stride(0) == 1 && like.stride(1) == like.size(0);
+  return transposed ? mm(b.t(), a.t()).t() : mm(a, b);
+}
+}  // namespace
+
 // ---------------------------------------------------------------- mm: self [n, m] @ mat2 [m, p]
 namespace {
 const OpDef kMm{.name = "mm",
                 .formula = "grad_self = grad.mm(mat2.t());  grad_mat2 = self.t().mm(grad)",
                 .saved = {"self", "mat2"},
                 .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
-                  return {ctx.needs_input_grad(0) ? mm(grad, ctx.saved("mat2").t()) : Tensor(),
-                          ctx.needs_input_grad(1) ? mm(ctx.saved("self").t(), grad) : Tensor()};
+                  Tensor self = ctx.saved("self"), mat2 = ctx.saved("mat2");
+                  return {ctx.needs_input_grad(0) ? mm_like(self, grad, mat2.t()) : Tensor(),
+                          ctx.needs_input_grad(1) ? mm_like(mat2, self.t(), grad) : Tensor()};
                 }};
 }  // namespace
 
@@ -115,7 +128,53 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   return product.reshape(out_sizes);
 }
 
-Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b) { return bias + mm(a, b); }
+// ---------------------------------------------------------------- addmm: beta self + alpha mat1 @ mat2
+// One node, and one pass fewer than self + mm(...): the kernel copies self (broadcast) into the
+// output and the gemm adds the product to it. nn::Linear's forward.
+namespace {
+const OpDef kAddmm{.name = "addmm",
+                   .formula =
+                       "grad_self = beta * grad;  grad_mat1 = alpha * grad.mm(mat2.t());  "
+                       "grad_mat2 = alpha * mat1.t().mm(grad)",
+                   .saved = {"mat1", "mat2"},
+                   .scalars = {"beta", "alpha"},
+                   .vjp = [](const VjpContext& ctx, const Tensor& grad) -> variable_list {
+                     const double beta = ctx.arg("beta"), alpha = ctx.arg("alpha");
+                     auto scaled = [](Tensor t, double s) { return s == 1 ? t : t * s; };
+                     Tensor mat1 = ctx.saved("mat1"), mat2 = ctx.saved("mat2");
+                     return {ctx.needs_input_grad(0) ? scaled(grad, beta) : Tensor(),
+                             ctx.needs_input_grad(1) ? scaled(mm_like(mat1, grad, mat2.t()), alpha) : Tensor(),
+                             ctx.needs_input_grad(2) ? scaled(mm_like(mat2, mat1.t(), grad), alpha) : Tensor()};
+                   }};
+}  // namespace
+
+Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, double beta, double alpha) {
+  check_operands(mat1, mat2, "addmm");
+  ops::check_floating(self, "addmm");
+  if (mat1.dim() != 2 || mat2.dim() != 2)
+    throw Error(fmt::format("addmm: expected 2-D matrices, got shapes {} and {}", shape_str(mat1.sizes()),
+                            shape_str(mat2.sizes())));
+  if (mat1.size(1) != mat2.size(0)) cannot_multiply("addmm", mat1, mat2, mat1.size(1), mat2.size(0));
+  if (self.dtype() != mat1.dtype())
+    throw Error(fmt::format("addmm: expected self to have the dtype of the matrices ({}), got {} (shape {})",
+                            dtype_name(mat1.dtype()), dtype_name(self.dtype()), shape_str(self.sizes())));
+  const std::vector<int64_t> out_sizes{mat1.size(0), mat2.size(1)};
+  bool broadcastable = self.dim() <= 2;
+  for (int64_t d = 1; broadcastable && d <= self.dim(); ++d)
+    broadcastable = self.size(-d) == 1 || self.size(-d) == out_sizes[static_cast<std::size_t>(2 - d)];
+  if (!broadcastable)
+    throw Error(fmt::format("addmm: self {} cannot be broadcast to the product's shape {} ({} @ {})",
+                            shape_str(self.sizes()), shape_str(out_sizes), shape_str(mat1.sizes()),
+                            shape_str(mat2.sizes())));
+  Tensor out = kernels::addmm(self, mat1, mat2, beta, alpha);
+  if (autograd::needs_grad(kAddmm, {&self, &mat1, &mat2}, out))
+    record(kAddmm, {&self, &mat1, &mat2}, out)
+        .save("mat1", mat1)
+        .save("mat2", mat2)
+        .arg("beta", beta)
+        .arg("alpha", alpha);
+  return out;
+}
 
 Tensor dot(const Tensor& a, const Tensor& b) {
   if (a.defined() && b.defined() && (a.dim() != 1 || b.dim() != 1))
@@ -137,6 +196,7 @@ namespace ops {
 void add_linalg_ops(std::vector<const autograd::OpDef*>& out) {
   out.push_back(&kMm);
   out.push_back(&kBmm);
+  out.push_back(&kAddmm);
 }
 }  // namespace ops
 

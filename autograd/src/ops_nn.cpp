@@ -418,9 +418,15 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
   if (bias.defined() && (bias.dim() != 1 || bias.size(0) != weight.size(0)))
     throw Error(
         fmt::format("linear: bias {} does not match weight {}", shape_str(bias.sizes()), shape_str(weight.sizes())));
-  if (input.dim() == 2 && bias.defined()) return addmm(bias, input, weight.t());
-  Tensor out = matmul(input, weight.t());
-  return bias.defined() ? out + bias : out;
+  if (!bias.defined() || input.dim() == 1) {
+    Tensor out = matmul(input, weight.t());
+    return bias.defined() ? out + bias : out;
+  }
+  if (input.dim() == 2) return addmm(bias, input, weight.t());
+  // [*, in] -> [*, out]: the leading dims folded into rows of one addmm
+  DimVector out_sizes(input.sizes());
+  out_sizes[out_sizes.size() - 1] = weight.size(0);
+  return addmm(bias, input.reshape({-1, input.size(-1)}), weight.t()).view(out_sizes);
 }
 
 Tensor bilinear(const Tensor& input1, const Tensor& input2, const Tensor& weight, const Tensor& bias) {

@@ -47,21 +47,32 @@ void for_each_indexed(const char* op, const TensorImpl& indexed, int64_t dim, co
   const int64_t ndim = static_cast<int64_t>(index.sizes.size());
   const int64_t* pi = index.data<int64_t>();
   const int64_t limit = indexed.sizes.empty() ? 1 : indexed.sizes[dim];
-  DimVector counter(static_cast<std::size_t>(ndim), 0);
-  for (int64_t n = 0; n < index.numel; ++n) {
+  if (index.numel == 0) return;
+  auto bounded = [&](int64_t target) {
+    if (target < -limit || target >= limit)
+      detail::fail(fmt::format("{}: index {} is out of bounds for dim {} with size {}", op, target, dim, limit));
+    return target < 0 ? target + limit : target;
+  };
+  if (ndim == 0) {
+    f(bounded(pi[0]) * 0, 0);
+    return;
+  }
+  // An odometer over the outer dims, the last dim as a plain inner loop (max_pool2d's backward
+  // scatters millions of elements through here: no per-element walk over the dims).
+  const int64_t last = ndim - 1, inner = index.sizes[last];
+  const int64_t is = index.strides[last], os = other.strides[last];
+  const int64_t xs = dim == last ? 0 : indexed.strides[last], xd = indexed.strides[dim];
+  DimVector counter(static_cast<std::size_t>(last), 0);
+  for (int64_t done = 0; done < index.numel; done += inner) {
     int64_t idx_off = 0, other_off = 0, indexed_off = 0;
-    for (int64_t d = 0; d < ndim; ++d) {
+    for (int64_t d = 0; d < last; ++d) {
       idx_off += counter[d] * index.strides[d];
       other_off += counter[d] * other.strides[d];
       if (d != dim) indexed_off += counter[d] * indexed.strides[d];
     }
-    int64_t target = pi[idx_off];
-    if (target < -limit || target >= limit)
-      detail::fail(fmt::format("{}: index {} is out of bounds for dim {} with size {}", op, target, dim, limit));
-    if (target < 0) target += limit;
-    if (ndim > 0) indexed_off += target * indexed.strides[dim];
-    f(indexed_off, other_off);
-    for (int64_t d = ndim - 1; d >= 0; --d) {
+    for (int64_t k = 0; k < inner; ++k)
+      f(indexed_off + k * xs + bounded(pi[idx_off + k * is]) * xd, other_off + k * os);
+    for (int64_t d = last - 1; d >= 0; --d) {
       if (++counter[d] < index.sizes[d]) break;
       counter[d] = 0;
     }

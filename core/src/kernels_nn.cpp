@@ -104,11 +104,32 @@ std::pair<TensorBase, TensorBase> max_pool2d(const TensorBase& x, const Window2d
     const T* px = xc.data_ptr<T>();
     T* po = out.data_ptr<T>();
     int64_t* pi = indices.data_ptr<int64_t>();
+    // Every window inside the plane, no dilation (the nn.MaxPool2d(k) case): fixed bounds, no clipping.
+    const bool inside = w.ph == 0 && w.pw == 0 && w.dh == 1 && w.dw == 1 && (w.oh - 1) * w.sh + w.kh <= H &&
+                        (w.ow - 1) * w.sw + w.kw <= W;
     detail::parallel_for(0, N * C, plane_grain(w.oh * w.ow, w.kh * w.kw), [&](int64_t begin, int64_t end) {
       for (int64_t plane = begin; plane < end; ++plane) {
         const T* src = px + plane * H * W;
         T* dst = po + plane * w.oh * w.ow;
         int64_t* dst_i = pi + plane * w.oh * w.ow;
+        if (inside) {
+          for (int64_t oy = 0; oy < w.oh; ++oy)
+            for (int64_t ox = 0; ox < w.ow; ++ox) {
+              const int64_t y0 = oy * w.sh, x0 = ox * w.sw;
+              int64_t best = y0 * W + x0;
+              T best_val = -std::numeric_limits<T>::infinity();
+              for (int64_t iy = y0; iy < y0 + w.kh; ++iy)
+                for (int64_t ix = x0; ix < x0 + w.kw; ++ix) {
+                  const T v = src[iy * W + ix];
+                  const bool take = (v > best_val) | (v != v);
+                  best_val = take ? v : best_val;
+                  best = take ? iy * W + ix : best;
+                }
+              dst[oy * w.ow + ox] = best_val;
+              dst_i[oy * w.ow + ox] = best;
+            }
+          continue;
+        }
         for (int64_t oy = 0; oy < w.oh; ++oy) {
           int64_t y0 = oy * w.sh - w.ph;
           // min(y0 + reach, H) without computing y0 + reach (ceil_mode: up to in + 2p + in - 1)

@@ -1,5 +1,7 @@
-// Thread control: one TBB global_control bounds every kernel; OpenBLAS gets the same count so the
-// two pools never oversubscribe the cores (BLAS is always called from outside TBB tasks).
+// Thread control: one TBB global_control bounds every kernel, matrix products included. OpenBLAS
+// runs single-threaded inside TBB tasks (core/src/blas.cpp splits a product across them): its own
+// pthread pool spins in sched_yield for a while after every call, taking a core from the next
+// kernel's TBB workers; see docs/PERFORMANCE.md.
 #include "tapegrad/internal/parallel.h"
 
 #include <tbb/blocked_range.h>
@@ -36,7 +38,7 @@ int initial_threads() {
 void apply_threads(int n) {
   thread_limit =
       std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(n));
-  openblas_set_num_threads(n);
+  openblas_set_num_threads(1);
   num_threads = n;
 }
 

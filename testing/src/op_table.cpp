@@ -878,20 +878,41 @@ void add_linalg(std::vector<OpInfo>& t) {
               return Inputs{make({3, 4}, Domain::Any, 943), make({3}, Domain::Any, 944)};
             }));
   }
-  t.push_back(composite("addmm")
-                  .samples([](const Inputs& in) { return addmm(in[0], in[1], in[2]); }, torch("torch.addmm(a, b, c)"),
-                           one("[2] + [3, 4] @ [4, 2]",
-                               [] {
-                                 return Inputs{make({2}, Domain::Any, 97), make({3, 4}, Domain::Any, 98),
-                                               make({4, 2}, Domain::Any, 99)};
-                               }))
-                  .error(
-                      "bias [3] for [3, 2]", [](const Inputs& in) { return addmm(in[0], in[1], in[2]); },
-                      "add: shapes [3] and [3, 2] cannot be broadcast together",
-                      [] {
-                        return Inputs{make({3}, Domain::Any, 945), make({3, 4}, Domain::Any, 946),
-                                      make({4, 2}, Domain::Any, 947)};
-                      }));
+  {
+    auto f = [](const Inputs& in) { return addmm(in[0], in[1], in[2]); };
+    t.push_back(
+        primitive("addmm")
+            .samples(
+                f, torch("torch.addmm(a, b, c)"),
+                [] {
+                  return std::vector<In>{
+                      {{make({2}, Domain::Any, 97), make({3, 4}, Domain::Any, 98), make({4, 2}, Domain::Any, 99)},
+                       "[2] + [3, 4] @ [4, 2]"},
+                      {{make({3, 1}, Domain::Any, 100), make({3, 4}, Domain::Any, 101), make({4, 2}, Domain::Any, 104)},
+                       "[3, 1] + [3, 4] @ [4, 2]"}};
+                })
+            .samples([](const Inputs& in) { return addmm(in[0], in[1], in[2], 0.5, -2); },
+                     torch("torch.addmm(a, b, c, beta=0.5, alpha=-2)"),
+                     one("0.5 [3, 2] - 2 [3, 4] @ [4, 2]",
+                         [] {
+                           return Inputs{make({3, 2}, Domain::Any, 105), make({3, 4}, Domain::Any, 106),
+                                         make({4, 2}, Domain::Any, 107)};
+                         }))
+            .error("bias [3] for [3, 2]", f,
+                   "addmm: self [3] cannot be broadcast to the product's shape [3, 2] ([3, 4] @ [4, 2])",
+                   [] {
+                     return Inputs{make({3}, Domain::Any, 945), make({3, 4}, Domain::Any, 946),
+                                   make({4, 2}, Domain::Any, 947)};
+                   })
+            .error("shapes [3, 4] and [5, 2]", f, "addmm: shapes [3, 4] and [5, 2] cannot be multiplied (4 != 5)",
+                   [] {
+                     return Inputs{make({2}, Domain::Any, 948), make({3, 4}, Domain::Any, 949),
+                                   make({5, 2}, Domain::Any, 950)};
+                   })
+            .error("1-d matrix", f, "addmm: expected 2-D matrices, got shapes [4] and [4, 2]", [] {
+              return Inputs{make({2}, Domain::Any, 951), make({4}, Domain::Any, 952), make({4, 2}, Domain::Any, 953)};
+            }));
+  }
   t.push_back(composite("dot")
                   .samples(bin([](const Tensor& a, const Tensor& b) { return dot(a, b); }), torch("torch.dot(a, b)"),
                            one("[5] . [5]",

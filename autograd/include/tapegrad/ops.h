@@ -106,7 +106,11 @@ Tensor relu_backward(const Tensor& grad_output, const Tensor& output);     // y 
 // ---- reductions: all are Tensor methods too, so all are in <tapegrad/functions_and_methods.h> ----
 
 // ---- linear algebra (function-only; matmul, mm, bmm, dot: <tapegrad/functions_and_methods.h>) ----
-Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b);  // bias + a @ b
+// beta * self + alpha * (mat1 @ mat2): mat1 [n, m], mat2 [m, p], self broadcastable to [n, p]
+// (a bias [p] or [n, p]), all of one floating dtype; out [n, p]. One node; the gemm adds the product
+// to a copy of self. Errors: non-2-D matrices, m mismatch, self not broadcastable, mixed dtypes.
+// Mirrors torch::addmm (beta = 0 ignores self, NaNs included).
+Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, double beta = 1, double alpha = 1);
 Tensor outer(const Tensor& a, const Tensor& b);
 
 // ---- shape and indexing (function-only; reshape, view, select, split and the rest:

@@ -107,6 +107,9 @@ TensorBase scatter_add(const TensorBase& x, int64_t dim, const TensorBase& index
 // as flags, not copies.
 TensorBase matmul2d(const TensorBase& a, const TensorBase& b);
 TensorBase bmm(const TensorBase& a, const TensorBase& b);
+// beta * self + alpha * (a @ b), self broadcast to [m, n] (libtorch's addmm): self is copied into
+// the output and the gemm adds to it (BLAS beta = 1), one pass fewer than a separate add.
+TensorBase addmm(const TensorBase& self, const TensorBase& a, const TensorBase& b, double beta, double alpha);
 
 // ---- sliding windows (core/src/kernels_nn.cpp) ----
 // A 2-D window: kernel (kh, kw), dilation (dh, dw), padding (ph, pw), stride (sh, sw) and the
