@@ -2,7 +2,8 @@
 // (then the spread over runs) that docs/PERFORMANCE.md quotes. bench/libtorch_bench.cpp runs the
 // same workloads against libtorch and prints the same lines prefixed "libtorch ".
 //
-//   tg_bench [small|big|gemm|alloc|grain|mlp|cnn|memory|limits|all] [--reps N] [--threads N]   (all = small, big, gemm)
+//   tg_bench [small|big|gemm|alloc|grain|mlp|cnn|memory|limits|pool|all] [--reps N] [--threads N]   (all = small, big,
+//   gemm)
 //
 // Every workload checks its result before printing, so a broken kernel cannot report a figure.
 #include <tapegrad/tapegrad.h>
@@ -186,6 +187,30 @@ void bench_gemm(int reps) {
   print_spread(library_gflops, 1.0, "GFLOP/s");
 }
 
+// max_pool2d(2) forward and backward on the CNN workload's first activation, [128, 32, 26, 26]:
+// 2.8M candidates per call, read once; the bandwidth figure is the input's bytes over the time.
+void bench_pool(int reps) {
+  tg::manual_seed(0);
+  tg::Tensor x = tg::randn({128, 32, 26, 26}).requires_grad_(true);
+  std::vector<double> forward, backward;
+  for (int rep = 0; rep < reps + 1; ++rep) {
+    auto start = Clock::now();
+    tg::Tensor y = tg::max_pool2d(x, {2, 2});
+    const double f = seconds_since(start);
+    tg::Tensor loss = y.sum();
+    start = Clock::now();
+    loss.backward();
+    const double b = seconds_since(start);
+    if (rep > 0) {
+      forward.push_back(f);
+      backward.push_back(b);
+    }
+    x.mutable_grad() = tg::Tensor();
+  }
+  std::printf("max_pool2d [128, 32, 26, 26] k2: forward %.3f ms, backward %.3f ms (%.2f ns per input element)\n",
+              median(forward) * 1e3, median(backward) * 1e3, median(forward) * 1e9 / (128.0 * 32 * 26 * 26));
+}
+
 // The machine's limits, measured in the same run as the workloads (bench/compare divides by them):
 // memory bandwidth from a plain triad loop a = b + s * c over 64 MB float arrays on as many threads
 // as tapegrad uses (std::thread, no library), and the BLAS peak from direct cblas_sgemm 1024 calls
@@ -304,8 +329,9 @@ int main(int argc, char** argv) {
   const std::string command = argc > 1 && argv[1][0] != '-' ? argv[1] : "all";
   const bool all = command == "all";
   if (!all && command != "small" && command != "big" && command != "gemm" && command != "alloc" && command != "grain" &&
-      command != "mlp" && command != "cnn" && command != "memory" && command != "limits") {
-    std::fprintf(stderr, "usage: %s [small|big|gemm|alloc|grain|mlp|cnn|memory|limits|all] [--reps N] [--threads N]\n",
+      command != "mlp" && command != "cnn" && command != "memory" && command != "limits" && command != "pool") {
+    std::fprintf(stderr,
+                 "usage: %s [small|big|gemm|alloc|grain|mlp|cnn|memory|limits|pool|all] [--reps N] [--threads N]\n",
                  argv[0]);
     return 1;
   }
@@ -319,6 +345,7 @@ int main(int argc, char** argv) {
     if (command == "alloc") bench_alloc(parse_reps(argc, argv, 7));
     if (command == "grain") bench_grain();
     if (command == "limits") bench_limits(parse_reps(argc, argv, 10));
+    if (command == "pool") bench_pool(parse_reps(argc, argv, 20));
     if ((command == "mlp" || command == "cnn" || command == "memory") &&
         !train_subcommand("", command, parse_reps(argc, argv, 3))) {
       std::fprintf(stderr, "tg_bench: check failed: %s\n", command.c_str());

@@ -143,6 +143,79 @@ TEST(Core, MaxPoolReturnsTheFirstMaximumAndItsIndex) {
   EXPECT_EQ(indices.data_ptr<int64_t>()[1], 2);
 }
 
+// max_pool2d has three loops: 2x2 windows with stride 2 (vectorized, two passes), other windows
+// inside the plane, and the general one (padding, dilation). All must keep libtorch's rule (the
+// first maximum wins; a NaN takes over, so the last NaN wins) on values full of ties, signed zeros,
+// infinities and NaNs, in float and double, checked against a plain scan of each window.
+TEST(Core, MaxPoolPathsKeepTheFirstMaximumAndTheLastNaN) {
+  const double nan = std::nan("");
+  const std::vector<double> palette{1, -1, 0, -0.0, 2, -INFINITY, INFINITY, nan, 2, 1};
+  struct Case {
+    int64_t kh, kw, sh, sw, ph, pw, dh, dw;
+  };
+  for (const Case c : {Case{2, 2, 2, 2, 0, 0, 1, 1}, Case{3, 3, 1, 1, 0, 0, 1, 1}, Case{2, 3, 1, 2, 0, 0, 1, 1},
+                       Case{3, 3, 2, 2, 1, 1, 1, 1}, Case{2, 2, 1, 1, 0, 0, 2, 2}})
+    for (tg::ScalarType dtype : {tg::kFloat32, tg::kFloat64}) {
+      const int64_t H = 9, W = 12;
+      std::vector<double> xv(2 * H * W);
+      for (std::size_t i = 0; i < xv.size(); ++i) xv[i] = palette[(i * 7 + i / 5) % palette.size()];
+      xv[3] = nan;  // a NaN in the first window of the first row, and rows without any
+      kernels::Window2d w{
+          .kh = c.kh, .kw = c.kw, .dh = c.dh, .dw = c.dw, .ph = c.ph, .pw = c.pw, .sh = c.sh, .sw = c.sw};
+      w.oh = (H + 2 * c.ph - c.dh * (c.kh - 1) - 1) / c.sh + 1;
+      w.ow = (W + 2 * c.pw - c.dw * (c.kw - 1) - 1) / c.sw + 1;
+      auto [out, indices] = kernels::max_pool2d(make({1, 2, H, W}, xv, dtype), w);
+      std::vector<double> got;
+      for (int64_t i = 0; i < out.numel(); ++i)
+        got.push_back(dtype == tg::kFloat32 ? out.data_ptr<float>()[i] : out.data_ptr<double>()[i]);
+      for (int64_t plane = 0; plane < 2; ++plane)
+        for (int64_t oy = 0; oy < w.oh; ++oy)
+          for (int64_t ox = 0; ox < w.ow; ++ox) {
+            double best = -INFINITY;
+            int64_t at = -1;
+            for (int64_t i = 0; i < c.kh; ++i)
+              for (int64_t j = 0; j < c.kw; ++j) {
+                const int64_t y = oy * c.sh - c.ph + i * c.dh, x = ox * c.sw - c.pw + j * c.dw;
+                if (y < 0 || y >= H || x < 0 || x >= W) continue;
+                const double v = xv[static_cast<std::size_t>((plane * H + y) * W + x)];
+                if (at < 0) at = y * W + x;  // an all -inf window: its first position
+                if (v > best || std::isnan(v)) {
+                  best = v;
+                  at = y * W + x;
+                }
+              }
+            const int64_t k = (plane * w.oh + oy) * w.ow + ox;
+            const std::string where = "kernel " + std::to_string(c.kh) + "x" + std::to_string(c.kw) + " stride " +
+                                      std::to_string(c.sh) + " plane " + std::to_string(plane) + " output (" +
+                                      std::to_string(oy) + ", " + std::to_string(ox) + ")";
+            EXPECT_EQ(indices.data_ptr<int64_t>()[k], at) << where;
+            if (std::isnan(best))
+              EXPECT_TRUE(std::isnan(got[static_cast<std::size_t>(k)])) << where;
+            else {
+              EXPECT_EQ(got[static_cast<std::size_t>(k)], best) << where;
+              EXPECT_EQ(std::signbit(got[static_cast<std::size_t>(k)]), std::signbit(best)) << where;
+            }
+          }
+    }
+}
+
+// Signed zeros compare equal, so only the order of arrival decides which one a window returns.
+TEST(Core, MaxPoolReturnsTheFirstOfEqualSignedZeros) {
+  kernels::Window2d w{.kh = 2, .kw = 2, .dh = 1, .dw = 1, .ph = 0, .pw = 0, .sh = 2, .sw = 2};
+  w.oh = 1;
+  w.ow = 2;
+  for (tg::ScalarType dtype : {tg::kFloat32, tg::kFloat64}) {
+    // window 0: -0 first, then 0 below it; window 1: 0 first, then -0 below it
+    auto [out, indices] = kernels::max_pool2d(make({1, 1, 2, 4}, {-0.0, -1, 0.0, -1, 0.0, -1, -0.0, -1}, dtype), w);
+    const double first = dtype == tg::kFloat32 ? out.data_ptr<float>()[0] : out.data_ptr<double>()[0];
+    const double second = dtype == tg::kFloat32 ? out.data_ptr<float>()[1] : out.data_ptr<double>()[1];
+    EXPECT_TRUE(std::signbit(first));
+    EXPECT_FALSE(std::signbit(second));
+    EXPECT_EQ(indices.data_ptr<int64_t>()[0], 0);
+    EXPECT_EQ(indices.data_ptr<int64_t>()[1], 2);
+  }
+}
+
 TEST(Core, CheckedMathNamesTheOpAndTheShape) {
   const std::vector<int64_t> shape{int64_t{1} << 40, int64_t{1} << 40};
   std::string message = error_of([&] { tg::checked_numel(shape, "reshape"); });
