@@ -54,7 +54,8 @@ void for_each_indexed(const char* op, const TensorImpl& indexed, int64_t dim, co
     return target < 0 ? target + limit : target;
   };
   if (ndim == 0) {
-    f(bounded(pi[0]) * 0, 0);
+    (void)bounded(pi[0]);  // a 0-d index is still checked against the bounds
+    f(0, 0);
     return;
   }
   // An odometer over the outer dims, the last dim as a plain inner loop (max_pool2d's backward
