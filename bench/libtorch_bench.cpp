@@ -2,7 +2,7 @@
 // same lines prefixed "libtorch ". Not part of tapegrad's build (libtorch costs ~24 s and 1.2 GB
 // of compiler memory per translation unit); bench/run_libtorch_baseline.sh compiles and runs it.
 //
-//   libtorch_bench [small|big|gemm|alloc|mlp|cnn|memory|all] [--reps N] [--threads N]
+//   libtorch_bench [small|big|gemm|alloc|mlp|cnn|memory|sweep-ops|sweep-batch|all] [--reps N] [--threads N]
 //
 // Keep the workloads in step with tg_bench.cpp: the figures are compared line by line.
 #include <torch/torch.h>
@@ -185,6 +185,67 @@ void bench_alloc(int reps) {
               median(reused));
 }
 
+// The sweeps of docs/PERFORMANCE.md's "Scale" section, as tg_bench's (bench/sweep plots them).
+//
+// sweep-ops: the small workload's chain h = tanh(h*w + x), forward and backward of h.sum(), at
+// 1, 16, 256, 4K, 64K, 1M and 16M floats (powers of 16), 4M / numel steps (at least 1, at most
+// 1000; reps runs, or from 3 runs on only as many as fit in 2 s). One line per size, then the
+// spread in us per op:
+//   libtorch sweep-ops <numel> <steps> <us per op> <ns per element per op>
+int64_t sweep_steps(int64_t numel) { return std::clamp<int64_t>((int64_t{1} << 22) / numel, 1, 1000); }
+
+void bench_sweep_ops(int reps) {
+  constexpr int kOpsPerStep = 3;  // mul, add, tanh
+  std::printf("# libtorch sweep-ops <numel> <steps> <us per op> <ns per element per op>\n");
+  for (int64_t numel = 1; numel <= (int64_t{16} << 20); numel *= 16) {
+    const int64_t steps = sweep_steps(numel);
+    torch::manual_seed(0);
+    torch::Tensor w = (torch::randn({numel}) * 0.5).requires_grad_(true);
+    torch::Tensor x = (torch::randn({numel}) * 0.5).requires_grad_(true);
+    std::vector<double> times;
+    // The first repetition is a warm-up; after 3 timed ones, stop once 2 s have been spent.
+    double spent = 0;
+    for (int rep = 0; rep < reps + 1 && (rep < 4 || spent < 2.0); ++rep) {
+      w.mutable_grad() = torch::Tensor();
+      x.mutable_grad() = torch::Tensor();
+      const auto start = Clock::now();
+      {
+        torch::Tensor h = torch::zeros({numel});
+        for (int64_t step = 0; step < steps; ++step) h = torch::tanh(h * w + x);
+        h.sum().backward();
+      }
+      const double elapsed = seconds_since(start);
+      spent += elapsed;
+      if (rep > 0) times.push_back(elapsed);
+    }
+    check(w.grad().defined() && torch::isfinite(w.grad()).all().item<bool>(), "sweep-ops: grad of w");
+    check(x.grad().defined() && torch::isfinite(x.grad()).all().item<bool>(), "sweep-ops: grad of x");
+    const double per_op = 1e6 / (kOpsPerStep * static_cast<double>(steps));
+    const double us = median(times) * per_op;
+    std::printf("libtorch sweep-ops %lld %lld %.4g %.4g\n", static_cast<long long>(numel),
+                static_cast<long long>(steps), us, us * 1e3 / static_cast<double>(numel));
+    print_spread(times, per_op, "us");
+  }
+}
+
+// sweep-batch: train_epoch.h's MLP workload at batch 16, 32, ..., 1024, 8192 images per timed
+// pass after 5 untimed steps, `reps` passes; the median throughput, then the spread:
+//   libtorch sweep-batch <batch> <images per second>
+void bench_sweep_batch(int reps) {
+  constexpr int64_t kImages = 8192;
+  std::printf("# libtorch sweep-batch <batch> <images per second>  (MLP, %lld images per pass)\n",
+              static_cast<long long>(kImages));
+  for (int64_t batch = 16; batch <= 1024; batch *= 2) {
+    const TrainTiming t = train_epochs(
+        make_mlp(), kImages, reps, 5, [](int) {}, false, batch);
+    check(std::isfinite(t.final_loss), "sweep-batch: loss");
+    std::vector<double> throughput;
+    for (double seconds : t.epoch_seconds) throughput.push_back(static_cast<double>(kImages) / seconds);
+    std::printf("libtorch sweep-batch %lld %.0f\n", static_cast<long long>(batch), median(throughput));
+    print_spread(throughput, 1.0, "images/s");
+  }
+}
+
 // The value after `flag` on the command line, or `fallback`.
 int parse_int_flag(int argc, char** argv, const char* flag, int fallback) {
   for (int i = 1; i + 1 < argc; ++i)
@@ -199,8 +260,10 @@ int main(int argc, char** argv) {
   const std::string command = argc > 1 && argv[1][0] != '-' ? argv[1] : "all";
   const bool all = command == "all";
   if (!all && command != "small" && command != "big" && command != "gemm" && command != "alloc" && command != "mlp" &&
-      command != "cnn" && command != "memory") {
-    std::fprintf(stderr, "usage: %s [small|big|gemm|alloc|mlp|cnn|memory|all] [--reps N] [--threads N]\n", argv[0]);
+      command != "cnn" && command != "memory" && command != "sweep-ops" && command != "sweep-batch") {
+    std::fprintf(stderr,
+                 "usage: %s [small|big|gemm|alloc|mlp|cnn|memory|sweep-ops|sweep-batch|all] [--reps N] [--threads N]\n",
+                 argv[0]);
     return 1;
   }
   // Default: libtorch's own choice (on this machine 1 intra-op thread; OpenBLAS runs its own).
@@ -211,6 +274,8 @@ int main(int argc, char** argv) {
     if (all || command == "big") bench_big(parse_reps(argc, argv, 7));
     if (all || command == "gemm") bench_gemm(parse_reps(argc, argv, 20));
     if (command == "alloc") bench_alloc(parse_reps(argc, argv, 7));
+    if (command == "sweep-ops") bench_sweep_ops(parse_reps(argc, argv, 5));
+    if (command == "sweep-batch") bench_sweep_batch(parse_reps(argc, argv, 3));
     if (command == "mlp" || command == "cnn" || command == "memory")
       train_subcommand("libtorch ", command, parse_reps(argc, argv, 3));
   } catch (const std::exception& error) {

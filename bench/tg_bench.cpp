@@ -2,8 +2,8 @@
 // (then the spread over runs) that docs/PERFORMANCE.md quotes. bench/libtorch_bench.cpp runs the
 // same workloads against libtorch and prints the same lines prefixed "libtorch ".
 //
-//   tg_bench [small|big|gemm|alloc|grain|mlp|cnn|memory|limits|pool|all] [--reps N] [--threads N]   (all = small, big,
-//   gemm)
+//   tg_bench [small|big|gemm|alloc|grain|mlp|cnn|memory|limits|pool|sweep-ops|sweep-batch|all] [--reps N]
+//            [--threads N]   (all = small, big, gemm; the sweeps are bench/sweep's)
 //
 // Every workload checks its result before printing, so a broken kernel cannot report a figure.
 #include <tapegrad/tapegrad.h>
@@ -286,6 +286,70 @@ void bench_alloc(int reps) {
   tg::empty_cache();
 }
 
+// The sweeps of docs/PERFORMANCE.md's "Scale" section (bench/sweep plots them).
+//
+// sweep-ops: the small workload's chain h = tanh(h*w + x), forward and backward of h.sum(), at
+// 1, 16, 256, 4K, 64K, 1M and 16M floats (powers of 16), 4M / numel steps (at least 1, at most
+// 1000), so each size from 4K on is about as much memory traffic as the next; reps runs, or from
+// 3 runs on only as many as fit in 2 s. One line per size:
+//   sweep-ops <numel> <steps> <us per op> <ns per element per op>
+// (medians over reps; an op is one of the forward's mul, add, tanh with its share of the
+// backward), each followed by the spread in us per op.
+int64_t sweep_steps(int64_t numel) { return std::clamp<int64_t>((int64_t{1} << 22) / numel, 1, 1000); }
+
+void bench_sweep_ops(int reps) {
+  constexpr int kOpsPerStep = 3;  // mul, add, tanh
+  std::printf("# sweep-ops <numel> <steps> <us per op> <ns per element per op>\n");
+  for (int64_t numel = 1; numel <= (int64_t{16} << 20); numel *= 16) {
+    const int64_t steps = sweep_steps(numel);
+    tg::manual_seed(0);
+    tg::Tensor w = (tg::randn({numel}) * 0.5).requires_grad_(true);
+    tg::Tensor x = (tg::randn({numel}) * 0.5).requires_grad_(true);
+    std::vector<double> times;
+    // The first repetition is a warm-up; after 3 timed ones, stop once 2 s have been spent.
+    double spent = 0;
+    for (int rep = 0; rep < reps + 1 && (rep < 4 || spent < 2.0); ++rep) {
+      w.mutable_grad() = tg::Tensor();
+      x.mutable_grad() = tg::Tensor();
+      const auto start = Clock::now();
+      {
+        tg::Tensor h = tg::zeros({numel});
+        for (int64_t step = 0; step < steps; ++step) h = tg::tanh(h * w + x);
+        h.sum().backward();
+      }
+      const double elapsed = seconds_since(start);
+      spent += elapsed;
+      if (rep > 0) times.push_back(elapsed);
+    }
+    check(all_finite(w.grad()), "sweep-ops: grad of w");
+    check(all_finite(x.grad()), "sweep-ops: grad of x");
+    const double per_op = 1e6 / (kOpsPerStep * static_cast<double>(steps));
+    const double us = median(times) * per_op;
+    std::printf("sweep-ops %lld %lld %.4g %.4g\n", static_cast<long long>(numel), static_cast<long long>(steps), us,
+                us * 1e3 / static_cast<double>(numel));
+    print_spread(times, per_op, "us");
+  }
+}
+
+// sweep-batch: train_epoch.h's MLP workload (Adam, cross-entropy) at batch 16, 32, ..., 1024,
+// 8192 images per timed pass after 5 untimed steps, `reps` passes; the median throughput. One line
+// per batch size, followed by the spread:
+//   sweep-batch <batch> <images per second>
+void bench_sweep_batch(int reps) {
+  constexpr int64_t kImages = 8192;
+  std::printf("# sweep-batch <batch> <images per second>  (MLP, %lld images per pass)\n",
+              static_cast<long long>(kImages));
+  for (int64_t batch = 16; batch <= 1024; batch *= 2) {
+    const TrainTiming t = train_epochs(
+        make_mlp(), kImages, reps, 5, [](int) {}, false, batch);
+    check(std::isfinite(t.final_loss), "sweep-batch: loss");
+    std::vector<double> throughput;
+    for (double seconds : t.epoch_seconds) throughput.push_back(static_cast<double>(kImages) / seconds);
+    std::printf("sweep-batch %lld %.0f\n", static_cast<long long>(batch), median(throughput));
+    print_spread(throughput, 1.0, "images/s");
+  }
+}
+
 // The value after `flag` on the command line, or `fallback`.
 int parse_int_flag(int argc, char** argv, const char* flag, int fallback) {
   for (int i = 1; i + 1 < argc; ++i)
@@ -329,10 +393,13 @@ int main(int argc, char** argv) {
   const std::string command = argc > 1 && argv[1][0] != '-' ? argv[1] : "all";
   const bool all = command == "all";
   if (!all && command != "small" && command != "big" && command != "gemm" && command != "alloc" && command != "grain" &&
-      command != "mlp" && command != "cnn" && command != "memory" && command != "limits" && command != "pool") {
-    std::fprintf(stderr,
-                 "usage: %s [small|big|gemm|alloc|grain|mlp|cnn|memory|limits|pool|all] [--reps N] [--threads N]\n",
-                 argv[0]);
+      command != "mlp" && command != "cnn" && command != "memory" && command != "limits" && command != "pool" &&
+      command != "sweep-ops" && command != "sweep-batch") {
+    std::fprintf(
+        stderr,
+        "usage: %s [small|big|gemm|alloc|grain|mlp|cnn|memory|limits|pool|sweep-ops|sweep-batch|all] [--reps N] "
+        "[--threads N]\n",
+        argv[0]);
     return 1;
   }
   // Default: tapegrad's own choice (TG_NUM_THREADS or the number of cores).
@@ -346,6 +413,8 @@ int main(int argc, char** argv) {
     if (command == "grain") bench_grain();
     if (command == "limits") bench_limits(parse_reps(argc, argv, 10));
     if (command == "pool") bench_pool(parse_reps(argc, argv, 20));
+    if (command == "sweep-ops") bench_sweep_ops(parse_reps(argc, argv, 5));
+    if (command == "sweep-batch") bench_sweep_batch(parse_reps(argc, argv, 3));
     if ((command == "mlp" || command == "cnn" || command == "memory") &&
         !train_subcommand("", command, parse_reps(argc, argv, 3))) {
       std::fprintf(stderr, "tg_bench: check failed: %s\n", command.c_str());

@@ -33,15 +33,16 @@ inline torch::nn::Sequential make_cnn() {
                                torch::nn::Linear(64 * 5 * 5, 128), torch::nn::ReLU(), torch::nn::Linear(128, 10));
 }
 
-// Batch size of step `step`: 128, or (vary) 65 to 128 changing every step, so that no two
-// consecutive batches have the same shape (the memory workload: buffers of every size).
-inline int64_t batch_size(int64_t step, bool vary) { return vary ? 65 + (step * 37) % 64 : 128; }
+// Batch size of step `step`: `batch` (128 unless a sweep asks otherwise), or (vary) 65 to 128
+// changing every step, so that no two consecutive batches have the same shape (the memory
+// workload: buffers of every size).
+inline int64_t batch_size(int64_t step, bool vary, int64_t batch = 128) { return vary ? 65 + (step * 37) % 64 : batch; }
 
-// Trains `model` for `epochs` epochs on `images` synthetic images, after `warmup_steps` untimed
-// steps; after_epoch(e) runs after each timed epoch, outside the timing.
+// Trains `model` for `epochs` epochs on `images` synthetic images in batches of `batch`, after
+// `warmup_steps` untimed steps; after_epoch(e) runs after each timed epoch, outside the timing.
 template <typename AfterEpoch>
 TrainTiming train_epochs(torch::nn::Sequential model, int64_t images, int epochs, int warmup_steps,
-                         AfterEpoch after_epoch, bool vary_batch = false) {
+                         AfterEpoch after_epoch, bool vary_batch = false, int64_t batch = 128) {
   torch::manual_seed(0);
   torch::Tensor x = torch::rand({images, 1, 28, 28});
   torch::Tensor y = torch::randint(0, 10, {images}, torch::kInt64);
@@ -54,12 +55,15 @@ TrainTiming train_epochs(torch::nn::Sequential model, int64_t images, int epochs
     optimizer.step();
     timing.final_loss = loss.template item<float>();
   };
-  for (int w = 0; w < warmup_steps; ++w) step(std::min<int64_t>(w * 128, images - 1), std::min<int64_t>(128, images));
+  for (int w = 0; w < warmup_steps; ++w) {
+    const int64_t s = (w * batch) % images;  // w * batch while that is inside the data
+    step(s, std::min<int64_t>(batch, images - s));
+  }
   for (int e = 0; e < epochs; ++e) {
     const auto start = std::chrono::steady_clock::now();
     int64_t k = 0;
     for (int64_t s = 0; s < images; ++k) {
-      const int64_t n = std::min(batch_size(k, vary_batch), images - s);
+      const int64_t n = std::min(batch_size(k, vary_batch, batch), images - s);
       step(s, n);
       s += n;
     }
