@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <queue>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -49,7 +48,25 @@ struct BackwardEngine::State {
       return a->sequence_nr() < b->sequence_nr();
     }
   };
-  std::priority_queue<std::shared_ptr<Node>, std::vector<std::shared_ptr<Node>>, Later> ready;
+  // A binary heap, newest on top, kept by hand (std::priority_queue cannot move its top out: a
+  // copy and a release of a shared_ptr per step is two atomic operations for nothing).
+  struct ReadyQueue {
+    std::vector<std::shared_ptr<Node>> heap;
+    bool empty() const { return heap.empty(); }
+    std::size_t size() const { return heap.size(); }
+    const std::shared_ptr<Node>& top() const { return heap.front(); }
+    void push(std::shared_ptr<Node> node) {
+      heap.push_back(std::move(node));
+      std::push_heap(heap.begin(), heap.end(), Later{});
+    }
+    std::shared_ptr<Node> pop() {
+      std::pop_heap(heap.begin(), heap.end(), Later{});
+      std::shared_ptr<Node> node = std::move(heap.back());
+      heap.pop_back();
+      return node;
+    }
+  };
+  ReadyQueue ready;
 
   std::unordered_set<const Node*> needed;  // capture mode: nodes on a path to some input
   // capture mode: for each node, the inputs of autograd::grad that are its outputs (index, output_nr)
@@ -285,8 +302,7 @@ void BackwardEngine::step_into(StepRecord& record, bool keep) {
   State& s = *state_;
   if (s.ready.empty()) throw Error("backward: step() called on a finished engine");
   AutoGradMode mode(s.create_graph);
-  record.node = s.ready.top();
-  s.ready.pop();
+  record.node = s.ready.pop();
   Node& node = *record.node;
   if (node.extras_ && !node.extras_->outputs.empty()) return s.step_multi(node, record, keep);
   Tensor grad = s.take(node);

@@ -128,8 +128,7 @@ std::vector<Tensor> Node::saved_tensors() const {
 }
 
 std::vector<Tensor> Node::apply(const Tensor& grad_output) {
-  std::shared_ptr<Node> self = shared_from_this();
-  VjpContext ctx(*this, self);
+  VjpContext ctx(*this);  // no shared_from_this() per step: saved() takes one only when it must
   BackwardRuleScope rule;  // the rule's ops leave no provenance notes (provenance.h)
   return op_->vjp(ctx, grad_output);
 }
@@ -438,7 +437,13 @@ Recorder& Recorder::ints(const char* name, IntArrayRef values) {
 }
 
 Tensor VjpContext::saved(const char* name) const {
-  return node_.saved_[slot_or_throw(node_, node_.op().saved, name, "saved tensor")].unpack(node_, ptr_);
+  const SavedTensor& s = node_.saved_[slot_or_throw(node_, node_.op().saved, name, "saved tensor")];
+  // Only a saved output unpacked under create_graph needs its node as a shared_ptr (its grad_fn).
+  if (s.is_output() && is_grad_enabled() && !s.released()) {
+    if (ptr_) return s.unpack(node_, *ptr_);
+    return s.unpack(node_, std::const_pointer_cast<Node>(node_.shared_from_this()));
+  }
+  return s.unpack(node_, nullptr);
 }
 
 double VjpContext::arg(const char* name) const {

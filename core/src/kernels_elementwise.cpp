@@ -294,6 +294,14 @@ TensorBase converted(const TensorBase& t, ScalarType dtype) {
   return out;
 }
 
+// `t` itself when it has `dtype` (no reference-count traffic: an op on small tensors pays for
+// every atomic), else a converted copy kept alive in `holder`.
+const TensorBase& converted(const TensorBase& t, ScalarType dtype, TensorBase& holder) {
+  if (t.dtype() == dtype) return t;
+  holder = converted(t, dtype);
+  return holder;
+}
+
 }  // namespace
 
 TensorBase contiguous(const TensorBase& x) {
@@ -305,8 +313,9 @@ TensorBase contiguous(const TensorBase& x) {
 
 TensorBase binary(const TensorBase& a_in, const TensorBase& b_in, Binary op, double alpha) {
   ScalarType common = promote(a_in.dtype(), b_in.dtype());
-  TensorBase a = converted(a_in, common);
-  TensorBase b = converted(b_in, common);
+  TensorBase a_holder, b_holder;
+  const TensorBase& a = converted(a_in, common, a_holder);
+  const TensorBase& b = converted(b_in, common, b_holder);
   DimVector out_sizes =
       a.sizes().equals(b.sizes()) ? DimVector(a.sizes()) : broadcast_shape(a.sizes(), b.sizes(), "binary");
   bool to_bool = is_comparison(op);
@@ -332,9 +341,10 @@ TensorBase binary(const TensorBase& a_in, const TensorBase& b_in, Binary op, dou
 
 TensorBase where(const TensorBase& condition, const TensorBase& a_in, const TensorBase& b_in) {
   ScalarType common = promote(a_in.dtype(), b_in.dtype());
-  TensorBase a = converted(a_in, common);
-  TensorBase b = converted(b_in, common);
-  TensorBase cond = converted(condition, kBool);
+  TensorBase a_holder, b_holder, cond_holder;
+  const TensorBase& a = converted(a_in, common, a_holder);
+  const TensorBase& b = converted(b_in, common, b_holder);
+  const TensorBase& cond = converted(condition, kBool, cond_holder);
   DimVector ab = broadcast_shape(a.sizes(), b.sizes(), "where");
   DimVector out_sizes = broadcast_shape(cond.sizes(), ab, "where");
   TensorBase out = detail::make_tensor(out_sizes, common);
@@ -411,8 +421,8 @@ void fill(const TensorBase& dst, double value) {
 
 void binary_inplace(const TensorBase& dst, const TensorBase& src_in, Binary op, double alpha) {
   const TensorImpl& d = *dst.unsafe_impl();
-  TensorBase src = converted(src_in, d.dtype);
-  const TensorImpl& s = *src.unsafe_impl();
+  TensorBase holder;
+  const TensorImpl& s = *converted(src_in, d.dtype, holder).unsafe_impl();
   StridedLayout<2> layout;
   layout.sizes = d.sizes;
   layout.strides[0] = d.strides;
