@@ -1,6 +1,6 @@
 // One training epoch of the DESIGN.md workloads, written only with names libtorch and tapegrad
-// share: include it after `namespace torch = tg;` (bench/train_bench.cpp, built by CMake) or after
-// <torch/torch.h> (the same file built against libtorch by bench/run_train_baseline.sh).
+// share: include it after `namespace torch = tg;` (bench/tg_bench.cpp, built by CMake) or after
+// <torch/torch.h> (bench/libtorch_bench.cpp, built against libtorch by bench/run_libtorch_baseline.sh).
 //
 // The data is synthetic (random images and labels of Fashion-MNIST's shapes) so that both builds
 // read identical bytes without a dataset reader; the work per step is the real one. Batches are
@@ -75,20 +75,6 @@ TrainTiming train_epochs(torch::nn::Sequential model, int64_t images, int epochs
 
 inline TrainTiming train_epochs(torch::nn::Sequential model, int64_t images, int epochs) {
   return train_epochs(model, images, epochs, 0, [](int) {});
-}
-
-// argv: mlp|cnn [images] [epochs]. Prints each epoch's seconds and the median.
-inline int train_bench_main(const char* library, int argc, char** argv) {
-  const std::string which = argc > 1 ? argv[1] : "mlp";
-  const int64_t images = argc > 2 ? std::stoll(argv[2]) : 60000;
-  const int epochs = argc > 3 ? std::stoi(argv[3]) : 3;
-  TrainTiming t = train_epochs(which == "cnn" ? make_cnn() : make_mlp(), images, epochs);
-  std::vector<double> sorted = t.epoch_seconds;
-  std::sort(sorted.begin(), sorted.end());
-  std::printf("%s %s: %lld images/epoch, epochs:", library, which.c_str(), static_cast<long long>(images));
-  for (double s : t.epoch_seconds) std::printf(" %.3f", s);
-  std::printf(" s; median %.3f s; last loss %.4f\n", sorted[sorted.size() / 2], t.final_loss);
-  return 0;
 }
 
 // A field of /proc/self/status (VmHWM: peak resident set, VmRSS: current), in MB; 0 if unreadable.
