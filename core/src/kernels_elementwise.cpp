@@ -5,6 +5,7 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string_view>
@@ -423,16 +424,27 @@ void binary_inplace(const TensorBase& dst, const TensorBase& src_in, Binary op, 
   const TensorImpl& d = *dst.unsafe_impl();
   TensorBase holder;
   const TensorImpl& s = *converted(src_in, d.dtype, holder).unsafe_impl();
+  // Two dense tensors of one shape (a gradient summed into its buffer): one plain loop.
+  const bool dense = d.contiguous && s.contiguous && s.sizes.size() == d.sizes.size() &&
+                     std::equal(s.sizes.begin(), s.sizes.end(), d.sizes.begin());
   StridedLayout<2> layout;
-  layout.sizes = d.sizes;
-  layout.strides[0] = d.strides;
-  layout.strides[1] = detail::broadcast_strides(s, d.sizes);
-  layout.coalesce();
+  if (!dense) {
+    layout.sizes = d.sizes;
+    layout.strides[0] = d.strides;
+    layout.strides[1] = detail::broadcast_strides(s, d.sizes);
+    layout.coalesce();
+  }
   TG_DISPATCH_NUMERIC(d.dtype, "in-place op", [&] {
     using T = scalar_t;
     T* pd = d.data<T>();
     const T* ps = s.data<T>();
     dispatch_binary_op<T, T>(op, alpha, [&](auto f) {
+      if (dense) {
+        detail::parallel_for(0, d.numel, detail::kGrainSize, [&](int64_t begin, int64_t end) {
+          for (int64_t i = begin; i < end; ++i) pd[i] = f(pd[i], ps[i]);
+        });
+        return;
+      }
       layout.parallel_rows([&](const std::array<int64_t, 2>& off, int64_t len, const std::array<int64_t, 2>& st) {
         T* o = pd + off[0];
         const T* x = ps + off[1];
