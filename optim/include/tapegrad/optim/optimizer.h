@@ -161,7 +161,7 @@ class Optimizer {
   // An empty state object to load into (nullptr: this optimizer cannot load state).
   virtual std::unique_ptr<OptimizerParamState> make_state() const { return nullptr; }
   // Throws tg::Error naming the optimizer if `options` are out of range or of the wrong type.
-  virtual void validate_options(const OptimizerOptions& options) const {}
+  virtual void validate_options(const OptimizerOptions& /*options*/) const {}
 
   // Runs the closure with gradients enabled (step() itself runs under NoGradGuard).
   static Tensor evaluate_closure(const LossClosure& closure);
