@@ -83,10 +83,11 @@ int main(int argc, char** argv) {
     const tg::Tensor y_ref = fwd_bwd(plain), gw_ref = w.grad(), gx_ref = x.grad();
     const double t_rows = median_ms(reps, [&] { fwd_bwd(conv_rows); });
     const tg::Tensor y_rows = fwd_bwd(conv_rows);
-    std::printf("conv [%lld, %lld, %lld, %lld] -> %lld: conv2d %.2f ms; im2row + gemm %.2f ms (max rel diff %.1e)",
-                static_cast<long long>(s.N), static_cast<long long>(s.C), static_cast<long long>(s.H),
-                static_cast<long long>(s.H), static_cast<long long>(s.O), t_conv, t_rows,
-                std::max({max_rel_diff(y_rows, y_ref), max_rel_diff(w.grad(), gw_ref), max_rel_diff(x.grad(), gx_ref)}));
+    std::printf(
+        "conv [%lld, %lld, %lld, %lld] -> %lld: conv2d %.2f ms; im2row + gemm %.2f ms (max rel diff %.1e)",
+        static_cast<long long>(s.N), static_cast<long long>(s.C), static_cast<long long>(s.H),
+        static_cast<long long>(s.H), static_cast<long long>(s.O), t_conv, t_rows,
+        std::max({max_rel_diff(y_rows, y_ref), max_rel_diff(w.grad(), gw_ref), max_rel_diff(x.grad(), gx_ref)}));
 #ifdef TG_BENCH_DNNL
     using dnnl::memory;
     const int64_t oh = s.H - 2;
@@ -103,9 +104,11 @@ int main(int argc, char** argv) {
     tg::Tensor xs = x.detach(), ws = w.detach(), bs = b.detach();
     tg::Tensor y = tg::empty({s.N, s.O, oh, oh}), gy = tg::empty({s.N, s.O, oh, oh});
     tg::Tensor gx = tg::empty({s.N, s.C, s.H, s.H}), gw = tg::empty({s.O, s.C, 3, 3}), gb = tg::empty({s.O});
-    memory X(xm, engine, xs.data_ptr<float>()), W(wm, engine, ws.data_ptr<float>()), B(bm, engine, bs.data_ptr<float>());
+    memory X(xm, engine, xs.data_ptr<float>()), W(wm, engine, ws.data_ptr<float>()),
+        B(bm, engine, bs.data_ptr<float>());
     memory Y(ym, engine, y.data_ptr<float>()), GY(ym, engine, gy.data_ptr<float>());
-    memory GX(xm, engine, gx.data_ptr<float>()), GW(wm, engine, gw.data_ptr<float>()), GB(bm, engine, gb.data_ptr<float>());
+    memory GX(xm, engine, gx.data_ptr<float>()), GW(wm, engine, gw.data_ptr<float>()),
+        GB(bm, engine, gb.data_ptr<float>());
     dnnl::convolution_forward forward(fpd);
     dnnl::convolution_backward_data backward_data(dpd);
     dnnl::convolution_backward_weights backward_weights(wpd);

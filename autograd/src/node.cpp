@@ -128,7 +128,7 @@ std::vector<Tensor> Node::saved_tensors() const {
 }
 
 std::vector<Tensor> Node::apply(const Tensor& grad_output) {
-  VjpContext ctx(*this);  // no shared_from_this() per step: saved() takes one only when it must
+  VjpContext ctx(*this);   // no shared_from_this() per step: saved() takes one only when it must
   BackwardRuleScope rule;  // the rule's ops leave no provenance notes (provenance.h)
   return op_->vjp(ctx, grad_output);
 }

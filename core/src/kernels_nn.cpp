@@ -53,7 +53,7 @@ void max_pool_inside(const T* src, T* dst, int64_t* dst_i, int64_t W, const Wind
           for (int64_t j = 0; j < kw; ++j)
             if (window[i * W + j] != window[i * W + j]) at = first + i * W + j;
         m = src[at];  // that NaN itself, with its sign and payload, as the general loop returns
-      } else {  // the first maximum wins: the first candidate with m's bits (a float == is a branch)
+      } else {        // the first maximum wins: the first candidate with m's bits (a float == is a branch)
         using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
         const Bits mb = std::bit_cast<Bits>(m);
         for (int64_t i = kh - 1; i >= 0; --i)

@@ -222,7 +222,8 @@ class VjpContext {
  public:
   // `node_ptr`, when given, is the shared_ptr that owns `node` (else saved() asks the node for one
   // when a saved output must carry its grad_fn).
-  explicit VjpContext(const Node& node, const std::shared_ptr<Node>* node_ptr = nullptr) : node_(node), ptr_(node_ptr) {}
+  explicit VjpContext(const Node& node, const std::shared_ptr<Node>* node_ptr = nullptr)
+      : node_(node), ptr_(node_ptr) {}
   const TensorMeta& input(std::size_t i) const { return node_.input_meta_[i]; }
   IntArrayRef input_sizes(std::size_t i) const { return node_.input_meta_[i].sizes; }
   const TensorMeta& output() const { return node_.output_meta_; }
