@@ -40,7 +40,9 @@ compile=("$cxx" -std=c++17 -O3 -march=native -DNDEBUG
          -I/usr/include/x86_64-linux-gnu/openblas-pthread
          "$here/libtorch_bench.cpp" -o "$binary"
          -ltorch -ltorch_cpu -lc10 -lopenblas -pthread)
-if [[ ! -x "$binary" || "$here/libtorch_bench.cpp" -nt "$binary" || "$here/train_epoch.h" -nt "$binary" ]]; then
+# Rebuilt when libtorch_bench.cpp or a bench/ header it includes is newer than the binary.
+if [[ ! -x "$binary" || "$here/libtorch_bench.cpp" -nt "$binary" || "$here/workloads.h" -nt "$binary" ||
+  "$here/train_epoch.h" -nt "$binary" || "$here/timing.h" -nt "$binary" ]]; then
   echo "compiling: ${compile[*]}" >&2
   /usr/bin/time -v "${compile[@]}" 2>"$build_dir/compile_time.txt" || {
     cat "$build_dir/compile_time.txt" >&2

@@ -7,13 +7,14 @@
 // contiguous slices (no shuffle), batch 128, Adam lr 1e-3, cross-entropy.
 #pragma once
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include "timing.h"
 
 struct TrainTiming {
   std::vector<double> epoch_seconds;
@@ -60,14 +61,14 @@ TrainTiming train_epochs(torch::nn::Sequential model, int64_t images, int epochs
     step(s, std::min<int64_t>(batch, images - s));
   }
   for (int e = 0; e < epochs; ++e) {
-    const auto start = std::chrono::steady_clock::now();
+    const auto start = bench::Clock::now();
     int64_t k = 0;
     for (int64_t s = 0; s < images; ++k) {
       const int64_t n = std::min(batch_size(k, vary_batch, batch), images - s);
       step(s, n);
       s += n;
     }
-    timing.epoch_seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    timing.epoch_seconds.push_back(bench::seconds_since(start));
     after_epoch(e);
   }
   return timing;
@@ -127,12 +128,8 @@ inline bool train_subcommand(const char* prefix, const std::string& which, int e
   const bool cnn = which == "cnn";
   const int64_t images = cnn ? 12800 : 60000;
   TrainTiming t = train_epochs(cnn ? make_cnn() : make_mlp(), images, epochs, 20, [](int) {});
-  std::vector<double> sorted = t.epoch_seconds;
-  std::sort(sorted.begin(), sorted.end());
-  const double median =
-      sorted.size() % 2 ? sorted[sorted.size() / 2] : 0.5 * (sorted[sorted.size() / 2 - 1] + sorted[sorted.size() / 2]);
   std::printf("%s%s epoch (%lld images, batch 128, Adam): %.3f s (%.1f GFLOP; last loss %.4f)\n", prefix,
-              cnn ? "CNN" : "MLP", static_cast<long long>(images), median,
+              cnn ? "CNN" : "MLP", static_cast<long long>(images), bench::median(t.epoch_seconds),
               train_gflop_per_image(cnn) * static_cast<double>(images), t.final_loss);
   return std::isfinite(t.final_loss);
 }
