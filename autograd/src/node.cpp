@@ -439,10 +439,8 @@ Recorder& Recorder::ints(const char* name, IntArrayRef values) {
 Tensor VjpContext::saved(const char* name) const {
   const SavedTensor& s = node_.saved_[slot_or_throw(node_, node_.op().saved, name, "saved tensor")];
   // Only a saved output unpacked under create_graph needs its node as a shared_ptr (its grad_fn).
-  if (s.is_output() && is_grad_enabled() && !s.released()) {
-    if (ptr_) return s.unpack(node_, *ptr_);
+  if (s.is_output() && is_grad_enabled() && !s.released())
     return s.unpack(node_, std::const_pointer_cast<Node>(node_.shared_from_this()));
-  }
   return s.unpack(node_, nullptr);
 }
 

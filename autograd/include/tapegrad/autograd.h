@@ -220,10 +220,7 @@ class Node : public std::enable_shared_from_this<Node> {
 // What a vjp sees: its node's saved tensors (checked), metadata and non-tensor arguments.
 class VjpContext {
  public:
-  // `node_ptr`, when given, is the shared_ptr that owns `node` (else saved() asks the node for one
-  // when a saved output must carry its grad_fn).
-  explicit VjpContext(const Node& node, const std::shared_ptr<Node>* node_ptr = nullptr)
-      : node_(node), ptr_(node_ptr) {}
+  explicit VjpContext(const Node& node) : node_(node) {}
   const TensorMeta& input(std::size_t i) const { return node_.input_meta_[i]; }
   IntArrayRef input_sizes(std::size_t i) const { return node_.input_meta_[i].sizes; }
   const TensorMeta& output() const { return node_.output_meta_; }
@@ -237,7 +234,6 @@ class VjpContext {
 
  private:
   const Node& node_;
-  const std::shared_ptr<Node>* ptr_;
 };
 
 // The node that a leaf tensor's gradient flows into: accumulates into leaf.grad().
