@@ -69,7 +69,7 @@ void unary_loop(const TensorImpl& in, TensorImpl& out, F f) {
   const In* src = in.data<In>();
   Out* dst = out.data<Out>();
   if (in.contiguous) {
-    detail::parallel_for(0, in.numel, detail::kGrainSize, [&](int64_t begin, int64_t end) {
+    detail::parallel_for_simd(0, in.numel, detail::kGrainSize, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) dst[i] = f(src[i]);
     });
     return;
@@ -135,7 +135,7 @@ template <typename T, typename VecF, typename ScalarF>
 void simd_map(const T* src, T* dst, int64_t n, VecF vec_f, ScalarF scalar_f) {
   using Batch = xsimd::batch<T>;
   constexpr int64_t width = static_cast<int64_t>(Batch::size);
-  detail::parallel_for(0, n, detail::kGrainSize, [&](int64_t begin, int64_t end) {
+  detail::parallel_for_simd(0, n, detail::kGrainSize, [&](int64_t begin, int64_t end) {
     int64_t i = begin;
     for (; i + width <= end; i += width) vec_f(Batch::load_unaligned(src + i)).store_unaligned(dst + i);
     for (; i < end; ++i) dst[i] = scalar_f(src[i]);
@@ -245,21 +245,21 @@ void binary_loop(const TensorImpl& a, const TensorImpl& b, TensorImpl& out, F f)
   Out* po = out.data<Out>();
   const int64_t n = out.numel;
   if (a.contiguous && b.contiguous && a.numel == n && b.numel == n) {
-    detail::parallel_for(0, n, detail::kGrainSize, [&](int64_t begin, int64_t end) {
+    detail::parallel_for_simd(0, n, detail::kGrainSize, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) po[i] = f(pa[i], pb[i]);
     });
     return;
   }
   if (a.contiguous && a.numel == n && b.numel == 1) {
     const T vb = *pb;
-    detail::parallel_for(0, n, detail::kGrainSize, [&](int64_t begin, int64_t end) {
+    detail::parallel_for_simd(0, n, detail::kGrainSize, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) po[i] = f(pa[i], vb);
     });
     return;
   }
   if (b.contiguous && b.numel == n && a.numel == 1) {
     const T va = *pa;
-    detail::parallel_for(0, n, detail::kGrainSize, [&](int64_t begin, int64_t end) {
+    detail::parallel_for_simd(0, n, detail::kGrainSize, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) po[i] = f(va, pb[i]);
     });
     return;
@@ -440,7 +440,7 @@ void binary_inplace(const TensorBase& dst, const TensorBase& src_in, Binary op, 
     const T* ps = s.data<T>();
     dispatch_binary_op<T, T>(op, alpha, [&](auto f) {
       if (dense) {
-        detail::parallel_for(0, d.numel, detail::kGrainSize, [&](int64_t begin, int64_t end) {
+        detail::parallel_for_simd(0, d.numel, detail::kGrainSize, [&](int64_t begin, int64_t end) {
           for (int64_t i = begin; i < end; ++i) pd[i] = f(pd[i], ps[i]);
         });
         return;

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 
+#include "cpu_capability.h"
 #include "tapegrad/internal/parallel.h"
 #include "tapegrad/internal/tensor_impl.h"
 
@@ -100,7 +101,7 @@ struct StridedLayout {
   template <typename Row>
   void parallel_rows(Row&& row) const {
     int64_t n = numel();
-    parallel_for(0, n, kGrainSize, [&](int64_t begin, int64_t end) { for_each_row(begin, end, row); });
+    parallel_for_simd(0, n, kGrainSize, [&](int64_t begin, int64_t end) { for_each_row(begin, end, row); });
   }
 };
 

@@ -21,7 +21,10 @@ struct SampleRng {
   }
 };
 
-enum class Domain { Any, Positive, AwayFromZero, Unit, Distinct };
+// Every sample value is computed here, in plain double arithmetic: no library kernel (whose loops
+// differ between instruction sets, tg::get_cpu_capability()) may shape an input, or the committed
+// references would match one build and not another.
+enum class Domain { Any, Positive, AwayFromZero, Unit, Probability, Distinct };
 
 inline Tensor make(IntArrayRef sizes, Domain domain, uint64_t seed, bool requires_grad = true) {
   SampleRng rng{seed * 2654435761ULL + 12345};
@@ -31,9 +34,10 @@ inline Tensor make(IntArrayRef sizes, Domain domain, uint64_t seed, bool require
   for (int64_t i = 0; i < n; ++i) {
     double u = rng.uniform();
     switch (domain) {
-      case Domain::Any: p[i] = 4 * u - 2; break;           // [-2, 2)
-      case Domain::Positive: p[i] = 0.5 + 1.5 * u; break;  // [0.5, 2)
-      case Domain::Unit: p[i] = 1.6 * u - 0.8; break;      // (-0.8, 0.8)
+      case Domain::Any: p[i] = 4 * u - 2; break;              // [-2, 2)
+      case Domain::Positive: p[i] = 0.5 + 1.5 * u; break;     // [0.5, 2)
+      case Domain::Unit: p[i] = 1.6 * u - 0.8; break;         // (-0.8, 0.8)
+      case Domain::Probability: p[i] = 0.3 + 0.4 * u; break;  // [0.3, 0.7)
       case Domain::AwayFromZero: p[i] = (rng.uniform() < 0.5 ? -1 : 1) * (0.25 + 1.5 * u); break;
       case Domain::Distinct:  // well-separated values: no ties within 0.05
         p[i] = static_cast<double>((i * 7919) % (n + 3)) * 0.1 + 0.05 * u - 1;

@@ -27,12 +27,8 @@ InputSets class_inputs(uint64_t seed) {
          "[2, 3, 2] logits (spatial), [2, 2] labels"}};
   };
 }
-// Probabilities in (0.3, 0.7) for BCE inputs and targets.
-Tensor probs(IntArrayRef sizes, uint64_t seed, bool grad) {
-  Tensor t = make(sizes, Domain::Unit, seed, false).sigmoid().detach();
-  if (grad) t.requires_grad_(true);
-  return t;
-}
+// Probabilities in [0.3, 0.7) for BCE inputs and targets.
+Tensor probs(IntArrayRef sizes, uint64_t seed, bool grad) { return make(sizes, Domain::Probability, seed, grad); }
 
 // The errors every loss comparing input with a same-shape target raises.
 Entry same_shape_errors(Entry e, const std::string& op, OpFn call) {

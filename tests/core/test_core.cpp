@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -230,6 +231,52 @@ TEST(Core, OrderedDictKeepsInsertionOrder) {
   dict.insert("bias", 2);
   EXPECT_EQ(dict.keys(), (std::vector<std::string>{"weight", "bias"}));
   EXPECT_NE(error_of([&] { dict.insert("bias", 3); }).find("bias"), std::string::npos);
+}
+
+// The loops run with the instruction set tg::get_cpu_capability() names: the CPU's best unless
+// TG_CPU_CAPABILITY=default asks for the baseline (ctest runs this program both ways in a portable
+// build); a -march=native build reports what it was compiled for.
+TEST(Core, CpuCapabilityFollowsTheCpuAndTheEnvironment) {
+  const char* env = std::getenv("TG_CPU_CAPABILITY");
+  const bool forced_default = !TG_NATIVE_BUILD && env != nullptr && std::string(env) == "default";
+  const bool cpu_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  EXPECT_EQ(tg::get_cpu_capability(), !forced_default && cpu_avx2 ? "AVX2" : "DEFAULT");
+}
+
+// Every length from 0 to 70 (vector bodies, their remainders, and none) and an offset start, for
+// float and double, against plain loops: the same figures from either copy of the loops.
+TEST(Core, PointwiseAndReductionLoopsMatchPlainLoopsAtEveryLength) {
+  for (tg::ScalarType dtype : {tg::kFloat32, tg::kFloat64}) {
+    for (int64_t n = 0; n <= 70; ++n) {
+      std::vector<double> a(n + 1), b(n + 1);
+      for (int64_t i = 0; i <= n; ++i) {
+        a[i] = std::sin(0.7 * double(i)) * 3;
+        b[i] = std::cos(1.3 * double(i)) - 0.25;
+      }
+      // offset 1: the data starts one element into the buffer, unaligned for a vector load
+      TensorBase ta = tg::detail::make_view(make({n + 1}, a, dtype), {n}, {1}, 1, "slice");
+      TensorBase tb = tg::detail::make_view(make({n + 1}, b, dtype), {n}, {1}, 1, "slice");
+      auto as_double = [&](const TensorBase& t) {
+        return dtype == tg::kFloat64 ? values(t) : values(kernels::binary(t, make({}, {0}), kernels::Binary::Add));
+      };
+      auto round = [&](double v) { return dtype == tg::kFloat32 ? double(float(v)) : v; };
+      const std::vector<double> sum = as_double(kernels::binary(ta, tb, kernels::Binary::Add));
+      const std::vector<double> product = as_double(kernels::binary(ta, tb, kernels::Binary::Mul));
+      const std::vector<double> maximum = as_double(kernels::binary(ta, tb, kernels::Binary::Maximum));
+      ASSERT_EQ(sum.size(), std::size_t(n));
+      double total = 0;
+      for (int64_t i = 0; i < n; ++i) {
+        const double x = round(a[i + 1]), y = round(b[i + 1]);
+        EXPECT_EQ(sum[i], round(x + y)) << "n " << n << " i " << i;
+        EXPECT_EQ(product[i], round(x * y)) << "n " << n << " i " << i;
+        EXPECT_EQ(maximum[i], std::max(x, y)) << "n " << n << " i " << i;
+        total += x;
+      }
+      const std::vector<double> reduced =
+          as_double(kernels::reduce(ta, std::vector<int64_t>{0}, false, kernels::Reduce::Sum));
+      EXPECT_NEAR(reduced.at(0), total, 1e-5 * (1 + std::abs(total))) << "n " << n;
+    }
+  }
 }
 
 TEST(Core, ThreadCountAndMemoryStats) {

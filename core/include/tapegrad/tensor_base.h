@@ -100,6 +100,12 @@ void empty_cache();                   // return every cached buffer to the syste
 void set_cache_limit(int64_t bytes);  // default 1 GiB, or TG_CACHE_LIMIT_MB
 void set_num_threads(int n);          // bounds TBB and OpenBLAS; default TG_NUM_THREADS or cores
 int get_num_threads();
+// The instruction set the element-wise, reduction and pooling loops run with: "AVX2" (AVX2 and
+// FMA) or "DEFAULT" (baseline x86-64, or another architecture). A portable build (TG_NATIVE=OFF)
+// chooses at startup from the CPU; TG_CPU_CAPABILITY=default forces the baseline loops (for tests
+// and comparisons). A TG_NATIVE=ON build reports what it was compiled for. Mirrors PyTorch's
+// torch.backends.cpu.get_cpu_capability() (and its ATEN_CPU_CAPABILITY variable).
+std::string get_cpu_capability();
 void manual_seed(uint64_t seed);
 
 }  // namespace tg
