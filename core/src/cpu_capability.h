@@ -10,14 +10,28 @@
 // instantiation (every Body is a lambda type of one kernel), so no AVX2 code is shared with a
 // baseline caller through an inline function or template of the same name.
 //
-// A build with -march=native (TG_NATIVE=ON) or any -m flags that already give AVX2 skips the
-// dispatch: `run_best` calls `body` directly.
+// Only the floating-point loops (float, double) get the second copy: they are where the vector
+// width pays, and copying every int64 and bool loop too doubled the file's object code. A build
+// with -march=native (TG_NATIVE=ON) or other flags that already give AVX2 skips the dispatch, and
+// so do sanitizer builds (the AVX2 copies are the same source compiled differently; a flattened
+// copy of every instrumented loop made the ASan build's assembly of one file 1.4 GB).
 #pragma once
 #include <cstdint>
 
 #include "tapegrad/internal/parallel.h"
 
-#if defined(__x86_64__) && !defined(__AVX2__) && (defined(__GNUC__) || defined(__clang__))
+#include <type_traits>
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define TG_SANITIZED_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define TG_SANITIZED_BUILD 1
+#endif
+#endif
+
+#if defined(__x86_64__) && !defined(__AVX2__) && !defined(TG_SANITIZED_BUILD) && \
+    (defined(__GNUC__) || defined(__clang__))
 #define TG_DISPATCH_AVX2 1
 #endif
 
@@ -35,22 +49,31 @@ template <typename Body>
 }
 #endif
 
-// Runs `body()` with the best loop code the CPU allows.
-template <typename Body>
+// Whether loops over elements of type T get an AVX2 copy.
+template <typename T>
+inline constexpr bool kDispatched = std::is_floating_point_v<T>;
+
+// Runs `body()` with the best loop code the CPU allows for a loop over T.
+template <typename T, typename Body>
 inline void run_best(const Body& body) {
 #ifdef TG_DISPATCH_AVX2
-  if (g_use_avx2) {
-    run_avx2(body);
-    return;
+  if constexpr (kDispatched<T>) {
+    if (g_use_avx2) {
+      run_avx2(body);
+      return;
+    }
   }
 #endif
   body();
 }
 
-// parallel_for whose every chunk runs through run_best.
-template <typename F>
+// parallel_for over elements of type T whose every chunk runs through run_best<T>.
+template <typename T, typename F>
 inline void parallel_for_simd(int64_t begin, int64_t end, int64_t grain, const F& fn) {
-  parallel_for(begin, end, grain, [&](int64_t b, int64_t e) { run_best([&] { fn(b, e); }); });
+  if constexpr (kDispatched<T>)
+    parallel_for(begin, end, grain, [&](int64_t b, int64_t e) { run_best<T>([&] { fn(b, e); }); });
+  else
+    parallel_for(begin, end, grain, fn);
 }
 
 }  // namespace tg::detail

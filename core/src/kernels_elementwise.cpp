@@ -69,7 +69,7 @@ void unary_loop(const TensorImpl& in, TensorImpl& out, F f) {
   const In* src = in.data<In>();
   Out* dst = out.data<Out>();
   if (in.contiguous) {
-    detail::parallel_for_simd(0, in.numel, detail::kGrainSize, [&](int64_t begin, int64_t end) {
+    detail::parallel_for_simd<In>(0, in.numel, detail::kGrainSize, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) dst[i] = f(src[i]);
     });
     return;
@@ -79,7 +79,7 @@ void unary_loop(const TensorImpl& in, TensorImpl& out, F f) {
   layout.strides[0] = out.strides;
   layout.strides[1] = in.strides;
   layout.coalesce();
-  layout.parallel_rows([&](const std::array<int64_t, 2>& off, int64_t n, const std::array<int64_t, 2>& st) {
+  layout.parallel_rows<In>([&](const std::array<int64_t, 2>& off, int64_t n, const std::array<int64_t, 2>& st) {
     Out* o = dst + off[0];
     const In* s = src + off[1];
     for (int64_t i = 0; i < n; ++i) o[i * st[0]] = f(s[i * st[1]]);
@@ -135,7 +135,7 @@ template <typename T, typename VecF, typename ScalarF>
 void simd_map(const T* src, T* dst, int64_t n, VecF vec_f, ScalarF scalar_f) {
   using Batch = xsimd::batch<T>;
   constexpr int64_t width = static_cast<int64_t>(Batch::size);
-  detail::parallel_for_simd(0, n, detail::kGrainSize, [&](int64_t begin, int64_t end) {
+  detail::parallel_for_simd<T>(0, n, detail::kGrainSize, [&](int64_t begin, int64_t end) {
     int64_t i = begin;
     for (; i + width <= end; i += width) vec_f(Batch::load_unaligned(src + i)).store_unaligned(dst + i);
     for (; i < end; ++i) dst[i] = scalar_f(src[i]);
@@ -245,21 +245,21 @@ void binary_loop(const TensorImpl& a, const TensorImpl& b, TensorImpl& out, F f)
   Out* po = out.data<Out>();
   const int64_t n = out.numel;
   if (a.contiguous && b.contiguous && a.numel == n && b.numel == n) {
-    detail::parallel_for_simd(0, n, detail::kGrainSize, [&](int64_t begin, int64_t end) {
+    detail::parallel_for_simd<T>(0, n, detail::kGrainSize, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) po[i] = f(pa[i], pb[i]);
     });
     return;
   }
   if (a.contiguous && a.numel == n && b.numel == 1) {
     const T vb = *pb;
-    detail::parallel_for_simd(0, n, detail::kGrainSize, [&](int64_t begin, int64_t end) {
+    detail::parallel_for_simd<T>(0, n, detail::kGrainSize, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) po[i] = f(pa[i], vb);
     });
     return;
   }
   if (b.contiguous && b.numel == n && a.numel == 1) {
     const T va = *pa;
-    detail::parallel_for_simd(0, n, detail::kGrainSize, [&](int64_t begin, int64_t end) {
+    detail::parallel_for_simd<T>(0, n, detail::kGrainSize, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) po[i] = f(va, pb[i]);
     });
     return;
@@ -270,7 +270,7 @@ void binary_loop(const TensorImpl& a, const TensorImpl& b, TensorImpl& out, F f)
   layout.strides[1] = detail::broadcast_strides(a, out.sizes);
   layout.strides[2] = detail::broadcast_strides(b, out.sizes);
   layout.coalesce();
-  layout.parallel_rows([&](const std::array<int64_t, 3>& off, int64_t len, const std::array<int64_t, 3>& st) {
+  layout.parallel_rows<T>([&](const std::array<int64_t, 3>& off, int64_t len, const std::array<int64_t, 3>& st) {
     Out* o = po + off[0];
     const T* x = pa + off[1];
     const T* y = pb + off[2];
@@ -366,7 +366,7 @@ TensorBase where(const TensorBase& condition, const TensorBase& a_in, const Tens
     const bool* pc = ic.data<bool>();
     const T* pa = ia.data<T>();
     const T* pb = ib.data<T>();
-    layout.parallel_rows([&](const std::array<int64_t, 4>& off, int64_t len, const std::array<int64_t, 4>& st) {
+    layout.parallel_rows<T>([&](const std::array<int64_t, 4>& off, int64_t len, const std::array<int64_t, 4>& st) {
       for (int64_t i = 0; i < len; ++i)
         po[off[0] + i * st[0]] = pc[off[1] + i * st[1]] ? pa[off[2] + i * st[2]] : pb[off[3] + i * st[3]];
     });
@@ -388,7 +388,7 @@ void copy(const TensorBase& dst, const TensorBase& src) {
     TG_DISPATCH_ALL(s.dtype, "copy_", [&] {
       using S = scalar_t;
       const S* ps = s.data<S>();
-      layout.parallel_rows([&](const std::array<int64_t, 2>& off, int64_t len, const std::array<int64_t, 2>& st) {
+      layout.parallel_rows<D>([&](const std::array<int64_t, 2>& off, int64_t len, const std::array<int64_t, 2>& st) {
         D* o = pd + off[0];
         const S* x = ps + off[1];
         if (st[0] == 1 && st[1] == 1) {
@@ -410,13 +410,14 @@ void fill(const TensorBase& dst, double value) {
   TG_DISPATCH_ALL(d.dtype, "fill_", [&] {
     scalar_t* pd = d.data<scalar_t>();
     const scalar_t v = saturate<scalar_t>(value);
-    layout.parallel_rows([&](const std::array<int64_t, 1>& off, int64_t len, const std::array<int64_t, 1>& st) {
-      scalar_t* o = pd + off[0];
-      if (st[0] == 1)
-        std::fill_n(o, len, v);
-      else
-        for (int64_t i = 0; i < len; ++i) o[i * st[0]] = v;
-    });
+    layout.parallel_rows<scalar_t>(
+        [&](const std::array<int64_t, 1>& off, int64_t len, const std::array<int64_t, 1>& st) {
+          scalar_t* o = pd + off[0];
+          if (st[0] == 1)
+            std::fill_n(o, len, v);
+          else
+            for (int64_t i = 0; i < len; ++i) o[i * st[0]] = v;
+        });
   });
 }
 
@@ -440,12 +441,12 @@ void binary_inplace(const TensorBase& dst, const TensorBase& src_in, Binary op, 
     const T* ps = s.data<T>();
     dispatch_binary_op<T, T>(op, alpha, [&](auto f) {
       if (dense) {
-        detail::parallel_for_simd(0, d.numel, detail::kGrainSize, [&](int64_t begin, int64_t end) {
+        detail::parallel_for_simd<T>(0, d.numel, detail::kGrainSize, [&](int64_t begin, int64_t end) {
           for (int64_t i = begin; i < end; ++i) pd[i] = f(pd[i], ps[i]);
         });
         return;
       }
-      layout.parallel_rows([&](const std::array<int64_t, 2>& off, int64_t len, const std::array<int64_t, 2>& st) {
+      layout.parallel_rows<T>([&](const std::array<int64_t, 2>& off, int64_t len, const std::array<int64_t, 2>& st) {
         T* o = pd + off[0];
         const T* x = ps + off[1];
         if (st[0] == 1 && st[1] == 1) {
@@ -468,7 +469,7 @@ void unary_inplace(const TensorBase& dst, Unary op, double a, double b) {
     using T = scalar_t;
     T* pd = d.data<T>();
     dispatch_unary_op<T, T>(op, a, b, [&](auto f) {
-      layout.parallel_rows([&](const std::array<int64_t, 1>& off, int64_t len, const std::array<int64_t, 1>& st) {
+      layout.parallel_rows<T>([&](const std::array<int64_t, 1>& off, int64_t len, const std::array<int64_t, 1>& st) {
         T* o = pd + off[0];
         if (st[0] == 1) {
           for (int64_t i = 0; i < len; ++i) o[i] = f(o[i]);

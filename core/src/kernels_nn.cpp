@@ -108,7 +108,7 @@ TensorBase im2col(const TensorBase& x_in, const Window2d& w) {
     using T = scalar_t;
     const T* px = x.data_ptr<T>();
     T* pc = cols.data_ptr<T>();
-    detail::parallel_for_simd(0, N * C, plane_grain(K, L), [&](int64_t begin, int64_t end) {
+    detail::parallel_for_simd<T>(0, N * C, plane_grain(K, L), [&](int64_t begin, int64_t end) {
       for (int64_t plane = begin; plane < end; ++plane) {
         const T* src = px + plane * H * W;
         T* dst = pc + plane * K * L;
@@ -145,7 +145,7 @@ TensorBase col2im(const TensorBase& cols_in, int64_t C, int64_t H, int64_t W, co
     using T = scalar_t;
     const T* pc = cols.data_ptr<T>();
     T* po = out.data_ptr<T>();
-    detail::parallel_for_simd(0, N * C, plane_grain(K, L), [&](int64_t begin, int64_t end) {
+    detail::parallel_for_simd<T>(0, N * C, plane_grain(K, L), [&](int64_t begin, int64_t end) {
       for (int64_t plane = begin; plane < end; ++plane) {
         T* dst = po + plane * H * W;
         std::fill(dst, dst + H * W, T(0));
@@ -183,7 +183,7 @@ std::pair<TensorBase, TensorBase> max_pool2d(const TensorBase& x, const Window2d
     // Every window inside the plane, no dilation (the nn.MaxPool2d(k) case): fixed bounds, no clipping.
     const bool inside = w.ph == 0 && w.pw == 0 && w.dh == 1 && w.dw == 1 && (w.oh - 1) * w.sh + w.kh <= H &&
                         (w.ow - 1) * w.sw + w.kw <= W;
-    detail::parallel_for_simd(0, N * C, plane_grain(w.oh * w.ow, w.kh * w.kw), [&](int64_t begin, int64_t end) {
+    detail::parallel_for_simd<T>(0, N * C, plane_grain(w.oh * w.ow, w.kh * w.kw), [&](int64_t begin, int64_t end) {
       for (int64_t plane = begin; plane < end; ++plane) {
         const T* src = px + plane * H * W;
         T* dst = po + plane * w.oh * w.ow;

@@ -43,15 +43,15 @@ template <typename T>
 void reduce_dim(const T* in, T* out, int64_t outer, int64_t r, int64_t inner, Reduce op) {
   auto run_rows = [&](auto combine) {
     if (inner == 1) {
-      detail::parallel_for_simd(0, outer, std::max<int64_t>(1, detail::kGrainSize / std::max<int64_t>(r, 1)),
-                                [&](int64_t begin, int64_t end) {
-                                  for (int64_t o = begin; o < end; ++o) {
-                                    const T* row = in + o * r;
-                                    T acc = r > 0 ? row[0] : Combine<T>{op}.identity();
-                                    for (int64_t k = 1; k < r; ++k) acc = combine(acc, row[k]);
-                                    out[o] = acc;
-                                  }
-                                });
+      detail::parallel_for_simd<T>(0, outer, std::max<int64_t>(1, detail::kGrainSize / std::max<int64_t>(r, 1)),
+                                   [&](int64_t begin, int64_t end) {
+                                     for (int64_t o = begin; o < end; ++o) {
+                                       const T* row = in + o * r;
+                                       T acc = r > 0 ? row[0] : Combine<T>{op}.identity();
+                                       for (int64_t k = 1; k < r; ++k) acc = combine(acc, row[k]);
+                                       out[o] = acc;
+                                     }
+                                   });
       return;
     }
     // Inner contiguous: accumulate whole rows, vectorised over the inner index.
@@ -70,12 +70,12 @@ void reduce_dim(const T* in, T* out, int64_t outer, int64_t r, int64_t inner, Re
     };
     int64_t grain = std::max<int64_t>(1, detail::kGrainSize / std::max<int64_t>(r, 1));
     if (outer >= 2 * detail::current_num_threads() || inner < grain) {
-      detail::parallel_for_simd(0, outer, std::max<int64_t>(1, grain / inner), [&](int64_t begin, int64_t end) {
+      detail::parallel_for_simd<T>(0, outer, std::max<int64_t>(1, grain / inner), [&](int64_t begin, int64_t end) {
         for (int64_t o = begin; o < end; ++o) body(o, 0, inner);
       });
     } else {
       for (int64_t o = 0; o < outer; ++o)
-        detail::parallel_for_simd(0, inner, grain, [&](int64_t i0, int64_t i1) { body(o, i0, i1); });
+        detail::parallel_for_simd<T>(0, inner, grain, [&](int64_t i0, int64_t i1) { body(o, i0, i1); });
     }
   };
   switch (op) {
@@ -95,7 +95,7 @@ T reduce_all(const T* in, int64_t n, Reduce op) {
     constexpr int64_t kChunk = 1 << 16;
     int64_t chunks = (n + kChunk - 1) / kChunk;
     std::vector<Acc> partial(static_cast<std::size_t>(chunks));
-    detail::parallel_for_simd(0, chunks, 1 + detail::kGrainSize / kChunk, [&](int64_t c0, int64_t c1) {
+    detail::parallel_for_simd<T>(0, chunks, 1 + detail::kGrainSize / kChunk, [&](int64_t c0, int64_t c1) {
       for (int64_t c = c0; c < c1; ++c) {
         int64_t begin = c * kChunk, end = std::min(n, begin + kChunk);
         Acc acc = op == Reduce::Sum ? Acc(0) : Acc(1);
@@ -219,23 +219,23 @@ TensorBase arg_reduce(const TensorBase& x_in, std::optional<int64_t> dim, bool k
   TG_DISPATCH_ALL(x.dtype(), name, [&] {
     using T = scalar_t;
     const T* px = x.unsafe_impl()->data<T>();
-    detail::parallel_for_simd(0, outer * inner, std::max<int64_t>(1, detail::kGrainSize / r),
-                              [&](int64_t b, int64_t e) {
-                                for (int64_t j = b; j < e; ++j) {
-                                  int64_t o = j / inner, i = j % inner;
-                                  const T* base = px + o * r * inner + i;
-                                  int64_t best = 0;
-                                  T best_value = base[0];
-                                  for (int64_t k = 1; k < r && !is_nan(best_value); ++k) {
-                                    T v = base[k * inner];
-                                    if (is_nan(v) || (is_max ? v > best_value : v < best_value)) {
-                                      best = k;
-                                      best_value = v;
-                                    }
-                                  }
-                                  po[j] = best;
-                                }
-                              });
+    detail::parallel_for_simd<T>(0, outer * inner, std::max<int64_t>(1, detail::kGrainSize / r),
+                                 [&](int64_t b, int64_t e) {
+                                   for (int64_t j = b; j < e; ++j) {
+                                     int64_t o = j / inner, i = j % inner;
+                                     const T* base = px + o * r * inner + i;
+                                     int64_t best = 0;
+                                     T best_value = base[0];
+                                     for (int64_t k = 1; k < r && !is_nan(best_value); ++k) {
+                                       T v = base[k * inner];
+                                       if (is_nan(v) || (is_max ? v > best_value : v < best_value)) {
+                                         best = k;
+                                         best_value = v;
+                                       }
+                                     }
+                                     po[j] = best;
+                                   }
+                                 });
   });
   return out;
 }

@@ -98,10 +98,11 @@ struct StridedLayout {
     }
   }
 
-  template <typename Row>
+  // T, the element type, picks the loop copy (cpu_capability.h).
+  template <typename T, typename Row>
   void parallel_rows(Row&& row) const {
     int64_t n = numel();
-    parallel_for_simd(0, n, kGrainSize, [&](int64_t begin, int64_t end) { for_each_row(begin, end, row); });
+    parallel_for_simd<T>(0, n, kGrainSize, [&](int64_t begin, int64_t end) { for_each_row(begin, end, row); });
   }
 };
 
