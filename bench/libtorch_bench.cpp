@@ -4,6 +4,7 @@
 // bench/run_libtorch_baseline.sh compiles and runs it.
 //
 //   libtorch_bench [small|big|gemm|alloc|mlp|cnn|memory|sweep-ops|sweep-batch|all] [--reps N] [--threads N]
+//                  [--data DIR]
 //
 // Keep what is here (alloc, main) in step with tg_bench.cpp: the figures are compared line by line.
 #include <torch/torch.h>
@@ -47,7 +48,8 @@ int main(int argc, char** argv) {
   const std::string command = bench::subcommand(argc, argv);
   if (!bench::is_shared_subcommand(command)) {
     std::fprintf(stderr,
-                 "usage: %s [small|big|gemm|alloc|mlp|cnn|memory|sweep-ops|sweep-batch|all] [--reps N] [--threads N]\n",
+                 "usage: %s [small|big|gemm|alloc|mlp|cnn|memory|sweep-ops|sweep-batch|all] [--reps N] [--threads N] "
+                 "[--data DIR]\n",
                  argv[0]);
     return 1;
   }

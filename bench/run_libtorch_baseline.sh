@@ -5,7 +5,8 @@
 #   bench/run_libtorch_baseline.sh [RUNS] [SUBCOMMAND...]
 #     RUNS        how many times to run each subcommand (default 3; quote the median of runs);
 #                 0 only builds the binary
-#     SUBCOMMAND  small, big, gemm, alloc, mlp, cnn, memory (default: small big gemm)
+#     SUBCOMMAND  small, big, gemm, alloc, mlp, cnn, memory (default: small big gemm); mlp and cnn
+#                 add a Fashion-MNIST row when the data set is installed (BENCH_ARGS="--data DIR")
 #   Environment: BUILD_DIR (default /tmp/tapegrad-libtorch-bench), OUT (raw output file, default
 #   bench/results/libtorch_baseline.txt), CXX (default g++), BENCH_ARGS (passed to every run,
 #   e.g. "--threads 2" or "--reps 40"), WAIT_IDLE (seconds to wait, before each run, for the
@@ -39,10 +40,10 @@ compile=("$cxx" -std=c++17 -O3 -march=native -DNDEBUG
          -I/usr/include/torch/csrc/api/include
          -I/usr/include/x86_64-linux-gnu/openblas-pthread
          "$here/libtorch_bench.cpp" -o "$binary"
-         -ltorch -ltorch_cpu -lc10 -lopenblas -pthread)
+         -ltorch -ltorch_cpu -lc10 -lopenblas -lz -pthread)
 # Rebuilt when libtorch_bench.cpp or a bench/ header it includes is newer than the binary.
 if [[ ! -x "$binary" || "$here/libtorch_bench.cpp" -nt "$binary" || "$here/workloads.h" -nt "$binary" ||
-  "$here/train_epoch.h" -nt "$binary" || "$here/timing.h" -nt "$binary" ]]; then
+  "$here/train_epoch.h" -nt "$binary" || "$here/fashion_mnist.h" -nt "$binary" || "$here/timing.h" -nt "$binary" ]]; then
   echo "compiling: ${compile[*]}" >&2
   /usr/bin/time -v "${compile[@]}" 2>"$build_dir/compile_time.txt" || {
     cat "$build_dir/compile_time.txt" >&2
@@ -121,6 +122,7 @@ grep '^libtorch ' "$session" | awk '
     for (a = 1; a <= m; ++a) for (b = a + 1; b <= m; ++b) if (v[b] + 0 < v[a] + 0) { t = v[a]; v[a] = v[b]; v[b] = t }
     return (m % 2) ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2
   }
+  /: skipped/ { next }  # a real-data row without the data
   {
     key = $0; sub(/: .*/, "", key)
     rest = $0; sub(/^[^:]*: /, "", rest); count = split(rest, parts, " ")

@@ -5,7 +5,8 @@
 // own (alloc with the caching allocator, grain, limits, pool).
 //
 //   tg_bench [small|big|gemm|alloc|grain|mlp|cnn|memory|limits|pool|sweep-ops|sweep-batch|all] [--reps N]
-//            [--threads N]   (all = small, big, gemm; the sweeps are bench/sweep's)
+//            [--threads N] [--data DIR]   (all = small, big, gemm; the sweeps are bench/sweep's; mlp and
+//            cnn also train on Fashion-MNIST from DIR, default /usr/share/datasets/fashion-mnist)
 //
 // Every workload checks its result before printing, so a broken kernel cannot report a figure.
 #include <tapegrad/tapegrad.h>
@@ -159,7 +160,7 @@ int main(int argc, char** argv) {
     std::fprintf(
         stderr,
         "usage: %s [small|big|gemm|alloc|grain|mlp|cnn|memory|limits|pool|sweep-ops|sweep-batch|all] [--reps N] "
-        "[--threads N]\n",
+        "[--threads N] [--data DIR]\n",
         argv[0]);
     return 1;
   }

@@ -273,7 +273,8 @@ inline void bench_sweep_batch(const Program& program, int reps) {
   }
 }
 
-// The command line: `<program> [SUBCOMMAND] [--reps N] [--threads N]`.
+// The command line: `<program> [SUBCOMMAND] [--reps N] [--threads N] [--data DIR]` (--data: the
+// Fashion-MNIST folder of mlp's and cnn's real-data rows, default Debian's; "none" skips them).
 
 // The subcommand (argv[1] unless it is a flag), default "all".
 inline std::string subcommand(int argc, char** argv) { return argc > 1 && argv[1][0] != '-' ? argv[1] : "all"; }
@@ -285,6 +286,13 @@ inline int parse_int_flag(int argc, char** argv, const char* flag, int fallback)
   return fallback;
 }
 inline int parse_reps(int argc, char** argv, int fallback) { return parse_int_flag(argc, argv, "--reps", fallback); }
+
+// The value after `flag` on the command line, or "".
+inline std::string parse_string_flag(int argc, char** argv, const char* flag) {
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::strcmp(argv[i], flag) == 0) return argv[i + 1];
+  return "";
+}
 
 // --threads N: torch::set_num_threads(N); without it the library's own default.
 inline void apply_threads_flag(int argc, char** argv) {
@@ -299,9 +307,10 @@ inline bool is_shared_subcommand(const std::string& command) {
 }
 
 // Runs `command`'s workloads if it names shared ones (all = small, big, gemm; mlp, cnn and memory
-// are train_epoch.h's train_subcommand), each with its default --reps, then own(command) for the
-// program's own subcommands. Returns main's exit status: 0, or 2 after an exception (reported on
-// stderr; a failed check exits with 2 from check()).
+// are train_epoch.h's train_subcommand, mlp and cnn with a Fashion-MNIST row when the data set is
+// there), each with its default --reps, then own(command) for the program's own subcommands.
+// Returns main's exit status: 0, or 2 after an exception (reported on stderr; a failed check exits
+// with 2 from check()).
 template <typename Own>
 int run_subcommand(const Program& program, const std::string& command, int argc, char** argv, Own own) {
   const bool all = command == "all";
@@ -312,7 +321,8 @@ int run_subcommand(const Program& program, const std::string& command, int argc,
     if (command == "sweep-ops") bench_sweep_ops(program, parse_reps(argc, argv, 5));
     if (command == "sweep-batch") bench_sweep_batch(program, parse_reps(argc, argv, 3));
     if (command == "mlp" || command == "cnn" || command == "memory") {
-      const bool ok = train_subcommand(program.prefix, command, parse_reps(argc, argv, 3));
+      const bool ok =
+          train_subcommand(program.prefix, command, parse_reps(argc, argv, 3), parse_string_flag(argc, argv, "--data"));
       if (program.train_checks_fatal) check(program, ok, command.c_str());
     }
     own(command);
