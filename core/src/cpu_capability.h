@@ -2,7 +2,7 @@
 // does: a portable build (TG_NATIVE=OFF, baseline x86-64) still runs its loops with AVX2 and FMA
 // on a CPU that has them.
 //
-// How: `run_best(body)` calls `body` through `run_avx2`, a copy compiled with
+// How: `parallel_for_simd<T>` runs each chunk of a loop over T through `run_avx2`, a copy compiled with
 // __attribute__((target("avx2,fma"), flatten)), when the CPU has AVX2 and FMA. `flatten` inlines
 // everything `body` calls (the loop, the element function, StridedLayout's row walk) into that
 // copy, so the whole loop is compiled for AVX2. Anything that cannot be inlined (libm's exp, a
@@ -17,10 +17,9 @@
 // copy of every instrumented loop made the ASan build's assembly of one file 1.4 GB).
 #pragma once
 #include <cstdint>
+#include <type_traits>
 
 #include "tapegrad/internal/parallel.h"
-
-#include <type_traits>
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define TG_SANITIZED_BUILD 1
@@ -53,27 +52,22 @@ template <typename Body>
 template <typename T>
 inline constexpr bool kDispatched = std::is_floating_point_v<T>;
 
-// Runs `body()` with the best loop code the CPU allows for a loop over T.
-template <typename T, typename Body>
-inline void run_best(const Body& body) {
-#ifdef TG_DISPATCH_AVX2
-  if constexpr (kDispatched<T>) {
-    if (g_use_avx2) {
-      run_avx2(body);
-      return;
-    }
-  }
-#endif
-  body();
-}
-
-// parallel_for over elements of type T whose every chunk runs through run_best<T>.
+// parallel_for over elements of type T. For float and double, each chunk runs through the AVX2+FMA
+// copy when g_use_avx2 is set, else through the baseline code; other element types have one copy.
 template <typename T, typename F>
 inline void parallel_for_simd(int64_t begin, int64_t end, int64_t grain, const F& fn) {
-  if constexpr (kDispatched<T>)
-    parallel_for(begin, end, grain, [&](int64_t b, int64_t e) { run_best<T>([&] { fn(b, e); }); });
-  else
-    parallel_for(begin, end, grain, fn);
+#ifdef TG_DISPATCH_AVX2
+  if constexpr (kDispatched<T>) {
+    parallel_for(begin, end, grain, [&](int64_t b, int64_t e) {
+      if (g_use_avx2)
+        run_avx2([&] { fn(b, e); });
+      else
+        fn(b, e);
+    });
+    return;
+  }
+#endif
+  parallel_for(begin, end, grain, fn);
 }
 
 }  // namespace tg::detail
