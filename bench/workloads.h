@@ -20,6 +20,7 @@
 #include <exception>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "timing.h"
@@ -73,8 +74,8 @@ inline void bench_small(const Program& program, int reps) {
   torch::Tensor w = (torch::randn({kSize}) * 0.5).requires_grad_(true);
   torch::Tensor x = (torch::randn({kSize}) * 0.5).requires_grad_(true);
 
-  std::vector<double> times, cpu_times;
-  for (int rep = 0; rep < reps + 1; ++rep) {  // the first repetition is a warm-up
+  // One repetition: {wall, process CPU} seconds.
+  auto run_once = [&] {
     w.mutable_grad() = torch::Tensor();
     x.mutable_grad() = torch::Tensor();
     const auto start = Clock::now();
@@ -84,12 +85,19 @@ inline void bench_small(const Program& program, int reps) {
       for (int step = 0; step < kSteps; ++step) h = torch::tanh(h * w + x);
       h.sum().backward();
     }  // the tape is freed inside the timed region, as it is in a training loop
-    const double elapsed = seconds_since(start);
-    const double cpu_elapsed = double(std::clock() - cpu_start) / CLOCKS_PER_SEC;
-    if (rep > 0) {
-      times.push_back(elapsed);
-      cpu_times.push_back(cpu_elapsed);
-    }
+    return std::pair<double, double>(seconds_since(start), double(std::clock() - cpu_start) / CLOCKS_PER_SEC);
+  };
+  // Warm-up: untimed repetitions for at least 0.3 s. OpenBLAS's server thread, started when the
+  // library loads, spins in sched_yield for about 0.1 s (2^28 TSC cycles) before it sleeps; on
+  // this 2-vCPU machine a run overlapping that spin was up to 1.7x slower (both libraries link it).
+  const auto warm_up_start = Clock::now();
+  do run_once();
+  while (seconds_since(warm_up_start) < 0.3);
+  std::vector<double> times, cpu_times;
+  for (int rep = 0; rep < reps; ++rep) {
+    const auto [elapsed, cpu_elapsed] = run_once();
+    times.push_back(elapsed);
+    cpu_times.push_back(cpu_elapsed);
   }
   check(program, all_finite(w.grad()), "small: grad of w");
   check(program, all_finite(x.grad()), "small: grad of x");

@@ -184,7 +184,7 @@ void CustomCall::add_other() { is_variable_input_.push_back(false); }
 AutogradContext* CustomCall::begin() {
   const bool executable = needs_grad(inputs_);
   // Edges first: a leaf's AccumulateGrad made here must be older than the node (see record()).
-  PoolVector<Edge> edges;
+  NodeList<Edge> edges;
   edges.reserve(inputs_.size());
   for (const Tensor& t : inputs_)
     edges.push_back(executable && t.defined() && t.requires_grad() ? gradient_edge(t) : Edge{});

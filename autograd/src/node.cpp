@@ -356,7 +356,7 @@ template <typename Inputs, typename Get>
 Node& NodeBuilder::record(const OpDef& op, const Inputs& inputs, Get get, Tensor& output) {
   // Edges first: a leaf's AccumulateGrad created here must get an older sequence number than this
   // node, or the engine's newest-first order would run it before this node delivers to it.
-  PoolVector<Edge> edges;
+  NodeList<Edge> edges;
   edges.reserve(inputs.size());
   for (const auto& item : inputs) {
     const Tensor& t = get(item);

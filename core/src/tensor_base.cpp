@@ -64,8 +64,8 @@ TensorBase make_view(const TensorBase& base, IntArrayRef sizes, IntArrayRef stri
   auto impl = std::allocate_shared<TensorImpl>(detail::PoolAllocator<TensorImpl>());
   impl->storage = b.storage;
   impl->dtype = b.dtype;
-  impl->sizes = sizes;
-  impl->strides = strides;
+  impl->sizes.assign(sizes);
+  impl->strides.assign(strides);
   impl->offset = offset;
   impl->is_view = true;
   impl->refresh();
@@ -85,15 +85,15 @@ void bump_version(const TensorBase& t) { ++t.unsafe_impl()->storage->version; }
 }  // namespace detail
 
 void TensorImpl::set_sizes_contiguous(IntArrayRef new_sizes) {
-  sizes = new_sizes;
+  sizes.assign(new_sizes);
   strides.resize(sizes.size());
-  int64_t stride = 1;
+  int64_t stride = 1, count = 1;
   for (int64_t i = static_cast<int64_t>(sizes.size()) - 1; i >= 0; --i) {
     strides[i] = stride;
     stride *= std::max<int64_t>(sizes[i], 1);
+    count *= sizes[i];
   }
-  numel = 1;
-  for (int64_t s : sizes) numel *= s;
+  numel = count;
   contiguous = true;
 }
 

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "tapegrad/internal/kernels.h"
 #include "tapegrad/internal/tensor_impl.h"
 #include "tapegrad/ordered_dict.h"
+#include "tapegrad/small_vector.h"
 #include "tapegrad/tensor_base.h"
 
 namespace {
@@ -237,6 +239,122 @@ TEST(Core, OrderedDictKeepsInsertionOrder) {
 // TG_CPU_CAPABILITY=default asks for the baseline (ctest runs this program both ways in a portable
 // build); a -march=native build reports what it was compiled for; a sanitizer build has only the
 // baseline loops.
+// DimVector against std::vector through a fixed pseudo-random run of every mutation, so that each
+// crosses the inline/heap boundary (6 dims) both ways; copies and moves of both kinds; a heap
+// buffer is stolen by a move; assigning a slice of itself.
+TEST(Core, DimVectorBehavesAsAVectorAcrossTheInlineLimit) {
+  EXPECT_EQ(sizeof(tg::DimVector), 56u);
+  tg::DimVector v;
+  std::vector<int64_t> model;
+  uint64_t state = 12345;
+  auto next = [&](uint64_t n) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (state >> 33) % n;
+  };
+  for (int step = 0; step < 4000; ++step) {
+    const int64_t value = int64_t(next(1000)) - 500;
+    switch (next(7)) {
+      case 0:
+        if (model.size() < 14) {
+          v.push_back(value);
+          model.push_back(value);
+        }
+        break;
+      case 1: {
+        const std::size_t n = next(14);
+        v.resize(n, value);
+        model.resize(n, value);
+        break;
+      }
+      case 2:
+        if (!model.empty()) {
+          const std::size_t pos = next(model.size());
+          v.erase(pos);
+          model.erase(model.begin() + std::ptrdiff_t(pos));
+        }
+        break;
+      case 3:
+        if (model.size() < 14) {
+          const std::size_t pos = next(model.size() + 1);
+          v.insert(pos, value);
+          model.insert(model.begin() + std::ptrdiff_t(pos), value);
+        }
+        break;
+      case 4: {  // a slice of itself
+        const std::size_t from = model.empty() ? 0 : next(model.size());
+        v.assign(tg::IntArrayRef(v.data() + from, model.size() - from));
+        model.erase(model.begin(), model.begin() + std::ptrdiff_t(from));
+        break;
+      }
+      case 5: {
+        tg::DimVector copy(v);
+        tg::DimVector assigned;
+        assigned = v;
+        ASSERT_EQ(copy.vec(), model);
+        ASSERT_EQ(assigned.vec(), model);
+        const int64_t* buffer = copy.data();
+        tg::DimVector moved(std::move(copy));
+        EXPECT_TRUE(copy.empty());  // NOLINT(bugprone-use-after-move): a move leaves it empty
+        if (model.size() > tg::DimVector::kInline) {
+          EXPECT_EQ(moved.data(), buffer);  // stolen, not copied
+        }
+        v = std::move(moved);
+        break;
+      }
+      default: {
+        const std::size_t n = next(14);
+        std::vector<int64_t> values(n, value);
+        for (std::size_t i = 0; i < n; ++i) values[i] += int64_t(i);
+        v = tg::DimVector(tg::IntArrayRef(values));
+        model = values;
+      }
+    }
+    ASSERT_EQ(v.size(), model.size()) << "step " << step;
+    ASSERT_EQ(v.vec(), model) << "step " << step;
+    ASSERT_TRUE(tg::IntArrayRef(v) == tg::IntArrayRef(model));
+  }
+}
+
+// SmallVector with an element type that owns memory (ASan reports any element it leaks or
+// destroys twice): inline up to N, then the pool; a move steals a block and moves inline elements.
+TEST(Core, SmallVectorKeepsTwoInsideAndMovesToThePoolBeyond) {
+  auto live = std::make_shared<int>(0);  // use_count() - 1 = elements alive
+  auto alive = [&] { return live.use_count() - 1; };
+  {
+    tg::SmallVector<std::shared_ptr<int>, 2> v;
+    v.push_back(live);
+    v.emplace_back(live);
+    EXPECT_TRUE(v.is_inline());
+    EXPECT_EQ(alive(), 2);
+    v.push_back(v[0]);  // an element of itself, while it grows
+    EXPECT_FALSE(v.is_inline());
+    EXPECT_EQ(v.size(), 3u);
+    EXPECT_EQ(alive(), 3);
+    for (const auto& p : v) EXPECT_EQ(p, live);
+    const std::shared_ptr<int>* block = v.data();
+    tg::SmallVector<std::shared_ptr<int>, 2> stolen(std::move(v));
+    EXPECT_EQ(stolen.data(), block);
+    EXPECT_TRUE(v.empty() && v.is_inline());  // NOLINT(bugprone-use-after-move): a move leaves it empty
+    EXPECT_EQ(alive(), 3);
+    stolen.resize(1);
+    EXPECT_EQ(alive(), 1);
+    tg::SmallVector<std::shared_ptr<int>, 2> moved_inline;
+    moved_inline.resize(2);
+    moved_inline = std::move(stolen);  // the two empty pointers die, the block moves
+    EXPECT_EQ(moved_inline.size(), 1u);
+    EXPECT_EQ(alive(), 1);
+    tg::SmallVector<std::shared_ptr<int>, 2> small;
+    small.push_back(live);
+    tg::SmallVector<std::shared_ptr<int>, 2> from_small(std::move(small));
+    EXPECT_TRUE(from_small.is_inline());
+    EXPECT_EQ(alive(), 2);
+    from_small.reserve(40);  // past the pool's largest block: operator new
+    for (int i = 0; i < 39; ++i) from_small.push_back(live);
+    EXPECT_EQ(alive(), 41);
+  }
+  EXPECT_EQ(alive(), 0);
+}
+
 TEST(Core, CpuCapabilityFollowsTheCpuAndTheEnvironment) {
   const char* env = std::getenv("TG_CPU_CAPABILITY");
   const bool forced_default = !TG_NATIVE_BUILD && env != nullptr && std::string(env) == "default";

@@ -17,6 +17,7 @@
 
 #include "tapegrad/ops.h"
 #include "tapegrad/pool_allocator.h"
+#include "tapegrad/small_vector.h"
 #include "tapegrad/tensor.h"
 
 namespace tg::autograd {
@@ -109,6 +110,11 @@ using NodePostHook = std::function<variable_list(const variable_list& grad_input
 // Where a node's forward was called, kept while anomaly mode is on (see anomaly_mode.h).
 struct AnomalyMetadata;
 
+// A node's lists (edges, input metadata, saved tensors, scalar arguments): two elements inside the
+// node, so that recording a unary or binary op allocates one block; more go to the pool.
+template <typename T>
+using NodeList = SmallVector<T, 2>;
+
 class Node : public std::enable_shared_from_this<Node> {
  public:
   Node(const OpDef* op, uint64_t sequence_nr);
@@ -121,8 +127,8 @@ class Node : public std::enable_shared_from_this<Node> {
   virtual std::string backward_name() const;      // "MulBackward0", as PyTorch prints grad_fn
   const OpDef& op() const { return *op_; }
   uint64_t sequence_nr() const { return sequence_nr_; }
-  const PoolVector<Edge>& next_edges() const { return next_edges_; }
-  const PoolVector<TensorMeta>& input_meta() const { return input_meta_; }
+  const NodeList<Edge>& next_edges() const { return next_edges_; }
+  const NodeList<TensorMeta>& input_meta() const { return input_meta_; }
   const TensorMeta& output_meta() const { return output_meta_; }
   // A built-in op's node has one output; a custom Function's may have several (Tensor::output_nr()
   // says which one a tensor is). Outputs 1.. keep their metadata, hooks and engine buffer apart, so
@@ -134,7 +140,7 @@ class Node : public std::enable_shared_from_this<Node> {
   std::size_t num_saved() const { return saved_.size(); }
   bool saved_released() const { return released_; }
   // The named floating-point arguments, in the slot order of op().scalars.
-  const PoolVector<double>& scalar_args() const { return scalar_args_; }
+  const NodeList<double>& scalar_args() const { return scalar_args_; }
   // The named integer-list arguments, in the slot order of op().int_lists.
   const PoolVector<DimVector>& int_lists() const { return int_lists_; }
   virtual bool is_accumulate_grad() const { return false; }
@@ -174,11 +180,11 @@ class Node : public std::enable_shared_from_this<Node> {
   // Filled once, when the op records the node (autograd/src/node.cpp); read-only afterwards.
   friend struct NodeBuilder;
   friend class VjpContext;
-  PoolVector<Edge> next_edges_;
-  PoolVector<TensorMeta> input_meta_;
+  NodeList<Edge> next_edges_;
+  NodeList<TensorMeta> input_meta_;
   TensorMeta output_meta_;
-  PoolVector<SavedTensor> saved_;
-  PoolVector<double> scalar_args_;
+  NodeList<SavedTensor> saved_;
+  NodeList<double> scalar_args_;
   PoolVector<DimVector> int_lists_;
   // What most nodes never need, allocated on first use (one pointer on the node): the hooks and
   // retain_grad target of each output, and for a node with several outputs (a custom Function's)

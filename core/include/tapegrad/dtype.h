@@ -49,7 +49,10 @@ class IntArrayRef {
   int64_t back() const { return data_[size_ - 1]; }
   std::vector<int64_t> vec() const { return {begin(), end()}; }
   bool equals(IntArrayRef other) const {
-    return size_ == other.size_ && (size_ == 0 || std::memcmp(data_, other.data_, size_ * sizeof(int64_t)) == 0);
+    if (size_ != other.size_) return false;
+    for (std::size_t i = 0; i < size_; ++i)
+      if (data_[i] != other.data_[i]) return false;
+    return true;
   }
   friend bool operator==(IntArrayRef a, IntArrayRef b) { return a.equals(b); }
 
@@ -61,7 +64,11 @@ class IntArrayRef {
 // "[3, 4]"
 std::string shape_str(IntArrayRef sizes);
 
-// Sizes and strides of one tensor: inline storage for up to kInline dims, heap beyond.
+// Sizes and strides of one tensor: inline storage for up to kInline dims, heap beyond (as
+// libtorch's SmallVector<int64_t, 5>). 56 bytes: the heap pointer and capacity share the inline
+// array, which is in use exactly when size() <= kInline. A move steals a heap buffer; copies of
+// up to kInline dims are element loops the compiler unrolls, never a call to memmove. Every inline
+// slot is always initialised, so copying the whole inline array reads no indeterminate value.
 class DimVector {
  public:
   static constexpr std::size_t kInline = 6;
@@ -69,41 +76,76 @@ class DimVector {
   explicit DimVector(std::size_t n, int64_t value = 0) { resize(n, value); }
   DimVector(IntArrayRef values) { assign(values); }  // NOLINT
   DimVector(std::initializer_list<int64_t> values) { assign(IntArrayRef(values)); }
-  DimVector(const DimVector& other) { assign(other); }
+  DimVector(const DimVector& other) {
+    if (other.size_ <= kInline) {
+      for (std::size_t i = 0; i < kInline; ++i) inline_[i] = other.inline_[i];
+      size_ = other.size_;
+    } else {
+      assign(other);
+    }
+  }
   DimVector& operator=(const DimVector& other) {
     if (this != &other) assign(other);
     return *this;
   }
-  DimVector(DimVector&& other) noexcept { assign(other); }
+  DimVector(DimVector&& other) noexcept { take(other); }
   DimVector& operator=(DimVector&& other) noexcept {
-    if (this != &other) assign(other);
+    if (this != &other) {
+      free_heap();
+      take(other);
+    }
     return *this;
   }
+  ~DimVector() { free_heap(); }
 
+  // `values` may point into this vector.
   void assign(IntArrayRef values) {
-    resize(values.size());
-    if (!values.empty()) std::memmove(data(), values.data(), values.size() * sizeof(int64_t));
+    const std::size_t n = values.size();
+    if (n <= kInline) {
+      int64_t copy[kInline];
+      for (std::size_t i = 0; i < n; ++i) copy[i] = values[i];
+      free_heap();
+      for (std::size_t i = 0; i < n; ++i) inline_[i] = copy[i];
+      size_ = n;
+    } else {
+      int64_t* buffer = new int64_t[n];
+      for (std::size_t i = 0; i < n; ++i) buffer[i] = values[i];
+      free_heap();
+      heap_ = {buffer, n};
+      size_ = n;
+    }
   }
   void resize(std::size_t n, int64_t value = 0) {
-    if (n > kInline) {
-      if (size_ <= kInline) heap_.assign(inline_, inline_ + size_);
-      heap_.resize(n, value);
-    } else {
-      if (size_ > kInline) {
-        std::memcpy(inline_, heap_.data(), n * sizeof(int64_t));
-        heap_.clear();
-      }
+    if (n <= kInline && size_ <= kInline) {
       for (std::size_t i = size_; i < n; ++i) inline_[i] = value;
+      size_ = n;
+      return;
+    }
+    if (n > kInline && size_ > kInline && n <= heap_.capacity) {
+      for (std::size_t i = size_; i < n; ++i) heap_.data[i] = value;
+      size_ = n;
+      return;
+    }
+    const std::size_t kept = n < size_ ? n : size_;
+    if (n <= kInline) {  // heap -> inline
+      int64_t copy[kInline];
+      for (std::size_t i = 0; i < kept; ++i) copy[i] = heap_.data[i];
+      free_heap();
+      for (std::size_t i = 0; i < kInline; ++i) inline_[i] = i < kept ? copy[i] : value;
+    } else {  // to a larger heap buffer
+      const std::size_t capacity = n < 2 * size_ ? 2 * size_ : n;
+      int64_t* buffer = new int64_t[capacity];
+      const int64_t* old = data();
+      for (std::size_t i = 0; i < kept; ++i) buffer[i] = old[i];
+      for (std::size_t i = kept; i < n; ++i) buffer[i] = value;
+      free_heap();
+      heap_ = {buffer, capacity};
     }
     size_ = n;
   }
   void push_back(int64_t v) {
-    if (size_ + 1 > kInline && heap_.empty()) heap_.assign(inline_, inline_ + size_);
-    if (size_ + 1 > kInline)
-      heap_.push_back(v);
-    else
-      inline_[size_] = v;
-    ++size_;
+    resize(size_ + 1);
+    data()[size_ - 1] = v;
   }
   void insert(std::size_t pos, int64_t v) {
     push_back(0);
@@ -114,17 +156,10 @@ class DimVector {
   void erase(std::size_t pos) {
     int64_t* d = data();
     for (std::size_t i = pos; i + 1 < size_; ++i) d[i] = d[i + 1];
-    if (size_ > kInline) {
-      heap_.pop_back();
-      if (heap_.size() <= kInline) {
-        std::memcpy(inline_, heap_.data(), heap_.size() * sizeof(int64_t));
-        heap_.clear();
-      }
-    }
-    --size_;
+    resize(size_ - 1);
   }
-  int64_t* data() { return size_ > kInline ? heap_.data() : inline_; }
-  const int64_t* data() const { return size_ > kInline ? heap_.data() : inline_; }
+  int64_t* data() { return size_ > kInline ? heap_.data : inline_; }
+  const int64_t* data() const { return size_ > kInline ? heap_.data : inline_; }
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   int64_t& operator[](std::size_t i) { return data()[i]; }
@@ -137,9 +172,34 @@ class DimVector {
   std::vector<int64_t> vec() const { return {begin(), end()}; }
 
  private:
+  struct Heap {
+    int64_t* data;
+    std::size_t capacity;
+  };
+  void free_heap() {
+    if (size_ > kInline) {
+      delete[] heap_.data;
+      for (std::size_t i = 0; i < kInline; ++i) inline_[i] = 0;
+      size_ = 0;
+    }
+  }
+  // Takes `other`'s elements (its buffer, when on the heap) and leaves it empty; this is empty.
+  void take(DimVector& other) noexcept {
+    if (other.size_ > kInline) {
+      heap_ = other.heap_;
+      for (std::size_t i = 0; i < kInline; ++i) other.inline_[i] = 0;
+    } else {
+      for (std::size_t i = 0; i < kInline; ++i) inline_[i] = other.inline_[i];
+    }
+    size_ = other.size_;
+    other.size_ = 0;
+  }
+
   std::size_t size_ = 0;
-  int64_t inline_[kInline] = {};
-  std::vector<int64_t> heap_;
+  union {
+    int64_t inline_[kInline] = {};
+    Heap heap_;
+  };
 };
 
 }  // namespace tg
