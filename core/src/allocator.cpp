@@ -67,9 +67,55 @@ Cache& cache() {
   return *instance;
 }
 
-// Live counts are atomics so the small-buffer path (thread-local pool, no lock) can keep them.
-std::atomic<int64_t> live_storages{0};
-std::atomic<int64_t> live_bytes{0};
+// Live counts, kept per thread: a lock-prefixed add on a shared counter, four per tensor, was 12%
+// of the small-op chain's cycles (docs/PERFORMANCE.md). Each thread adds to its own pair with a
+// plain load and store (only it writes them); memory_stats() sums every thread's pair and what
+// exited threads left. A storage freed by another thread than the one that made it is counted
+// down there: per-thread figures may go negative, the sum is exact.
+struct LiveCounts {
+  std::atomic<int64_t> storages{0};
+  std::atomic<int64_t> bytes{0};
+};
+struct LiveRegistry {
+  std::mutex mutex;
+  std::vector<LiveCounts*> threads;
+  LiveCounts exited;  // counts of threads that have ended, and of frees during a thread's teardown
+};
+LiveRegistry& live_registry() {
+  static LiveRegistry* instance = new LiveRegistry();  // never destroyed, as the cache
+  return *instance;
+}
+struct ThreadLiveCounts {
+  LiveCounts counts;
+  ThreadLiveCounts() {
+    LiveRegistry& r = live_registry();
+    std::lock_guard<std::mutex> lock(r.mutex);
+    r.threads.push_back(&counts);
+  }
+  ~ThreadLiveCounts() {
+    LiveRegistry& r = live_registry();
+    std::lock_guard<std::mutex> lock(r.mutex);
+    r.exited.storages.fetch_add(counts.storages.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    r.exited.bytes.fetch_add(counts.bytes.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    std::erase(r.threads, &counts);
+    alive = false;
+  }
+  static thread_local bool alive;
+};
+thread_local bool ThreadLiveCounts::alive = true;
+thread_local ThreadLiveCounts thread_live_counts;
+
+void count_live(int64_t storages, int64_t bytes) {
+  if (!ThreadLiveCounts::alive) {  // a storage freed while its thread's statics are destroyed
+    LiveCounts& exited = live_registry().exited;
+    exited.storages.fetch_add(storages, std::memory_order_relaxed);
+    exited.bytes.fetch_add(bytes, std::memory_order_relaxed);
+    return;
+  }
+  LiveCounts& mine = thread_live_counts.counts;
+  mine.storages.store(mine.storages.load(std::memory_order_relaxed) + storages, std::memory_order_relaxed);
+  mine.bytes.store(mine.bytes.load(std::memory_order_relaxed) + bytes, std::memory_order_relaxed);
+}
 
 }  // namespace
 
@@ -77,8 +123,7 @@ namespace detail {
 
 void* allocate(std::size_t nbytes) {
   std::size_t bytes = size_class(nbytes);
-  live_storages.fetch_add(1, std::memory_order_relaxed);
-  live_bytes.fetch_add(static_cast<int64_t>(bytes), std::memory_order_relaxed);
+  count_live(1, static_cast<int64_t>(bytes));
   if (bytes <= kPoolMaxBytes) return pool_allocate(bytes);  // small buffers: thread-local, no lock
   Cache& c = cache();
   {
@@ -100,8 +145,7 @@ void* allocate(std::size_t nbytes) {
     c.release_all();  // give every cached buffer back and retry once
     block = std::aligned_alloc(kAlignment, bytes);
     if (block == nullptr) {
-      live_storages.fetch_sub(1, std::memory_order_relaxed);
-      live_bytes.fetch_sub(static_cast<int64_t>(bytes), std::memory_order_relaxed);
+      count_live(-1, -static_cast<int64_t>(bytes));
       throw Error("allocator: out of memory allocating " + std::to_string(nbytes) + " bytes");
     }
   }
@@ -111,8 +155,7 @@ void* allocate(std::size_t nbytes) {
 void deallocate(void* ptr, std::size_t nbytes) {
   if (ptr == nullptr) return;
   std::size_t bytes = size_class(nbytes);
-  live_storages.fetch_sub(1, std::memory_order_relaxed);
-  live_bytes.fetch_sub(static_cast<int64_t>(bytes), std::memory_order_relaxed);
+  count_live(-1, -static_cast<int64_t>(bytes));
   if (bytes <= kPoolMaxBytes) {
     pool_deallocate(ptr, bytes);
     return;
@@ -135,8 +178,14 @@ MemoryStats memory_stats() {
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
   MemoryStats out = c.stats;
-  out.live_storages = live_storages.load(std::memory_order_relaxed);
-  out.live_bytes = live_bytes.load(std::memory_order_relaxed);
+  LiveRegistry& r = live_registry();
+  std::lock_guard<std::mutex> registry_lock(r.mutex);
+  out.live_storages = r.exited.storages.load(std::memory_order_relaxed);
+  out.live_bytes = r.exited.bytes.load(std::memory_order_relaxed);
+  for (const LiveCounts* t : r.threads) {
+    out.live_storages += t->storages.load(std::memory_order_relaxed);
+    out.live_bytes += t->bytes.load(std::memory_order_relaxed);
+  }
   return out;
 }
 
