@@ -379,8 +379,9 @@ Node& NodeBuilder::record(const OpDef& op, const Inputs& inputs, Get get, Tensor
   if (std::size_t n = count_names(op.saved)) node->saved_.resize(n);
   if (std::size_t n = count_names(op.scalars)) node->scalar_args_.resize(n);
   if (std::size_t n = count_names(op.int_lists)) node->int_lists_.resize(n);
+  Node& recorded = *node;
   TensorImpl* out = output.unsafe_impl();
-  out->grad_fn = node;
+  out->grad_fn = std::move(node);  // the output owns the node (a move: no reference count traffic)
   out->requires_grad = true;
   if (from_leaf_grad) [[unlikely]] {
     out->untracked_origin = "grad";
@@ -389,9 +390,9 @@ Node& NodeBuilder::record(const OpDef& op, const Inputs& inputs, Get get, Tensor
   if (observing_records()) [[unlikely]] {
     variable_list observed_inputs;
     for (const auto& item : inputs) observed_inputs.push_back(get(item));
-    observe_record(*node, observed_inputs, {output});
+    observe_record(recorded, observed_inputs, {output});
   }
-  return *node;
+  return recorded;
 }
 
 Recorder record(const OpDef& op, std::initializer_list<const Tensor*> inputs, Tensor& output) {
