@@ -98,7 +98,7 @@ inline TrainTiming train_epochs(torch::nn::Sequential model, int64_t images, int
   return train_epochs(model, images, epochs, 0, [](int) {});
 }
 
-// A field of /proc/self/status (VmHWM: peak resident set, VmRSS: current), in MB; 0 if unreadable.
+// A field of /proc/self/status (VmHWM: peak resident set, VmRSS: current), in MiB; 0 if unreadable.
 inline double proc_status_mb(const char* field) {
   std::FILE* f = std::fopen("/proc/self/status", "r");
   if (f == nullptr) return 0;
@@ -219,7 +219,7 @@ inline bool train_fashion_mnist(const char* prefix, bool cnn, int64_t images, in
 //   mlp:    60000 images per epoch, cnn: 12800; 20 untimed warm-up steps, then `epochs` epochs;
 //           the median epoch. Then the same on Fashion-MNIST's training images, when installed
 //           (train_fashion_mnist: a second line, or one saying why it was skipped).
-//   memory: the peak resident set of 3 MLP epochs of 60000 images (the data alone is 188 MB), the
+//   memory: the peak resident set of 3 MLP epochs of 60000 images (the data alone is 179.4 MiB), the
 //           resident set after each, and after a 4th epoch of batches of 65 to 128 that change every step.
 // `data_dir`: --data's folder ("" for Debian's). Returns false when a check fails (memory growing
 // across epochs, a real-data check).
@@ -236,8 +236,8 @@ inline bool train_subcommand(const char* prefix, const std::string& which, int e
       (void)ignored;
     }
     std::printf(
-        "%speak RSS, 3 MLP epochs: %.0f MB (resident after epochs 1-3: %.0f %.0f %.0f MB; after an "
-        "epoch of varying batches %.0f MB)\n",
+        "%speak RSS, 3 MLP epochs: %.0f MiB (resident after epochs 1-3: %.0f %.0f %.0f MiB; after an "
+        "epoch of varying batches %.0f MiB)\n",
         prefix, peak, rss[0], rss[1], rss[2], varied);
     return rss[2] <= rss[0] * 1.05 + 8;
   }

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tapegrad/checked_math.h"
@@ -412,6 +413,24 @@ TEST(Core, ThreadCountAndMemoryStats) {
     EXPECT_GE(tg::memory_stats().live_bytes, live + 8000);
   }
   EXPECT_EQ(tg::memory_stats().live_bytes, live);
+}
+
+// The live counts are kept per thread and summed: a storage made on one thread and freed on another,
+// and the counts a thread leaves when it exits, must still add up.
+TEST(Core, MemoryStatsAddUpAcrossThreads) {
+  const tg::MemoryStats before = tg::memory_stats();
+  TensorBase made_elsewhere;
+  std::thread maker([&] {
+    made_elsewhere = tg::detail::make_tensor({300}, tg::kFloat32);         // freed on the main thread
+    TensorBase temporary = tg::detail::make_tensor({5000}, tg::kFloat64);  // freed here
+  });
+  maker.join();  // the thread has exited: its counts moved to the registry's total
+  EXPECT_EQ(tg::memory_stats().live_storages, before.live_storages + 1);
+  EXPECT_GE(tg::memory_stats().live_bytes, before.live_bytes + 1200);
+  std::thread freer([&] { made_elsewhere = TensorBase(); });
+  freer.join();
+  EXPECT_EQ(tg::memory_stats().live_storages, before.live_storages);
+  EXPECT_EQ(tg::memory_stats().live_bytes, before.live_bytes);
 }
 
 }  // namespace

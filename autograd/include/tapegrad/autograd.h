@@ -111,7 +111,8 @@ using NodePostHook = std::function<variable_list(const variable_list& grad_input
 struct AnomalyMetadata;
 
 // A node's lists (edges, input metadata, saved tensors, scalar arguments): two elements inside the
-// node, so that recording a unary or binary op allocates one block; more go to the pool.
+// node, so that recording an op with at most two of each (and no integer-list argument) allocates
+// one block; more go to the pool. Read them as any range: size(), [i], begin()/end().
 template <typename T>
 using NodeList = SmallVector<T, 2>;
 

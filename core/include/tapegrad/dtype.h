@@ -1,5 +1,5 @@
-// Scalar types, shapes and the small fixed-capacity vector that holds sizes and strides without a
-// heap allocation (a tensor op on 16 floats must not pay for malloc twice just to store its shape).
+// Scalar types, shapes and the small vector that holds sizes and strides inline up to 6 dims (a
+// tensor op on 16 floats must not pay for malloc twice just to store its shape).
 #pragma once
 #include <cstdint>
 #include <cstring>
@@ -67,7 +67,7 @@ std::string shape_str(IntArrayRef sizes);
 // Sizes and strides of one tensor: inline storage for up to kInline dims, heap beyond (as
 // libtorch's SmallVector<int64_t, 5>). 56 bytes: the heap pointer and capacity share the inline
 // array, which is in use exactly when size() <= kInline. A move steals a heap buffer; copies of
-// up to kInline dims are element loops the compiler unrolls, never a call to memmove. Every inline
+// up to kInline dims are element loops (no library call for a few dims). Every inline
 // slot is always initialised, so copying the whole inline array reads no indeterminate value.
 class DimVector {
  public:

@@ -40,7 +40,7 @@ struct PoolAllocator {
 }  // namespace tg::detail
 
 namespace tg {
-// The vector type of a node's lists (edges, input metadata, saved tensors, scalar arguments).
+// A std::vector in the pool (a node's integer-list arguments; its other lists are NodeLists).
 template <typename T>
 using PoolVector = std::vector<T, detail::PoolAllocator<T>>;
 }  // namespace tg

@@ -1,8 +1,9 @@
 // SmallVector<T, N>: a vector that keeps up to N elements inside itself and moves to a block of
 // tapegrad's small-block pool beyond that (as LLVM's and libtorch's SmallVector). A tape node holds
-// its edges, input metadata and saved tensors in them, so recording a one- or two-input op
-// allocates the node and nothing else. Only the operations the tape needs: no insert or erase in
-// the middle, no copies. Element moves must not throw (every element type of a node's lists).
+// its edges, input metadata, saved tensors and scalar arguments in them, so recording an op with
+// at most two of each and no integer-list argument allocates the node and nothing else. Only the operations the tape
+// needs: no insert or erase in the middle, no copies. Element moves must not throw (every element type of a node's
+// lists).
 #pragma once
 #include <cstddef>
 #include <memory>
